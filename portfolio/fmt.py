@@ -1,0 +1,63 @@
+"""Numbers and dates formatted for people: €1.2M, 87 %, 3 Mar 2026."""
+
+from __future__ import annotations
+
+from datetime import date
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "SEK": "SEK ",
+                    "PLN": "PLN "}
+
+
+def money(value: float | None, currency: str = "EUR") -> str:
+    """Compact money: €1.2M, €350k, €900; '–' for missing."""
+    if value is None:
+        return "–"
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    sign = "−" if value < 0 else ""
+    amount = abs(value)
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= threshold:
+            scaled = amount / threshold
+            text = f"{scaled:.1f}" if scaled < 100 else f"{scaled:.0f}"
+            return f"{sign}{symbol}{text}{suffix}"
+    return f"{sign}{symbol}{amount:.0f}"
+
+
+def percent(ratio: float | None, digits: int = 0) -> str:
+    """A ratio as a percentage: 0.8712 -> '87 %'."""
+    if ratio is None:
+        return "–"
+    return f"{ratio * 100:.{digits}f} %"
+
+
+def signed_percent(ratio: float | None, digits: int = 0) -> str:
+    """A change as a signed percentage: -0.35 -> '−35 %'."""
+    if ratio is None:
+        return "–"
+    text = f"{abs(ratio) * 100:.{digits}f} %"
+    return ("+" if ratio >= 0 else "−") + text
+
+
+def delta_percent(ratio: float | None) -> str | None:
+    """A change for st.metric's delta, which reads a leading ASCII '-' as a fall."""
+    if ratio is None:
+        return None
+    return f"{ratio * 100:+.0f} %"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%-d %b %Y") if value else "–"
+
+
+def label(code: str | None) -> str:
+    """An enumeration value for people: 'obtaining_commitment' -> 'Obtaining commitment'."""
+    if not code:
+        return "–"
+    text = code.replace("_", " ")
+    if text.endswith(" kam"):
+        text = text[:-4] + " KAM"
+    return text[0].upper() + text[1:]

@@ -1,0 +1,231 @@
+"""The one module below the pages that imports streamlit: page set-up, navigation, the
+shared filters (kept in the URL) and the cached query runner.
+
+Every page calls `setup_page()` first, so a page works the same whether it is opened from
+the sidebar, by a deep link on a freshly started server, or under AppTest.
+"""
+
+from __future__ import annotations
+
+# plotly checks sys.modules["pandas"]; importing pandas first avoids a crash when several
+# sessions load pages at once (STACK_NOTES: parallel first loads).
+import pandas  # noqa: F401  isort: skip
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+import queries
+from portfolio import fmt
+from portfolio.db import database_version, ensure_served_database, served_database_path
+from portfolio.filters import (
+    AS_OF_KEY,
+    FILTER_KEYS,
+    KAM_STAGES,
+    LIST_KEYS,
+    TIERS,
+    FilterOptions,
+    Filters,
+    parse_query_params,
+)
+from portfolio.settings import load_settings
+
+APP_TITLE = "Key-account portfolio health"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    label: str
+    icon: str
+
+
+PAGES = (
+    PageSpec("dashboard.py", "Overview", ":material/dashboard:"),
+    PageSpec("pages/pipeline.py", "Pipeline", ":material/filter_alt:"),
+    PageSpec("pages/buying_center.py", "Buying center", ":material/groups:"),
+    PageSpec("pages/service.py", "Service", ":material/build:"),
+    PageSpec("pages/attractiveness.py", "Attractiveness", ":material/scatter_plot:"),
+    PageSpec("pages/account.py", "Account", ":material/domain:"),
+)
+WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
+               "stage": "f_stage", AS_OF_KEY: "f_as_of"}
+PAGE_KEYS = ("account",)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs: the chosen filters and how to read data under them."""
+
+    filters: Filters
+    currency: str
+    db: Path
+    newest_on: date
+    manager_names: dict[str, str]
+
+    def run(self, name: str, **extra: Any) -> pl.DataFrame:
+        settings = load_settings()
+        params = {**self.filters.sql_params(),
+                  "stage_probabilities": list(settings.stage_probabilities),
+                  "recent_days": settings.recent_days, **extra}
+        return cached_query(database_version(self.db), name, params)
+
+    def link(self, page: str, **page_params: str) -> str:
+        """A relative URL to a page with the current filters (and e.g. an account)."""
+        params = {**self.filters.query_params(self.newest_on),
+                  **{key: [value] for key, value in page_params.items()}}
+        query = urlencode(params, doseq=True)
+        slug = "" if page == "dashboard.py" else Path(page).stem
+        return f"/{slug}" + (f"?{query}" if query else "")
+
+
+@st.cache_data(ttl=900, max_entries=512, show_spinner=False)
+def cached_query(version: tuple[str, int, int], name: str,
+                 params: dict[str, Any]) -> pl.DataFrame:
+    """Query results cached per (database version, query, parameters)."""
+    return queries.run(name, db=Path(version[0]), **params)
+
+
+def setup_page(title: str) -> PageContext:
+    """Page config, navigation, filters and the header every page shares."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide",
+                       page_icon=":material/monitoring:")
+    db = open_database()
+    version = database_version(db)
+    dates = cached_query(version, "data_dates", {}).row(0, named=True)
+    if dates["newest_on"] is None:
+        st.error("The database has no data yet. Build the demo with `python -m portfolio demo` "
+                 "or import your exports.")
+        st.stop()
+    managers = cached_query(version, "filter_managers", {})
+    regions = cached_query(version, "filter_regions", {})["region"].to_list()
+    options = FilterOptions(frozenset(managers["manager_id"]), frozenset(regions),
+                            dates["newest_on"], dates["oldest_on"])
+    notices = seed_filters_from_url(options)
+    render_navigation()
+    filters = render_filter_widgets(managers, regions, options)
+    write_filters_to_url(filters, options.newest_on)
+    names = dict(zip(managers["manager_id"], managers["name"], strict=True))
+    context = PageContext(filters, dates["currency"], db, options.newest_on, names)
+    render_header(title, context)
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+    return context
+
+
+def open_database() -> Path:
+    try:
+        with st.spinner("Building the demo portfolio (first run only)…"):
+            return ensure_served_database(served_database_path())
+    except (duckdb.Error, OSError) as error:
+        st.error(f"The portfolio database could not be opened: {error}")
+        st.stop()
+        raise
+
+
+def url_filter_state() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in FILTER_KEYS
+            if st.query_params.get_all(key)}
+
+
+def seed_filters_from_url(options: FilterOptions) -> list[str]:
+    """Load the URL's filters into the widgets when the URL, not a widget, changed them
+    (a deep link, a reload, a link from another page)."""
+    state = url_filter_state()
+    widgets_missing = any(key not in st.session_state for key in WIDGET_KEYS.values())
+    if not widgets_missing and state == st.session_state.get("_filters_in_url"):
+        return st.session_state.get("_url_notices", [])
+    raw = {key: st.query_params.get_all(key) for key in st.query_params}
+    parsed = parse_query_params(raw, options, known_other_keys=PAGE_KEYS)
+    for key in raw:
+        if key not in FILTER_KEYS and key not in PAGE_KEYS:
+            del st.query_params[key]
+    chosen = parsed.filters
+    for key, attr in LIST_KEYS.items():
+        st.session_state[WIDGET_KEYS[key]] = list(getattr(chosen, attr))
+    st.session_state[WIDGET_KEYS[AS_OF_KEY]] = chosen.as_of
+    st.session_state["_url_notices"] = parsed.notices
+    return parsed.notices
+
+
+def write_filters_to_url(filters: Filters, newest_on: date) -> None:
+    wanted = filters.query_params(newest_on)
+    for key in FILTER_KEYS:
+        if key in wanted:
+            if st.query_params.get_all(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    if st.session_state.get("_filters_in_url") not in (None, wanted):
+        st.session_state["_url_notices"] = []
+    st.session_state["_filters_in_url"] = wanted
+
+
+def render_navigation() -> None:
+    with st.sidebar:
+        st.markdown(f"### {APP_TITLE}")
+        links = {key: st.session_state.get("_filters_in_url", {}).get(key, [])
+                 for key in FILTER_KEYS}
+        params = {key: values for key, values in links.items() if values}
+        for page in PAGES:
+            st.page_link(page.path, label=page.label, icon=page.icon, query_params=params)
+
+
+def manager_label(managers: pl.DataFrame) -> dict[str, str]:
+    labels = {}
+    for row in managers.iter_rows(named=True):
+        team = f" · team of {row['team_size']}" if row["team_size"] else ""
+        region = f" ({row['region']})" if row["region"] else ""
+        labels[row["manager_id"]] = f"{row['name']}{region}{team}"
+    return labels
+
+
+def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
+                          options: FilterOptions) -> Filters:
+    labels = manager_label(managers)
+    with st.sidebar:
+        st.divider()
+        st.markdown("**Filters**")
+        manager_ids = st.multiselect(
+            "Manager", options=list(labels), format_func=labels.get, key=WIDGET_KEYS["manager"],
+            help="A lead or the head of key accounts selecting themselves sees their whole team.")
+        chosen_regions = st.multiselect("Region", options=regions, key=WIDGET_KEYS["region"])
+        tiers = st.multiselect("Tier", options=list(TIERS), format_func=fmt.label,
+                               key=WIDGET_KEYS["tier"])
+        stages = st.multiselect("Relationship stage", options=list(KAM_STAGES),
+                                format_func=fmt.label, key=WIDGET_KEYS["stage"])
+        as_of = st.date_input("As of", min_value=options.oldest_on, max_value=options.newest_on,
+                              key=WIDGET_KEYS[AS_OF_KEY], format="YYYY-MM-DD")
+        st.caption(f"Data from {fmt.day(options.oldest_on)} to {fmt.day(options.newest_on)}.")
+    return Filters(as_of=as_of or options.newest_on, manager_ids=tuple(manager_ids),
+                   regions=tuple(chosen_regions), tiers=tuple(tiers), kam_stages=tuple(stages))
+
+
+def render_header(title: str, context: PageContext) -> None:
+    st.title(title)
+    st.caption(f"{context.filters.describe(context.manager_names)} · as of "
+               f"{fmt.day(context.filters.as_of)} · amounts in {context.currency}")
+
+
+def show_chart(figure: Any, key: str) -> None:
+    st.plotly_chart(figure, width="stretch", key=key,
+                    config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
+
+
+def money_column(label: str, currency: str) -> Any:
+    symbol = fmt.CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    return st.column_config.NumberColumn(label, format=f"{symbol}%,.0f")
+
+
+def date_column(label: str) -> Any:
+    return st.column_config.DateColumn(label, format="D MMM YYYY")
+
+
+def link_column(label: str = "Open", text: str = "Open ›") -> Any:
+    return st.column_config.LinkColumn(label, display_text=text, width="small")

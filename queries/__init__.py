@@ -1,0 +1,63 @@
+"""The read side: one .sql file per dataset and one thin runner.
+
+`run(name, db=..., **params)` executes `queries/<name>.sql` with named, bound parameters
+on a cursor of a cached read-only connection and returns a Polars frame. SQL is never
+assembled from strings: a file's text is sent as it is and values travel as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from portfolio.db import read_only_connection, served_database_path
+
+QUERY_DIR = Path(__file__).resolve().parent
+_PARAMETER = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+class QueryParameterError(TypeError):
+    """A query was called without a parameter its SQL needs."""
+
+
+def available() -> list[str]:
+    """Names of every dataset query (the .sql files beside this module)."""
+    return sorted(path.stem for path in QUERY_DIR.glob("*.sql"))
+
+
+@cache
+def sql_text(name: str) -> str:
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file() or name not in available():
+        raise KeyError(f"no query named {name!r}")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def parameters(name: str) -> frozenset[str]:
+    """The named parameters ($name) a query's SQL uses, comments excluded."""
+    return frozenset(_PARAMETER.findall(_COMMENT.sub("", sql_text(name))))
+
+
+def run(name: str, *, db: Path | None = None, **params: Any) -> pl.DataFrame:
+    """Run one dataset query and return its rows.
+
+    Parameters the SQL does not use are ignored, so pages can pass the whole filter set;
+    a parameter the SQL needs but was not given is an error, never a silent NULL.
+    """
+    needed = parameters(name)
+    missing = needed - params.keys()
+    if missing:
+        raise QueryParameterError(f"query {name!r} needs {sorted(missing)}")
+    bound = {key: params[key] for key in needed}
+    connection = read_only_connection(db or served_database_path())
+    cursor = connection.cursor()
+    try:
+        return cursor.sql(sql_text(name), params=bound).pl()
+    finally:
+        cursor.close()

@@ -1,0 +1,39 @@
+-- One row per deal open on $as_of for the filtered accounts: how many of the seven
+-- buying-center roles are covered (an active contact engaged within $recent_days days
+-- before $as_of), whether a decider and an approver were ever met through a contact who
+-- is still there, and how many distinct people hold the covered roles.
+WITH scoped AS (
+    SELECT account_id, name AS account_name
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+open_deals AS (
+    SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.value,
+           coalesce(h.stage, d.stage) AS stage
+    FROM deals d
+    JOIN scoped s USING (account_id)
+    LEFT JOIN (
+        SELECT deal_id, arg_max(stage, entered_on) AS stage
+        FROM deal_stage_history WHERE entered_on <= $as_of::DATE GROUP BY deal_id
+    ) h USING (deal_id)
+    WHERE d.opened_on <= $as_of::DATE
+),
+members AS (
+    SELECT dc.deal_id, dc.contact_id, dc.role,
+           (c.left_on IS NULL OR c.left_on > $as_of::DATE) AS active,
+           dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)
+               AND dc.last_contact_on <= $as_of::DATE AS recent
+    FROM deal_contacts dc JOIN contacts c USING (contact_id)
+)
+SELECT
+    o.deal_id, o.deal_name, o.account_id, o.account_name, o.stage, o.value::DOUBLE AS value,
+    count(DISTINCT m.role) FILTER (WHERE m.active AND m.recent) AS roles_covered,
+    count(DISTINCT m.role) FILTER (WHERE m.active AND m.recent) / 7 AS coverage,
+    coalesce(bool_or(m.role = 'decider' AND m.active), false) AS decider_met,
+    coalesce(bool_or(m.role = 'approver' AND m.active), false) AS approver_met,
+    count(DISTINCT m.contact_id) FILTER (WHERE m.active AND m.recent) AS people_covering
+FROM open_deals o
+LEFT JOIN members m USING (deal_id)
+WHERE o.stage NOT IN ('won', 'lost')
+GROUP BY o.deal_id, o.deal_name, o.account_id, o.account_name, o.stage, o.value
+ORDER BY o.value DESC, o.deal_id;

@@ -1,0 +1,26 @@
+-- One row per month of promised deliveries in the twelve months up to $as_of for the
+-- filtered accounts: deliveries due, delivered on time (on or before the promised day,
+-- by $as_of), late, still outstanding, and the on-time rate.
+WITH scoped AS (
+    SELECT account_id
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+due AS (
+    SELECT date_trunc('month', promised_on)::DATE AS month,
+           CASE WHEN delivered_on > $as_of::DATE THEN NULL ELSE delivered_on END AS delivered_on,
+           promised_on
+    FROM deliveries JOIN scoped USING (account_id)
+    WHERE promised_on <= $as_of::DATE
+      AND promised_on > date_trunc('month', $as_of::DATE) - INTERVAL 11 MONTH
+)
+SELECT
+    month,
+    count(*) AS due,
+    count(*) FILTER (WHERE delivered_on <= promised_on) AS on_time,
+    count(*) FILTER (WHERE delivered_on > promised_on) AS late,
+    count(*) FILTER (WHERE delivered_on IS NULL) AS outstanding,
+    count(*) FILTER (WHERE delivered_on <= promised_on) / count(*) AS on_time_rate
+FROM due
+GROUP BY month
+ORDER BY month;

@@ -1,0 +1,64 @@
+-- One row: the portfolio's headline figures for the filtered accounts as of $as_of.
+-- Revenue is trailing twelve months (T12M) against the twelve before; pipeline is the
+-- deals open on $as_of, weighted by $stage_probabilities (one per stage, in stage order).
+WITH scoped AS (
+    SELECT account_id, tier
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+revenue AS (
+    SELECT
+        sum(CASE WHEN m.month > $as_of::DATE - INTERVAL 12 MONTH
+                 THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
+            END)::DOUBLE AS revenue_t12m,
+        sum(CASE WHEN m.month <= $as_of::DATE - INTERVAL 12 MONTH
+                 THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
+            END)::DOUBLE AS revenue_prior_t12m
+    FROM account_metrics m JOIN scoped USING (account_id)
+    WHERE m.month > $as_of::DATE - INTERVAL 24 MONTH AND m.month <= $as_of::DATE
+),
+stage_at AS (
+    SELECT d.deal_id, d.value,
+           coalesce(h.stage, d.stage) AS stage
+    FROM deals d
+    JOIN scoped USING (account_id)
+    LEFT JOIN (
+        SELECT deal_id, arg_max(stage, entered_on) AS stage
+        FROM deal_stage_history WHERE entered_on <= $as_of::DATE GROUP BY deal_id
+    ) h USING (deal_id)
+    WHERE d.opened_on <= $as_of::DATE
+),
+pipeline AS (
+    SELECT
+        count(*) FILTER (WHERE stage NOT IN ('won', 'lost')) AS open_deals,
+        coalesce(sum(value) FILTER (WHERE stage NOT IN ('won', 'lost')), 0)::DOUBLE AS open_value,
+        coalesce(sum(value * CASE stage
+            WHEN 'preliminaries' THEN ($stage_probabilities::DOUBLE[])[1]
+            WHEN 'investigation' THEN ($stage_probabilities::DOUBLE[])[2]
+            WHEN 'demonstrating_capability' THEN ($stage_probabilities::DOUBLE[])[3]
+            WHEN 'obtaining_commitment' THEN ($stage_probabilities::DOUBLE[])[4]
+        END), 0)::DOUBLE AS weighted_value
+    FROM stage_at
+),
+delivery AS (
+    SELECT
+        count(*) AS deliveries_due_90d,
+        count(*) FILTER (WHERE delivered_on <= promised_on) AS on_time_90d
+    FROM deliveries JOIN scoped USING (account_id)
+    WHERE promised_on > $as_of::DATE - INTERVAL 90 DAY AND promised_on <= $as_of::DATE
+),
+service AS (
+    SELECT count(*) AS overdue_cases
+    FROM service_cases JOIN scoped USING (account_id)
+    WHERE opened_on <= $as_of::DATE AND due_on < $as_of::DATE
+      AND (closed_on IS NULL OR closed_on > $as_of::DATE) AND status <> 'cancelled'
+)
+SELECT
+    (SELECT count(*) FROM scoped) AS accounts,
+    (SELECT count(*) FROM scoped WHERE tier IN ('strategic', 'key')) AS key_accounts,
+    revenue.*, pipeline.*,
+    delivery.deliveries_due_90d,
+    CASE WHEN delivery.deliveries_due_90d > 0
+         THEN delivery.on_time_90d / delivery.deliveries_due_90d END AS on_time_rate_90d,
+    service.overdue_cases
+FROM revenue, pipeline, delivery, service;

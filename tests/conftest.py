@@ -1,0 +1,49 @@
+"""Shared fixtures: databases built from text fixtures or the demo, never from "today"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from portfolio.db import TABLES, close_cached_connections, write_database
+from portfolio.demo import build_demo_database
+
+DATA = Path(__file__).parent / "data"
+
+
+def read_fixture_tables(folder: Path) -> dict[str, pl.DataFrame]:
+    """Every `<table>.csv` in a folder, all columns as text (empty = NULL); DuckDB casts
+    them to the schema's types on insert, so a fixture reads like a canonical import."""
+    tables = {}
+    for name in TABLES:
+        path = folder / f"{name}.csv"
+        if path.exists():
+            tables[name] = pl.read_csv(path, infer_schema=False)
+    return tables
+
+
+def build_fixture_database(scenario: str, target: Path) -> Path:
+    write_database(target, read_fixture_tables(DATA / scenario))
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/tiny/*.csv loaded into a DuckDB file (shared, read-only use)."""
+    return build_fixture_database("tiny", tmp_path_factory.mktemp("tiny") / "tiny.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo portfolio with the default seed (shared, read-only use)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo_database(path)
+    return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_connections_at_end():
+    yield
+    close_cached_connections()

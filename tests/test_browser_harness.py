@@ -1,0 +1,185 @@
+"""End-to-end checks of portfolio.browser against a real Streamlit server and Chromium.
+
+No mocks: tiny throwaway apps are written to a temporary directory. A missing Chromium
+makes these tests fail (BrowserMissingError), never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import textwrap
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from portfolio.browser import (
+    BrowserMissingError,
+    DashboardServer,
+    PageError,
+    PageTimeoutError,
+    ServerStartError,
+    full_page_screenshot,
+    launch_chromium,
+    wait_until_finished,
+)
+
+VIEWPORT = {"width": 1400, "height": 800}
+ERROR_TEXT = "harness-test-boom-4711"
+
+# One app, three behaviours chosen by ?mode=..., so a single server serves every page test.
+APP = f"""
+import time
+
+import plotly.graph_objects as go
+import streamlit as st
+
+mode = st.query_params.get("mode", "chart")
+st.title("Harness test")
+if mode == "error":
+    raise ValueError("{ERROR_TEXT}")
+if mode == "slow":
+    with st.spinner("working"):
+        time.sleep(4)
+fig = go.Figure(go.Scatter(x=[1, 2, 3, 4], y=[3, 1, 4, 1], name="series"))
+st.plotly_chart(fig)
+for i in range(80):
+    st.write(f"Line {{i}} of a long page")
+"""
+
+
+def write_app(directory: Path, source: str, name: str = "app.py") -> Path:
+    path = directory / name
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = launch_chromium(playwright)  # BrowserMissingError → error, not skip
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
+    app = write_app(tmp_path_factory.mktemp("app"), APP)
+    with DashboardServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context.new_page()
+    context.close()
+
+
+def test_server_answers_health_and_is_gone_afterwards(tmp_path: Path) -> None:
+    app = write_app(tmp_path, "import streamlit as st\nst.write('hello')\n")
+    with DashboardServer(app) as srv:
+        pid = srv.pid
+        assert pid is not None
+        assert srv.url == f"http://127.0.0.1:{srv.port}"
+        with urllib.request.urlopen(f"{srv.url}/_stcore/health", timeout=5) as resp:
+            assert resp.read().strip() == b"ok"
+    assert srv.pid is None
+    assert not pid_alive(pid)
+    assert not port_is_open(srv.port)
+    srv.stop()  # idempotent
+
+
+def test_chart_page_finishes_with_rendered_plotly(server: DashboardServer, page: Page) -> None:
+    page.goto(server.url)
+    wait_until_finished(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+    assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
+    assert page.get_by_text("Line 79 of a long page").count() == 1
+
+
+def test_full_page_screenshot_is_taller_than_viewport(
+    server: DashboardServer, page: Page, tmp_path: Path
+) -> None:
+    page.goto(server.url)
+    wait_until_finished(page)
+    out = tmp_path / "shots" / "page.png"
+    height = full_page_screenshot(page, out, width=VIEWPORT["width"])
+    width_px, height_px = png_size(out)
+    assert height > VIEWPORT["height"]
+    assert width_px == VIEWPORT["width"]
+    assert height_px == height
+    assert height_px > VIEWPORT["height"]
+
+
+def test_exception_box_raises_page_error(server: DashboardServer, page: Page) -> None:
+    page.goto(f"{server.url}/?mode=error")
+    with pytest.raises(PageError, match=ERROR_TEXT):
+        wait_until_finished(page)
+
+
+def test_slow_page_times_out_naming_the_condition(server: DashboardServer, page: Page) -> None:
+    page.goto(f"{server.url}/?mode=slow")
+    with pytest.raises(PageTimeoutError, match="not finished") as info:
+        wait_until_finished(page, timeout_ms=1_500)
+    message = str(info.value)
+    assert "running" in message or "stSpinner" in message or "initial" in message
+
+
+def test_taken_port_raises_server_start_error(tmp_path: Path) -> None:
+    app = write_app(tmp_path, "import streamlit as st\nst.write('never served')\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        srv = DashboardServer(app, port=port, startup_timeout_s=30)
+        with pytest.raises(ServerStartError) as info, srv:
+            pass
+    assert "not available" in str(info.value)
+    assert srv.pid is None
+
+
+def test_missing_chromium_raises_clear_error(
+    playwright: Playwright, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHROMIUM_PATH", "/nonexistent/chromium")
+    with pytest.raises(BrowserMissingError, match="apt-get install"):
+        launch_chromium(playwright)
+
+
+def test_port_is_open_sees_a_listening_socket() -> None:
+    # Guards the cleanup test against a helper that always says "closed".
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        assert port_is_open(sock.getsockname()[1])
