@@ -1,38 +1,15 @@
-"""Overview: where the key-account portfolio stands (the executive's first screen)."""
+"""Key-account portfolio health: the entry script. `streamlit run dashboard.py`
 
-import streamlit as st
+Sets up the app (database, shared filters in the sidebar and the URL) and runs the page
+chosen in the navigation. The pages live in pages/ and are registered in portfolio/ui.py.
+"""
 
-from portfolio import charts, fmt
-from portfolio.ui import setup_page, show_chart
+# plotly checks sys.modules["pandas"]; importing pandas first avoids a crash when several
+# sessions load pages at once (STACK_NOTES: parallel first loads).
+import pandas  # noqa: F401  isort: skip
 
-ctx = setup_page("Portfolio overview")
-head = ctx.run("portfolio_headline").row(0, named=True)
-cur = ctx.currency
+from portfolio.ui import navigation, setup_app
 
-growth = None
-if head["revenue_t12m"] and head["revenue_prior_t12m"]:
-    growth = head["revenue_t12m"] / head["revenue_prior_t12m"] - 1
-
-cols = st.columns(6)
-cols[0].metric("Key accounts", f"{head['key_accounts']}",
-               help=f"Strategic and key tier, of {head['accounts']} accounts in view")
-cols[1].metric("Revenue T12M", fmt.money(head["revenue_t12m"], cur),
-               delta=fmt.delta_percent(growth), help="Against the 12 months before")
-cols[2].metric("Open pipeline", fmt.money(head["open_value"], cur),
-               help=f"{head['open_deals']} open deals")
-cols[3].metric("Weighted pipeline", fmt.money(head["weighted_value"], cur),
-               help="Open value × stage probability (portfolio/settings.toml)")
-cols[4].metric("On time, 90 days", fmt.percent(head["on_time_rate_90d"]),
-               help=f"{head['deliveries_due_90d']} deliveries promised in the last 90 days")
-cols[5].metric("Overdue cases", f"{head['overdue_cases']}",
-               help="Open past the date promised to the client")
-
-left, right = st.columns(2)
-with left:
-    show_chart(charts.pipeline_by_stage(ctx.run("pipeline_by_stage"), cur), key="overview_pipeline")
-    st.page_link("pages/pipeline.py", label="Pipeline details", icon=":material/arrow_forward:",
-                 query_params=ctx.filters.query_params(ctx.newest_on))
-with right:
-    show_chart(charts.on_time_trend(ctx.run("deliveries_by_month")), key="overview_on_time")
-    st.page_link("pages/service.py", label="Service details", icon=":material/arrow_forward:",
-                 query_params=ctx.filters.query_params(ctx.newest_on))
+page = navigation()
+setup_app()
+page.run()

@@ -3,11 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import charts, fmt
+from portfolio import fmt
+from portfolio.charts import account as account_charts
 from portfolio.filters import shown
-from portfolio.ui import date_column, setup_page, show_chart
+from portfolio.ui import date_column, page_context, show_chart
 
-ctx = setup_page("Account")
+ctx = page_context("Account")
 choices = ctx.run("account_choices")
 ids = choices["account_id"].to_list()
 if not ids:
@@ -39,9 +40,9 @@ monthly = ctx.run("account_monthly", account_id=account_id)
 if monthly.height:
     left, right = st.columns(2)
     with left:
-        show_chart(charts.revenue_mix(monthly, ctx.currency), key="account_mix")
+        show_chart(account_charts.revenue_mix(monthly, ctx.currency), key="account_mix")
     with right:
-        show_chart(charts.client_indicators(monthly), key="account_indicators")
+        show_chart(account_charts.client_indicators(monthly), key="account_indicators")
 else:
     st.info("No monthly metrics for this account up to the as-of date.")
 

@@ -3,14 +3,15 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import charts, fmt
-from portfolio.ui import link_column, money_column, setup_page, show_chart
+from portfolio import fmt
+from portfolio.charts import portfolio as portfolio_charts
+from portfolio.ui import link_column, money_column, page_context, show_chart
 
-ctx = setup_page("Account attractiveness")
+ctx = page_context("Account attractiveness")
 trends = ctx.run("account_trends")
 st.caption("Until the scoring model lands, this page shows the factors it will weigh: the "
            "client's market share, its financial health and the revenue trend.")
-show_chart(charts.account_movement(trends, ctx.currency), key="attractiveness_movement")
+show_chart(portfolio_charts.account_movement(trends, ctx.currency), key="attractiveness_movement")
 
 table = trends.with_columns(
     pl.col("tier").map_elements(fmt.label, return_dtype=pl.String),

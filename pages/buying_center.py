@@ -3,11 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import charts, fmt
+from portfolio import fmt
+from portfolio.charts import pipeline as pipeline_charts
 from portfolio.settings import load_settings
-from portfolio.ui import link_column, money_column, setup_page, show_chart
+from portfolio.ui import link_column, money_column, page_context, show_chart
 
-ctx = setup_page("Buying center")
+ctx = page_context("Buying center")
 coverage = ctx.run("deal_coverage")
 st.caption(f"A role counts as covered when a contact who is still with the client was engaged "
            f"on the deal in the {load_settings().recent_days} days before the as-of date.")
@@ -19,7 +20,7 @@ single = coverage.filter((pl.col("people_covering") == 1) & (pl.col("roles_cover
 cols[2].metric("Single-threaded deals", f"{single.height}",
                help="One person holds every covered role")
 
-show_chart(charts.coverage_scatter(coverage, ctx.currency), key="coverage_scatter")
+show_chart(pipeline_charts.coverage_scatter(coverage, ctx.currency), key="coverage_scatter")
 table = coverage.with_columns(
     pl.col("stage").map_elements(fmt.label, return_dtype=pl.String),
     pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),

@@ -3,12 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import charts, fmt
-from portfolio.ui import date_column, link_column, money_column, setup_page, show_chart
+from portfolio import fmt
+from portfolio.charts import pipeline as pipeline_charts
+from portfolio.ui import date_column, link_column, money_column, page_context, show_chart
 
-ctx = setup_page("Pipeline")
+ctx = page_context("Pipeline")
 stages = ctx.run("pipeline_by_stage")
-show_chart(charts.pipeline_by_stage(stages, ctx.currency), key="pipeline_stages")
+show_chart(pipeline_charts.pipeline_by_stage(stages, ctx.currency), key="pipeline_stages")
 
 deals = ctx.run("deals_open")
 st.subheader(f"{deals.height} open deals worth {fmt.money(deals['value'].sum(), ctx.currency)}")

@@ -3,11 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import charts, fmt
-from portfolio.ui import date_column, link_column, setup_page, show_chart
+from portfolio import fmt
+from portfolio.charts import service as service_charts
+from portfolio.ui import date_column, link_column, page_context, show_chart
 
-ctx = setup_page("Post-sale service")
-show_chart(charts.on_time_trend(ctx.run("deliveries_by_month")), key="service_on_time")
+ctx = page_context("Post-sale service")
+show_chart(service_charts.on_time_trend(ctx.run("deliveries_by_month")), key="service_on_time")
 
 overdue = ctx.run("service_cases_overdue")
 never_told = overdue.filter(pl.col("client_informed_on").is_null())

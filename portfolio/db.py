@@ -90,9 +90,20 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     with _connections_lock:
         con = _connections.get(version)
         if con is None:
+            close_replaced_versions(version[0])
             con = duckdb.connect(version[0], read_only=True, config=READ_ONLY_CONFIG)
             _connections[version] = con
         return con
+
+
+def close_replaced_versions(real_path: str) -> None:
+    """Close connections to earlier versions of a file that was replaced in place.
+
+    In one process DuckDB hands back the instance already open for a path, with its old
+    data, until every connection to it is closed (STACK_NOTES).
+    """
+    for version in [v for v in _connections if v[0] == real_path]:
+        _connections.pop(version).close()
 
 
 def close_cached_connections() -> None:

@@ -105,6 +105,15 @@ CYRILLIC_LAST = (("Петров", "petrov"), ("Иванова", "ivanova"), ("Ј
 TITLES = ("Head of Procurement", "Plant Manager", "CFO", "CTO", "Maintenance Lead",
           "Production Engineer", "Purchasing Agent", "Quality Manager", "COO",
           "Operations Director", "Managing Director", "IT Security Officer")
+EVENT_NOTES = {
+    "kam_changed": "Key-account manager changed",
+    "key_contact_left": "A key contact left the client",
+    "promise_broken": "A delivery or service deadline was missed",
+    "price_dispute": "Client disputes the price increase",
+    "personal_conflict": "Tension between the client's buyer and our manager",
+    "complaint_escalated": "Complaint escalated to management",
+    "culture_clash": "Client judges on price, we argue lifetime cost",
+}
 CALL_NOTES = {
     "advance": ("Demo at the plant booked", "Access to the operations director agreed",
                 "Trial run agreed", "Technical workshop scheduled", "Budget owner joins next"),
@@ -141,6 +150,7 @@ class Stories:
     upgrade: np.ndarray
     uncoupling: int
     previous_manager: str
+    successor: str
     aftersales: np.ndarray
 
 
@@ -327,20 +337,22 @@ class Demo:
         aftersales = np.unique(np.concatenate([aftersales_key, others]))
         aftersales = np.setdiff1d(aftersales, np.concatenate([downgrade, drop, [uncoupling]]))
         region = accounts["region"][uncoupling]
-        current = accounts["manager_id"][uncoupling]
         region_staff = managers.filter((pl.col("region") == region)
-                                       & (pl.col("manager_id") != current)
                                        & pl.col("reports_to").is_not_null()
                                        & (pl.col("reports_to") != managers["manager_id"][0]))
-        previous = str(region_staff["manager_id"][0])
-        return Stories(downgrade, drop, upgrade, uncoupling, previous, aftersales)
+        previous, successor = (str(m) for m in region_staff["manager_id"][:2])
+        return Stories(downgrade, drop, upgrade, uncoupling, previous, successor, aftersales)
 
     @staticmethod
     def apply_account_stories(accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
-        """The uncoupling-risk account is an attractive, established strategic client."""
+        """The uncoupling-risk account is an attractive, established strategic client, now
+        handled by a manager who took over from a colleague of the same region."""
         stage = accounts["kam_stage"].to_list()
         stage[stories.uncoupling] = "partnership_kam"
-        return accounts.with_columns(pl.Series("kam_stage", stage))
+        manager = accounts["manager_id"].to_list()
+        manager[stories.uncoupling] = stories.successor
+        return accounts.with_columns(pl.Series("kam_stage", stage),
+                                     pl.Series("manager_id", manager))
 
     # -- account metrics ------------------------------------------------------------
 
@@ -771,8 +783,8 @@ class Demo:
             "day": -rng.integers(1, MONTHS * 30, k),
             "kind": kind.tolist(),
             "severity": self.choice(("low", "medium", "high"), k, (0.5, 0.35, 0.15)).tolist(),
-            "note": [None] * k,
-        }, schema_overrides={"note": pl.String})
+            "note": [EVENT_NOTES[kind_] for kind_ in kind],
+        })
         frame = pl.concat([frame, self.uncoupling_events(accounts, managers, stories)])
         frame = frame.sort("account", "day")
         return pl.DataFrame({
@@ -793,9 +805,11 @@ class Demo:
         events = (
             (-75, "kam_changed", "high", f"Key-account manager changed: {old} → {new}"),
             (-52, "key_contact_left", "high", "Head of maintenance, our champion, left"),
-            (-34, "promise_broken", "high", "Repair of line 3 promised within a week, not done"),
-            (-12, "promise_broken", "high", "Second repair deadline missed; client not told"),
-            (-8, "complaint_escalated", "medium", "Plant director escalated to our CEO"),
+            (-34, "promise_broken", "high",
+             "Repair of line 3 promised within a week, not done; client not told"),
+            (-19, "promise_broken", "high",
+             "Second repair deadline missed; client told two days later"),
+            (-6, "complaint_escalated", "medium", "Plant director escalated to our CEO"),
         )
         return pl.DataFrame({
             "account": [stories.uncoupling] * len(events),

@@ -57,10 +57,11 @@ class Filters:
             params[AS_OF_KEY] = [self.as_of.isoformat()]
         return params
 
-    def describe(self, manager_names: Mapping[str, str]) -> str:
+    def describe(self, manager_names: Mapping[str, str],
+                 leads: frozenset[str] = frozenset()) -> str:
         """One line saying what is shown, e.g. for a screenshot's header."""
-        parts = [", ".join(manager_names.get(m, m) for m in self.manager_ids)
-                 or "All managers"]
+        parts = [", ".join(manager_names.get(m, m) + (" and team" if m in leads else "")
+                           for m in self.manager_ids) or "All managers"]
         if self.regions:
             parts.append(", ".join(self.regions))
         if self.tiers:

@@ -57,7 +57,6 @@ def label(code: str | None) -> str:
     """An enumeration value for people: 'obtaining_commitment' -> 'Obtaining commitment'."""
     if not code:
         return "–"
-    text = code.replace("_", " ")
-    if text.endswith(" kam"):
-        text = text[:-4] + " KAM"
+    words = ["KAM" if word == "kam" else word for word in code.split("_")]
+    text = " ".join(words)
     return text[0].upper() + text[1:]

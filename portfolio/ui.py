@@ -1,15 +1,12 @@
-"""The one module below the pages that imports streamlit: page set-up, navigation, the
-shared filters (kept in the URL) and the cached query runner.
+"""The one module below the pages that imports streamlit: navigation, the shared filters
+(kept in the URL) and the cached query runner.
 
-Every page calls `setup_page()` first, so a page works the same whether it is opened from
-the sidebar, by a deep link on a freshly started server, or under AppTest.
+`dashboard.py` calls `setup_app()` (page config, database, sidebar filters) and then runs
+the chosen page through `st.navigation`; every page starts with `page_context(title)`.
+Filter widgets live in the entry script, so they keep their values across pages.
 """
 
 from __future__ import annotations
-
-# plotly checks sys.modules["pandas"]; importing pandas first avoids a crash when several
-# sessions load pages at once (STACK_NOTES: parallel first loads).
-import pandas  # noqa: F401  isort: skip
 
 from dataclasses import dataclass
 from datetime import date
@@ -45,15 +42,21 @@ class PageSpec:
     label: str
     icon: str
 
+    @property
+    def url_path(self) -> str:
+        """The address of the page: '' for the overview, else the file's stem."""
+        return "" if self is PAGES[0] else Path(self.path).stem
+
 
 PAGES = (
-    PageSpec("dashboard.py", "Overview", ":material/dashboard:"),
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
     PageSpec("pages/pipeline.py", "Pipeline", ":material/filter_alt:"),
     PageSpec("pages/buying_center.py", "Buying center", ":material/groups:"),
     PageSpec("pages/service.py", "Service", ":material/build:"),
     PageSpec("pages/attractiveness.py", "Attractiveness", ":material/scatter_plot:"),
     PageSpec("pages/account.py", "Account", ":material/domain:"),
 )
+CONTEXT_KEY = "_page_context"
 WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
                "stage": "f_stage", AS_OF_KEY: "f_as_of"}
 PAGE_KEYS = ("account",)
@@ -68,6 +71,7 @@ class PageContext:
     db: Path
     newest_on: date
     manager_names: dict[str, str]
+    leads: frozenset[str] = frozenset()
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:
         settings = load_settings()
@@ -81,8 +85,12 @@ class PageContext:
         params = {**self.filters.query_params(self.newest_on),
                   **{key: [value] for key, value in page_params.items()}}
         query = urlencode(params, doseq=True)
-        slug = "" if page == "dashboard.py" else Path(page).stem
-        return f"/{slug}" + (f"?{query}" if query else "")
+        spec = next(p for p in PAGES if p.path == page)
+        return f"/{spec.url_path}" + (f"?{query}" if query else "")
+
+    def page_params(self) -> dict[str, list[str]]:
+        """The current filters as query parameters, for st.page_link."""
+        return self.filters.query_params(self.newest_on)
 
 
 @st.cache_data(ttl=900, max_entries=512, show_spinner=False)
@@ -92,10 +100,16 @@ def cached_query(version: tuple[str, int, int], name: str,
     return queries.run(name, db=Path(version[0]), **params)
 
 
-def setup_page(title: str) -> PageContext:
-    """Page config, navigation, filters and the header every page shares."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide",
-                       page_icon=":material/monitoring:")
+def navigation() -> Any:
+    """The registered pages, for st.navigation in dashboard.py."""
+    return st.navigation([st.Page(page.path, title=page.label, icon=page.icon,
+                                  url_path=page.url_path or None, default=page is PAGES[0])
+                          for page in PAGES])
+
+
+def setup_app() -> PageContext:
+    """Page config, database, sidebar filters and the URL; run by dashboard.py."""
+    st.set_page_config(page_title=APP_TITLE, layout="wide", page_icon=":material/monitoring:")
     db = open_database()
     version = database_version(db)
     dates = cached_query(version, "data_dates", {}).row(0, named=True)
@@ -108,12 +122,29 @@ def setup_page(title: str) -> PageContext:
     options = FilterOptions(frozenset(managers["manager_id"]), frozenset(regions),
                             dates["newest_on"], dates["oldest_on"])
     notices = seed_filters_from_url(options)
-    render_navigation()
     filters = render_filter_widgets(managers, regions, options)
     write_filters_to_url(filters, options.newest_on)
     names = dict(zip(managers["manager_id"], managers["name"], strict=True))
-    context = PageContext(filters, dates["currency"], db, options.newest_on, names)
-    render_header(title, context)
+    leads = frozenset(managers.filter(pl.col("team_size") > 0)["manager_id"])
+    context = PageContext(filters, dates["currency"], db, options.newest_on, names, leads)
+    st.session_state[CONTEXT_KEY] = (context, notices)
+    return context
+
+
+def page_context(title: str) -> PageContext:
+    """The shared context for a page, with its title, filter line and URL notices."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        # STACK_NOTES' trap: on a fresh server a deep link runs the page file alone, in
+        # Streamlit's legacy pages/ mode. Leave that mode and run again through the entry
+        # script, which keeps the requested page and the URL's filters.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    context, notices = st.session_state[CONTEXT_KEY]
+    st.title(title)
+    st.caption(f"{context.filters.describe(context.manager_names, context.leads)} · as of "
+               f"{fmt.day(context.filters.as_of)} · amounts in {context.currency}")
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     return context
@@ -129,17 +160,12 @@ def open_database() -> Path:
         raise
 
 
-def url_filter_state() -> dict[str, list[str]]:
-    return {key: st.query_params.get_all(key) for key in FILTER_KEYS
-            if st.query_params.get_all(key)}
-
-
 def seed_filters_from_url(options: FilterOptions) -> list[str]:
-    """Load the URL's filters into the widgets when the URL, not a widget, changed them
-    (a deep link, a reload, a link from another page)."""
-    state = url_filter_state()
+    """Load the URL's filters into the widgets at the start of a session (a deep link or a
+    reload). Later the widgets lead and the URL follows them: Streamlit empties the query
+    string when the page changes, and `write_filters_to_url` puts the filters back."""
     widgets_missing = any(key not in st.session_state for key in WIDGET_KEYS.values())
-    if not widgets_missing and state == st.session_state.get("_filters_in_url"):
+    if not widgets_missing:
         return st.session_state.get("_url_notices", [])
     raw = {key: st.query_params.get_all(key) for key in st.query_params}
     parsed = parse_query_params(raw, options, known_other_keys=PAGE_KEYS)
@@ -167,16 +193,6 @@ def write_filters_to_url(filters: Filters, newest_on: date) -> None:
     st.session_state["_filters_in_url"] = wanted
 
 
-def render_navigation() -> None:
-    with st.sidebar:
-        st.markdown(f"### {APP_TITLE}")
-        links = {key: st.session_state.get("_filters_in_url", {}).get(key, [])
-                 for key in FILTER_KEYS}
-        params = {key: values for key, values in links.items() if values}
-        for page in PAGES:
-            st.page_link(page.path, label=page.label, icon=page.icon, query_params=params)
-
-
 def manager_label(managers: pl.DataFrame) -> dict[str, str]:
     labels = {}
     for row in managers.iter_rows(named=True):
@@ -190,7 +206,6 @@ def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
                           options: FilterOptions) -> Filters:
     labels = manager_label(managers)
     with st.sidebar:
-        st.divider()
         st.markdown("**Filters**")
         manager_ids = st.multiselect(
             "Manager", options=list(labels), format_func=labels.get, key=WIDGET_KEYS["manager"],
@@ -205,12 +220,6 @@ def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
         st.caption(f"Data from {fmt.day(options.oldest_on)} to {fmt.day(options.newest_on)}.")
     return Filters(as_of=as_of or options.newest_on, manager_ids=tuple(manager_ids),
                    regions=tuple(chosen_regions), tiers=tuple(tiers), kam_stages=tuple(stages))
-
-
-def render_header(title: str, context: PageContext) -> None:
-    st.title(title)
-    st.caption(f"{context.filters.describe(context.manager_names)} · as of "
-               f"{fmt.day(context.filters.as_of)} · amounts in {context.currency}")
 
 
 def show_chart(figure: Any, key: str) -> None:

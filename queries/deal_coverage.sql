@@ -9,14 +9,9 @@ WITH scoped AS (
 ),
 open_deals AS (
     SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.value,
-           coalesce(h.stage, d.stage) AS stage
-    FROM deals d
+           d.stage_on AS stage
+    FROM deals_as_of($as_of::DATE) d
     JOIN scoped s USING (account_id)
-    LEFT JOIN (
-        SELECT deal_id, arg_max(stage, entered_on) AS stage
-        FROM deal_stage_history WHERE entered_on <= $as_of::DATE GROUP BY deal_id
-    ) h USING (deal_id)
-    WHERE d.opened_on <= $as_of::DATE
 ),
 members AS (
     SELECT dc.deal_id, dc.contact_id, dc.role,

@@ -6,14 +6,7 @@ WITH scoped AS (
                          $kam_stages::VARCHAR[])
 ),
 stage_at AS (
-    SELECT d.*, coalesce(h.stage, d.stage) AS stage_now,
-           coalesce(h.entered_on, d.stage_entered_on, d.opened_on) AS stage_since
-    FROM deals d
-    LEFT JOIN (
-        SELECT deal_id, arg_max(stage, entered_on) AS stage, max(entered_on) AS entered_on
-        FROM deal_stage_history WHERE entered_on <= $as_of::DATE GROUP BY deal_id
-    ) h USING (deal_id)
-    WHERE d.opened_on <= $as_of::DATE
+    SELECT *, stage_on AS stage_now FROM deals_as_of($as_of::DATE)
 ),
 last_call AS (
     SELECT deal_id, arg_max(outcome, occurred_on) AS last_outcome, max(occurred_on) AS last_call_on

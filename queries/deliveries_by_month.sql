@@ -12,7 +12,7 @@ due AS (
            promised_on
     FROM deliveries JOIN scoped USING (account_id)
     WHERE promised_on <= $as_of::DATE
-      AND promised_on > date_trunc('month', $as_of::DATE) - INTERVAL 11 MONTH
+      AND promised_on >= date_trunc('month', $as_of::DATE) - INTERVAL 11 MONTH
 )
 SELECT
     month,

@@ -18,15 +18,9 @@ revenue AS (
     WHERE m.month > $as_of::DATE - INTERVAL 24 MONTH AND m.month <= $as_of::DATE
 ),
 stage_at AS (
-    SELECT d.deal_id, d.value,
-           coalesce(h.stage, d.stage) AS stage
-    FROM deals d
+    SELECT d.deal_id, d.value, d.stage_on AS stage
+    FROM deals_as_of($as_of::DATE) d
     JOIN scoped USING (account_id)
-    LEFT JOIN (
-        SELECT deal_id, arg_max(stage, entered_on) AS stage
-        FROM deal_stage_history WHERE entered_on <= $as_of::DATE GROUP BY deal_id
-    ) h USING (deal_id)
-    WHERE d.opened_on <= $as_of::DATE
 ),
 pipeline AS (
     SELECT

@@ -171,3 +171,25 @@ CREATE MACRO scoped_accounts(manager_ids, regions, tiers, kam_stages) AS TABLE
       AND (len(regions) = 0 OR list_contains(regions, a.region))
       AND (len(tiers) = 0 OR list_contains(tiers, a.tier))
       AND (len(kam_stages) = 0 OR list_contains(kam_stages, a.kam_stage));
+
+-- Every deal opened by `as_of`, with the stage it was in on that day (`stage_on`) and
+-- since when (`stage_since`), from its stage history. Without history rows the deal's
+-- current stage is used, unless the deal reached it after `as_of`: then all we know is
+-- that it was open, and it counts as being in `preliminaries` since it was opened.
+CREATE MACRO deals_as_of(as_of) AS TABLE
+    SELECT
+        d.*,
+        CASE WHEN h.stage IS NOT NULL THEN h.stage
+             WHEN d.closed_on > as_of OR d.stage_entered_on > as_of THEN 'preliminaries'
+             ELSE d.stage END AS stage_on,
+        CASE WHEN h.stage IS NOT NULL THEN h.entered_on
+             WHEN d.closed_on > as_of OR d.stage_entered_on > as_of THEN d.opened_on
+             ELSE coalesce(d.closed_on, d.stage_entered_on, d.opened_on) END AS stage_since
+    FROM deals d
+    LEFT JOIN (
+        SELECT deal_id, arg_max(stage, entered_on) AS stage, max(entered_on) AS entered_on
+        FROM deal_stage_history
+        WHERE entered_on <= as_of
+        GROUP BY deal_id
+    ) h USING (deal_id)
+    WHERE d.opened_on <= as_of;

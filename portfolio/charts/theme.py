@@ -1,0 +1,60 @@
+"""The look of every chart: one colour per stage, role, attitude, band, quadrant, tier and
+revenue stream, defined here once so a stage looks the same wherever it appears, and the
+shared layout (title that states the finding, labelled axes, fonts).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from portfolio import fmt
+
+STAGE_ORDER = ("preliminaries", "investigation", "demonstrating_capability",
+               "obtaining_commitment", "won", "lost")
+STAGE_COLORS = {
+    "preliminaries": "#9ecae1",
+    "investigation": "#4292c6",
+    "demonstrating_capability": "#2171b5",
+    "obtaining_commitment": "#08306b",
+    "won": "#2ca25f",
+    "lost": "#bdbdbd",
+}
+ROLE_COLORS = {
+    "initiator": "#8dd3c7", "user": "#bebada", "influencer": "#80b1d3",
+    "gatekeeper": "#fdb462", "buyer": "#b3de69", "decider": "#fb8072", "approver": "#bc80bd",
+}
+ATTITUDE_COLORS = {
+    "champion": "#1a9850", "supporter": "#91cf60", "neutral": "#d9d9d9",
+    "skeptic": "#fc8d59", "opponent": "#d73027",
+}
+BAND_COLORS = {"green": "#1a9850", "amber": "#f39c12", "red": "#d73027"}
+QUADRANT_COLORS = {"Strategic": "#1b7837", "Star": "#2166ac", "Status": "#b2abd2",
+                   "Streamline": "#b35806"}
+TIER_COLORS = {"strategic": "#54278f", "key": "#807dba", "standard": "#bcbddc"}
+REVENUE_COLORS = {"equipment": "#4e79a7", "service": "#f28e2b", "consumables": "#59a14f",
+                  "spares": "#edc948"}
+
+FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
+
+
+def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
+                height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
+               "yref": "container", "font": {"size": 16}},
+        xaxis_title=x_title, yaxis_title=y_title, height=height,
+        font={"family": FONT, "size": 12},
+        margin={"l": 60, "r": 20, "t": 96 if len(fig.data) > 1 else 56, "b": 50},
+        legend_traceorder="normal",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        plot_bgcolor="white", hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#999")
+    fig.update_yaxes(gridcolor="#eee", linecolor="#999")
+    return fig
+
+
+def money_axis_ticks(fig: go.Figure, currency: str, axis: str = "y") -> None:
+    prefix = fmt.CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    settings = {"tickprefix": prefix, "tickformat": "~s"}
+    fig.update_yaxes(**settings) if axis == "y" else fig.update_xaxes(**settings)
