@@ -31,6 +31,19 @@ BAND_COLORS = {"green": "#1a9850", "amber": "#f39c12", "red": "#d73027"}
 QUADRANT_COLORS = {"Strategic": "#1b7837", "Star": "#2166ac", "Status": "#b2abd2",
                    "Streamline": "#b35806"}
 TIER_COLORS = {"strategic": "#54278f", "key": "#807dba", "standard": "#bcbddc"}
+SUGGESTION_COLORS = {"keep": "#1a9850", "review": "#f39c12", "downgrade": "#e6550d",
+                     "drop": "#a50f15", "upgrade": "#2166ac", "repair": "#762a83"}
+RISK_COLORS = {"low": "#1a9850", "medium": "#f39c12", "high": "#d73027"}
+CASE_KIND_COLORS = {
+    "installation": "#66c2a5", "training": "#a6d854", "maintenance": "#8da0cb",
+    "repair": "#fc8d62", "upgrade": "#e78ac3", "complaint": "#d73027", "invoicing": "#ffd92f",
+}
+# delivery and case states, e.g. on time / late / outstanding, done / pending / overdue
+STATUS_COLORS = {"on_time": "#1a9850", "done": "#1a9850", "late": "#f39c12",
+                 "pending": "#9ecae1", "outstanding": "#d73027", "overdue": "#d73027",
+                 "cancelled": "#bdbdbd"}
+CONTRACT_KIND_COLORS = {"maintenance": "#4e79a7", "consumables": "#59a14f",
+                        "spare_parts": "#edc948", "training": "#a6d854", "support": "#f28e2b"}
 REVENUE_COLORS = {"equipment": "#4e79a7", "service": "#f28e2b", "consumables": "#59a14f",
                   "spares": "#edc948"}
 
