@@ -13,6 +13,7 @@ import sys
 # verb -> (module, one-line help)
 VERBS = {
     "demo": ("portfolio.demo_cli", "build the demo portfolio database"),
+    "export": ("portfolio.export_cli", "the weekly screenshots of every page, per scope"),
 }
 
 

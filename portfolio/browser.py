@@ -313,3 +313,27 @@ def full_page_screenshot(page: Page, path: Path, width: int = 1400) -> int:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return height
+
+
+_WATCH_NEXT_RUN = """() => {
+  window.__streamlitRan = false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  const observer = new MutationObserver(() => {
+    window.__streamlitRan = true;
+    observer.disconnect();
+  });
+  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def click_and_wait(page: Page, target: Any, timeout_ms: int = 30_000) -> None:
+    """Click something that makes Streamlit run the script (a page link, a widget) and wait
+    until that run has finished drawing.
+
+    Waiting for "finished" right after a click could see the previous run's finished page,
+    so a MutationObserver first records that the script state changed (STACK_NOTES).
+    """
+    page.evaluate(_WATCH_NEXT_RUN)
+    target.click()
+    page.wait_for_function("() => window.__streamlitRan === true", timeout=timeout_ms)
+    wait_until_finished(page, timeout_ms=timeout_ms)

@@ -31,31 +31,12 @@ from portfolio.filters import (
     Filters,
     parse_query_params,
 )
+from portfolio.registry import PAGES
 from portfolio.settings import load_settings
 
 APP_TITLE = "Key-account portfolio health"
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    path: str
-    label: str
-    icon: str
-
-    @property
-    def url_path(self) -> str:
-        """The address of the page: '' for the overview, else the file's stem."""
-        return "" if self is PAGES[0] else Path(self.path).stem
-
-
-PAGES = (
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
-    PageSpec("pages/pipeline.py", "Pipeline", ":material/filter_alt:"),
-    PageSpec("pages/buying_center.py", "Buying center", ":material/groups:"),
-    PageSpec("pages/service.py", "Service", ":material/build:"),
-    PageSpec("pages/attractiveness.py", "Attractiveness", ":material/scatter_plot:"),
-    PageSpec("pages/account.py", "Account", ":material/domain:"),
-)
 CONTEXT_KEY = "_page_context"
 WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
                "stage": "f_stage", AS_OF_KEY: "f_as_of"}

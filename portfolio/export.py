@@ -1,0 +1,403 @@
+"""The weekly export: full-height screenshots of every page, for the whole portfolio and for
+each manager's portfolio, as of the end of an ISO week, with one PDF per scope and an index.
+
+It starts the dashboard itself on a free loopback port, drives the system Chromium through
+Playwright, and takes each picture only when the page has finished (portfolio.browser).
+Week-over-week changes of the overview's headline figures come from the same queries the
+overview uses, saved next to the pictures in summary.json.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import img2pdf
+from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+import queries
+from portfolio import fmt
+from portfolio.browser import (
+    DashboardServer,
+    PageError,
+    PageTimeoutError,
+    click_and_wait,
+    full_page_screenshot,
+    launch_chromium,
+    wait_until_finished,
+)
+from portfolio.db import PROJECT_ROOT, database_version
+from portfolio.registry import PAGES, PageSpec
+
+WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
+PAGE_TIMEOUT_MS = 60_000
+VIEWPORT_WIDTH = 1400
+NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": []}
+# The overview's headline figures compared week over week: (key, label, kind)
+HEADLINES = (
+    ("key_accounts", "Key accounts", "count"),
+    ("revenue_t12m", "Revenue T12M", "money"),
+    ("open_value", "Open pipeline", "money"),
+    ("weighted_value", "Weighted pipeline", "money"),
+    ("on_time_rate_90d", "On-time delivery, 90 days", "percent"),
+    ("overdue_cases", "Overdue service cases", "count"),
+)
+
+
+class ExportError(RuntimeError):
+    """The export could not be completed; the message names the page and scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose portfolio a set of pictures shows: everything, or one manager (and team)."""
+
+    label: str
+    manager_id: str | None = None
+
+    @property
+    def slug(self) -> str:
+        return "all" if self.manager_id is None else f"manager-{self.manager_id}"
+
+    def query_params(self) -> dict[str, list[str]]:
+        return {} if self.manager_id is None else {"manager": [self.manager_id]}
+
+
+@dataclass(frozen=True)
+class Week:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        match = WEEK_PATTERN.fullmatch(text.strip())
+        if not match:
+            raise ExportError(f"week {text!r} is not an ISO week like 2026-W47")
+        week = cls(int(match[1]), int(match[2]))
+        try:
+            week.monday()
+        except ValueError:
+            raise ExportError(f"week {text!r} does not exist") from None
+        return week
+
+    @classmethod
+    def containing(cls, day: date) -> Week:
+        year, number, _ = day.isocalendar()
+        return cls(year, number)
+
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    def sunday(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 7)
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+
+@dataclass
+class ExportResult:
+    week: Week
+    as_of: date
+    out: Path
+    pictures: list[Path] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    index: Path | None = None
+    seconds: float = 0.0
+
+
+def last_complete_week(newest_on: date) -> Week:
+    """The newest ISO week whose Sunday the data has reached."""
+    return Week.containing(newest_on if newest_on.isoweekday() == 7
+                           else newest_on - timedelta(days=newest_on.isoweekday()))
+
+
+def data_dates(db: Path) -> dict:
+    return queries.run("data_dates", db=db).row(0, named=True)
+
+
+def choose_week(db: Path, week_text: str | None) -> Week:
+    dates = data_dates(db)
+    if dates["newest_on"] is None:
+        raise ExportError(f"{db} holds no data to export")
+    if week_text is None:
+        return last_complete_week(dates["newest_on"])
+    week = Week.parse(week_text)
+    if week.sunday() > dates["newest_on"] or week.sunday() < dates["oldest_on"]:
+        raise ExportError(f"week {week} ends {week.sunday():%-d %b %Y}, outside the data "
+                          f"({dates['oldest_on']:%-d %b %Y} to {dates['newest_on']:%-d %b %Y})")
+    return week
+
+
+def resolve_scopes(specs: Sequence[str], db: Path) -> list[Scope]:
+    """`all`, `each-manager` (every manager with accounts in their scope) or manager ids."""
+    managers = queries.run("filter_managers", db=db)
+    names = dict(zip(managers["manager_id"], managers["name"], strict=True))
+    team_sizes = dict(zip(managers["manager_id"], managers["team_size"], strict=True))
+    scopes: list[Scope] = []
+    for spec in specs:
+        if spec == "all":
+            candidates = [None]
+        elif spec == "each-manager":
+            candidates = [m for m in managers["manager_id"] if has_accounts(db, m)]
+        elif spec in names:
+            candidates = [spec]
+        else:
+            raise ExportError(f"unknown scope {spec!r}: use all, each-manager or a manager id "
+                              f"({', '.join(sorted(names)[:5])}, …)")
+        for manager_id in candidates:
+            label = ("Whole portfolio" if manager_id is None else names[manager_id]
+                     + (" and team" if team_sizes[manager_id] else ""))
+            scope = Scope(label, manager_id)
+            if scope not in scopes:
+                scopes.append(scope)
+    return scopes
+
+
+def has_accounts(db: Path, manager_id: str) -> bool:
+    chosen = queries.run("account_choices", db=db, **{**NO_FILTERS, "manager_ids": [manager_id]})
+    return chosen.height > 0
+
+
+def page_url(base: str, page: PageSpec, scope: Scope, as_of: date) -> str:
+    params = {**scope.query_params(), "as_of": [as_of.isoformat()]}
+    return f"{base}/{page.url_path}?{urlencode(params, doseq=True)}"
+
+
+def headline_figures(db: Path, scope: Scope, as_of: date) -> dict[str, float | None]:
+    from portfolio.settings import load_settings
+
+    params = {**NO_FILTERS, "manager_ids": [scope.manager_id] if scope.manager_id else [],
+              "as_of": as_of, "stage_probabilities": list(load_settings().stage_probabilities)}
+    row = queries.run("portfolio_headline", db=db, **params).row(0, named=True)
+    return {key: row[key] for key, _, _ in HEADLINES}
+
+
+def previous_summary(out: Path, week: Week) -> dict | None:
+    """The summary of the newest earlier export in the same parent folder, if any."""
+    earlier = []
+    for folder in out.parent.iterdir() if out.parent.exists() else []:
+        match = WEEK_PATTERN.fullmatch(folder.name)
+        summary = folder / "summary.json"
+        if match and summary.exists() and folder.name < str(week):
+            earlier.append((folder.name, summary))
+    if not earlier:
+        return None
+    return json.loads(max(earlier)[1].read_text(encoding="utf-8"))
+
+
+def format_figure(value: float | None, kind: str, currency: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "money":
+        return fmt.money(value, currency)
+    if kind == "percent":
+        return fmt.percent(value)
+    return f"{value:,.0f}"
+
+
+def format_change(now: float | None, before: float | None, kind: str, currency: str) -> str:
+    if now is None or before is None:
+        return "–"
+    difference = now - before
+    if kind == "percent":
+        return f"{difference * 100:+.1f} pt"
+    if kind == "money":
+        return ("+" if difference >= 0 else "−") + fmt.money(abs(difference), currency)
+    return f"{difference:+,.0f}"
+
+
+class Progress:
+    """A progress bar on the terminal (a line per step when not a terminal)."""
+
+    def __init__(self, total: int, stream=sys.stderr) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.started = time.perf_counter()
+
+    def step(self, text: str) -> None:
+        self.done += 1
+        width = 30
+        filled = round(width * self.done / self.total)
+        bar = "█" * filled + "░" * (width - filled)
+        elapsed = time.perf_counter() - self.started
+        line = f"[{bar}] {self.done}/{self.total} {elapsed:5.1f} s  {text}"
+        if self.stream.isatty():
+            self.stream.write("\r\033[K" + line + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def capture(page: Page, open_page: Callable[[], None], target: Path, where: str) -> None:
+    """Open a page, wait until it has finished, take a full-height picture."""
+    page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": 900})
+    try:
+        open_page()
+        page.mouse.move(VIEWPORT_WIDTH // 2, 2)  # no hover highlight in the picture
+        full_page_screenshot(page, target, width=VIEWPORT_WIDTH)
+    except PageError as error:
+        raise ExportError(f"{where} shows an error: {error}") from error
+    except (PageTimeoutError, PlaywrightTimeoutError) as error:
+        raise ExportError(f"{where} did not finish within {PAGE_TIMEOUT_MS // 1000} s: "
+                          f"{error}") from error
+
+
+def export(db: Path, out: Path | None = None, week: Week | None = None,
+           scope_specs: Sequence[str] = ("all", "each-manager"),
+           pages: Sequence[PageSpec] = PAGES,
+           app: Path = PROJECT_ROOT / "dashboard.py",
+           progress: Callable[[int], Progress] = Progress) -> ExportResult:
+    """Export every page for every scope; raise ExportError naming what failed."""
+    started = time.perf_counter()
+    week = week or choose_week(db, None)
+    as_of = week.sunday()
+    out = out or PROJECT_ROOT / "data" / "exports" / str(week)
+    scopes = resolve_scopes(scope_specs, db)
+    out.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(week, as_of, out)
+    bar = progress(len(scopes) * len(pages))
+    with DashboardServer(app, env={"PORTFOLIO_DB": str(db)}) as server, \
+            sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            tab = browser.new_page(viewport={"width": VIEWPORT_WIDTH, "height": 900})
+            for scope in scopes:
+                pictures = export_scope(tab, server.url, scope, pages, as_of, out, bar)
+                result.pictures += pictures
+                result.pdfs.append(write_pdf(pictures, out / f"{scope.slug}.pdf"))
+        finally:
+            browser.close()
+    summary = write_summary(db, out, week, as_of, scopes)
+    result.index = write_index(result, scopes, pages, summary, previous_summary(out, week))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def export_scope(tab: Page, base: str, scope: Scope, pages: Sequence[PageSpec], as_of: date,
+                 out: Path, bar: Progress) -> list[Path]:
+    """The first page is opened by its URL (a new session with the scope's filters); the
+    others through the sidebar's links, as a person would, which keeps the session and its
+    filters and saves reloading the app for every picture."""
+    folder = out / scope.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    pictures = []
+    for number, page in enumerate(pages, start=1):
+        target = folder / f"{number:02d}-{page.slug}.png"
+        where = f"page {page.label!r} for scope {scope.label!r}"
+        if number == 1:
+            url = page_url(base, page, scope, as_of)
+            capture(tab, lambda url=url: open_url(tab, url), target, where)
+        else:
+            capture(tab, lambda page=page: open_from_sidebar(tab, page), target, where)
+        pictures.append(target)
+        bar.step(f"{scope.label} · {page.label}")
+    return pictures
+
+
+def open_url(tab: Page, url: str) -> None:
+    tab.goto(url)
+    wait_until_finished(tab, timeout_ms=PAGE_TIMEOUT_MS)
+
+
+def open_from_sidebar(tab: Page, page: PageSpec) -> None:
+    link = tab.get_by_test_id("stSidebarNav").get_by_role("link", name=page.label, exact=True)
+    click_and_wait(tab, link, timeout_ms=PAGE_TIMEOUT_MS)
+
+
+def write_pdf(pictures: Sequence[Path], target: Path) -> Path:
+    target.write_bytes(img2pdf.convert([str(p) for p in pictures]))
+    return target
+
+
+def data_release(db: Path) -> str:
+    real, modified_ns, size = database_version(db)
+    modified = datetime.fromtimestamp(modified_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{Path(real).name} ({size / 2**20:.1f} MiB, written {modified})"
+
+
+def write_summary(db: Path, out: Path, week: Week, as_of: date, scopes: list[Scope]) -> dict:
+    summary = {
+        "week": str(week), "as_of": as_of.isoformat(), "release": data_release(db),
+        "currency": data_dates(db)["currency"],
+        "scopes": {scope.slug: {"label": scope.label,
+                                "figures": headline_figures(db, scope, as_of)}
+                   for scope in scopes},
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
+
+
+def write_index(result: ExportResult, scopes: list[Scope], pages: Sequence[PageSpec],
+                summary: dict, previous: dict | None) -> Path:
+    """index.html (with thumbnails) and index.md: files, week, as-of, scope, release, and
+    the headline figures against the previous export."""
+    rows_md, sections_html = [], []
+    currency = summary["currency"]
+    for scope in scopes:
+        figures = summary["scopes"][scope.slug]["figures"]
+        before = (previous or {}).get("scopes", {}).get(scope.slug, {}).get("figures", {})
+        changes = [(label, format_figure(figures[key], kind, currency),
+                    format_change(figures[key], before.get(key), kind, currency))
+                   for key, label, kind in HEADLINES]
+        files = [f"{scope.slug}/{n:02d}-{p.slug}.png" for n, p in enumerate(pages, start=1)]
+        rows_md.append(scope_markdown(scope, files, changes))
+        sections_html.append(scope_html(scope, pages, files, changes))
+    compared = (f"compared with the export of {previous['week']} (as of {previous['as_of']})"
+                if previous else "no earlier export found in this folder to compare with")
+    header = (f"Week {result.week} · as of {result.as_of:%-d %b %Y} · data release "
+              f"{summary['release']} · {compared}")
+    (result.out / "index.md").write_text(
+        f"# Key-account portfolio export {result.week}\n\n{header}\n\n" + "\n".join(rows_md),
+        encoding="utf-8")
+    index = result.out / "index.html"
+    index.write_text(HTML_PAGE.format(title=f"Portfolio export {result.week}",
+                                      header=html.escape(header),
+                                      body="\n".join(sections_html)), encoding="utf-8")
+    return index
+
+
+def scope_markdown(scope: Scope, files: list[str], changes: list[tuple[str, str, str]]) -> str:
+    lines = [f"## {scope.label}", "", f"PDF: [{scope.slug}.pdf]({scope.slug}.pdf)", "",
+             "| figure | this week | change |", "|---|---|---|"]
+    lines += [f"| {label} | {value} | {change} |" for label, value, change in changes]
+    lines += ["", "Pages: " + ", ".join(f"[{Path(f).stem}]({f})" for f in files), ""]
+    return "\n".join(lines)
+
+
+def scope_html(scope: Scope, pages: Sequence[PageSpec], files: list[str],
+               changes: list[tuple[str, str, str]]) -> str:
+    figures = "".join(f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td>"
+                      f"<td>{html.escape(change)}</td></tr>" for label, value, change in changes)
+    thumbs = "".join(f'<a href="{f}"><figure><img src="{f}" alt="{html.escape(p.label)}">'
+                     f"<figcaption>{html.escape(p.label)}</figcaption></figure></a>"
+                     for p, f in zip(pages, files, strict=True))
+    return (f"<section><h2>{html.escape(scope.label)}</h2>"
+            f'<p><a href="{scope.slug}.pdf">{scope.slug}.pdf</a></p>'
+            f"<table><tr><th>Figure</th><th>This week</th><th>Change</th></tr>{figures}"
+            f"</table><div class=thumbs>{thumbs}</div></section>")
+
+
+HTML_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: 'Liberation Sans', 'DejaVu Sans', sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1em; }}
+td, th {{ border: 1px solid #ddd; padding: 4px 10px; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+.thumbs {{ display: flex; flex-wrap: wrap; gap: 12px; }}
+figure {{ margin: 0; width: 220px; }} img {{ width: 220px; border: 1px solid #ccc; }}
+figcaption {{ font-size: 0.85em; }}
+</style></head>
+<body><h1>{title}</h1><p>{header}</p>
+{body}
+</body></html>
+"""
