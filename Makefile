@@ -37,6 +37,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed chromium
 	$(PY) bench/bench_demo.py
+	$(PY) bench/bench_import.py
 	$(PY) bench/bench_export.py
 
 clean:

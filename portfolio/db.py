@@ -5,8 +5,12 @@ Nothing here imports streamlit: the CLI, the export job, the tests and the pages
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,6 +20,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = PROJECT_ROOT / "queries" / "ddl" / "schema.sql"
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "portfolio.duckdb"
 DATABASE_ENV = "PORTFOLIO_DB"
+RELEASES_FOLDER = "releases"
+KEEP_RELEASES = 3
+OPEN_VERSIONS = 3  # connections kept open: the current release and two before it
 
 # The dashboard's connections can read only the database they were opened on: no other
 # files, no extension downloads, and no query may switch that back on.
@@ -51,19 +58,22 @@ class DatabaseMissingError(FileNotFoundError):
     """The served database file does not exist."""
 
 
-def served_database_path(override: str | Path | None = None) -> Path:
-    """The one place that decides which database file is served.
-
-    An explicit path wins, then the PORTFOLIO_DB environment variable, then
-    data/portfolio.duckdb. Symlinks are resolved so caches key on the real file.
-    """
+def served_link_path(override: str | Path | None = None) -> Path:
+    """The served database's name: an explicit path, else the PORTFOLIO_DB environment
+    variable, else data/portfolio.duckdb. Imports publish releases behind this name."""
     if override:
         chosen = Path(override)
     elif os.environ.get(DATABASE_ENV):
         chosen = Path(os.environ[DATABASE_ENV])
     else:
         chosen = DEFAULT_DATABASE
-    return chosen.expanduser().resolve()
+    return Path(os.path.abspath(chosen.expanduser()))
+
+
+def served_database_path(override: str | Path | None = None) -> Path:
+    """The one place that decides which database file is served: the real file behind
+    `served_link_path` (a release, when imports have published), so caches key on it."""
+    return served_link_path(override).resolve()
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -97,13 +107,17 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def close_replaced_versions(real_path: str) -> None:
-    """Close connections to earlier versions of a file that was replaced in place.
+    """Close connections to earlier versions of a file that was replaced in place, and
+    to all but the newest few releases.
 
     In one process DuckDB hands back the instance already open for a path, with its old
-    data, until every connection to it is closed (STACK_NOTES).
+    data, until every connection to it is closed (STACK_NOTES). Connections to the last
+    releases stay open a while so that a page still running on one can finish.
     """
     for version in [v for v in _connections if v[0] == real_path]:
         _connections.pop(version).close()
+    while len(_connections) >= OPEN_VERSIONS:
+        _connections.pop(next(iter(_connections))).close()
 
 
 def close_cached_connections() -> None:
@@ -114,17 +128,90 @@ def close_cached_connections() -> None:
         _connections.clear()
 
 
-def ensure_served_database(path: Path | None = None) -> Path:
-    """Return the served database path, building the demo portfolio there if missing."""
-    target = path or served_database_path()
-    if target.exists():
-        return target
+def ensure_served_database(link: Path | None = None) -> Path:
+    """Return the served database (the real file), publishing the demo portfolio as the
+    first release when there is none."""
+    link = link or served_link_path()
+    if link.exists():
+        return link.resolve()
     with _build_lock:
-        if not target.exists():
-            from portfolio.demo import build_demo_database
+        if not link.exists():
+            from portfolio.demo import generate
 
-            build_demo_database(target)
+            tables = generate()
+            publish_release(link, lambda target: write_database(target, tables))
+    return link.resolve()
+
+
+@contextmanager
+def release_lock(folder: Path) -> Iterator[None]:
+    """One publisher at a time per folder (another process waits)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def release_number(path: Path, stem: str) -> int | None:
+    match = re.fullmatch(rf"{re.escape(stem)}-(\d{{6}})\.duckdb", path.name)
+    return int(match[1]) if match else None
+
+
+def releases(link: Path) -> list[Path]:
+    """The published releases behind a served name, oldest first."""
+    folder = link.parent / RELEASES_FOLDER
+    found = [(release_number(p, link.stem), p) for p in folder.glob(f"{link.stem}-*.duckdb")]
+    return [p for n, p in sorted((n, p) for n, p in found if n is not None)]
+
+
+def publish_release(link: Path, write: Callable[[Path], None],
+                    keep: int = KEEP_RELEASES) -> Path:
+    """Publish a new database behind `link`: `write(path)` creates it under a temporary
+    name; it is then renamed into releases/ and `link` is switched to it atomically (a
+    symlink renamed over the old one). Readers see the old release or the new one, never
+    a half-written file; if `write` fails, nothing that is served changes."""
+    folder = link.parent / RELEASES_FOLDER
+    with release_lock(folder):
+        adopt_plain_file(link)
+        existing = releases(link)
+        number = (release_number(existing[-1], link.stem) or 0) + 1 if existing else 1
+        target = folder / f"{link.stem}-{number:06d}.duckdb"
+        temporary = folder / f".{target.name}.building"
+        temporary.unlink(missing_ok=True)
+        try:
+            write(temporary)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        os.replace(temporary, target)
+        switch_link(link, target)
+        for old in releases(link)[:-keep]:
+            old.unlink(missing_ok=True)
     return target
+
+
+def adopt_plain_file(link: Path) -> None:
+    """A served file that is not yet a link (a demo built in place) becomes release 0.
+
+    It is hard-linked into releases/ first and the name then switched to a symlink, so
+    the served name never goes missing, even for a moment."""
+    if link.exists() and not link.is_symlink():
+        folder = link.parent / RELEASES_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{link.stem}-000000.duckdb"
+        target.unlink(missing_ok=True)
+        os.link(link, target)
+        switch_link(link, target)
+
+
+def switch_link(link: Path, target: Path) -> None:
+    temporary = link.with_name(f".{link.name}.switch")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(temporary, link)
 
 
 SELF_REFERENCES = {"managers": ("manager_id", "reports_to"),

@@ -6,8 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from portfolio.db import served_database_path
-from portfolio.demo import DEFAULT_SEED, build_demo_database, scale_from_spec
+from portfolio.db import publish_release, served_link_path, write_database
+from portfolio.demo import DEFAULT_SEED, generate, scale_from_spec
 
 
 def scale_argument(text: str) -> str:
@@ -33,15 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = served_database_path(args.db)
-    if args.if_missing and path.exists():
-        print(f"{path} exists; left as it is.")
+    link = served_link_path(args.db)
+    if args.if_missing and link.exists():
+        print(f"{link} exists; left as it is.")
         return 0
     started = time.perf_counter()
-    counts = build_demo_database(path, args.scale, args.seed)
+    tables = generate(args.scale, args.seed)
+    release = publish_release(link, lambda target: write_database(target, tables))
     elapsed = time.perf_counter() - started
-    print(f"Demo portfolio (scale {args.scale}, seed {args.seed}) written to {path} "
-          f"in {elapsed:.1f} s:")
-    for table, rows in counts.items():
+    print(f"Demo portfolio (scale {args.scale}, seed {args.seed}) published as {release.name} "
+          f"behind {link} in {elapsed:.1f} s:")
+    for table, rows in ((name, frame.height) for name, frame in tables.items()):
         print(f"  {table:<22}{rows:>12,}")
     return 0

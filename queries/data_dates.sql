@@ -1,5 +1,6 @@
 -- One row: the newest and oldest dates on which something happened in the data (the
--- default as-of date and the earliest one worth choosing), and the database's currency.
+-- default as-of date and the earliest one worth choosing: the first month of metrics, or
+-- the first deal where there are no metrics), and the database's currency.
 WITH happened(day) AS (
     SELECT max(occurred_on) FROM calls
     UNION ALL SELECT max(entered_on) FROM deal_stage_history
@@ -13,5 +14,6 @@ WITH happened(day) AS (
 )
 SELECT
     (SELECT max(day) FROM happened) AS newest_on,
-    (SELECT min(month) FROM account_metrics) AS oldest_on,
+    coalesce((SELECT min(month) FROM account_metrics),
+             (SELECT min(opened_on) FROM deals)) AS oldest_on,
     coalesce((SELECT value FROM portfolio_settings WHERE key = 'currency'), 'EUR') AS currency;
