@@ -9,6 +9,7 @@ import fcntl
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,10 +53,20 @@ TABLES = (
 _connections: dict[tuple[str, int, int], duckdb.DuckDBPyConnection] = {}
 _connections_lock = threading.Lock()
 _build_lock = threading.Lock()
+_probed: set[tuple[str, int, int] | None] = set()
 
 
 class DatabaseMissingError(FileNotFoundError):
     """The served database file does not exist."""
+
+
+class DatabaseUnreadableError(RuntimeError):
+    """No release of the served database could be opened; the message says why and how to
+    fix it."""
+
+
+LOCK_RETRIES = 4
+LOCK_WAIT_S = 0.5
 
 
 def served_link_path(override: str | Path | None = None) -> Path:
@@ -88,6 +99,18 @@ def database_version(path: Path) -> tuple[str, int, int]:
     return (str(real), stat.st_mtime_ns, stat.st_size)
 
 
+def connect_read_only(path: str) -> duckdb.DuckDBPyConnection:
+    """Open read-only; a lock held by a writing process is waited for a bounded time."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return duckdb.connect(path, read_only=True, config=READ_ONLY_CONFIG)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(LOCK_WAIT_S * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     """A cached read-only connection to one version of a database file.
 
@@ -101,7 +124,7 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
         con = _connections.get(version)
         if con is None:
             close_replaced_versions(version[0])
-            con = duckdb.connect(version[0], read_only=True, config=READ_ONLY_CONFIG)
+            con = connect_read_only(version[0])
             _connections[version] = con
         return con
 
@@ -141,6 +164,51 @@ def ensure_served_database(link: Path | None = None) -> Path:
             tables = generate()
             publish_release(link, lambda target: write_database(target, tables))
     return link.resolve()
+
+
+def readable_release(link: Path) -> tuple[Path, list[str]]:
+    """The release to serve: the current one if it opens and its tables can be read, else
+    the newest earlier release that can (with a note on what was wrong)."""
+    candidates = [link.resolve()] + [p for p in reversed(releases(link))
+                                     if p != link.resolve()]
+    notes: list[str] = []
+    for path in candidates:
+        try:
+            probe_tables(path)
+            return path, notes
+        except (duckdb.Error, OSError, DatabaseMissingError) as error:
+            notes.append(f"{path.name}: {describe_database_error(error)}")
+    raise DatabaseUnreadableError(
+        "The portfolio database cannot be read. " + " ".join(notes) + " Check it with "
+        "`python -m portfolio check`, then import again or rebuild the demo with "
+        "`python -m portfolio demo`.")
+
+
+def probe_tables(path: Path) -> None:
+    """Open a release and read the first row of every table (fails fast when broken);
+    a version that passed once is not probed again."""
+    version = database_version(path) if path.exists() else None
+    if version in _probed:
+        return
+    cursor = read_only_connection(path).cursor()
+    try:
+        for table in TABLES:
+            cursor.table(table).limit(1).fetchall()
+    finally:
+        cursor.close()
+    _probed.add(version)
+
+
+def describe_database_error(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, DatabaseMissingError):
+        return "the file is missing."
+    if "lock" in text.lower():
+        return ("another program holds a write lock on it (an import or a script run by "
+                "hand?); try again when it has finished.")
+    if "Catalog Error" in text:
+        return f"it is not a portfolio database ({text})."
+    return f"it is damaged or not a DuckDB database ({text})."
 
 
 @contextmanager

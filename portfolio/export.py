@@ -306,11 +306,21 @@ def export_scope(tab: Page, base: str, scope: Scope, pages: Sequence[PageSpec], 
 def open_url(tab: Page, url: str) -> None:
     tab.goto(url)
     wait_until_finished(tab, timeout_ms=PAGE_TIMEOUT_MS)
+    refuse_error_messages(tab)
 
 
 def open_from_sidebar(tab: Page, page: PageSpec) -> None:
     link = tab.get_by_test_id("stSidebarNav").get_by_role("link", name=page.label, exact=True)
     click_and_wait(tab, link, timeout_ms=PAGE_TIMEOUT_MS)
+    refuse_error_messages(tab)
+
+
+def refuse_error_messages(tab: Page) -> None:
+    """A page that could not read its data shows an error message, not an exception box;
+    it must fail the export all the same."""
+    errors = tab.get_by_test_id("stAlertContentError")
+    if errors.count():
+        raise PageError(errors.first.inner_text())
 
 
 def write_pdf(pictures: Sequence[Path], target: Path) -> Path:

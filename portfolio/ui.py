@@ -20,7 +20,14 @@ import streamlit as st
 
 import queries
 from portfolio import fmt
-from portfolio.db import database_version, ensure_served_database, served_database_path
+from portfolio.db import (
+    DatabaseUnreadableError,
+    database_version,
+    describe_database_error,
+    ensure_served_database,
+    readable_release,
+    served_link_path,
+)
 from portfolio.filters import (
     AS_OF_KEY,
     FILTER_KEYS,
@@ -59,7 +66,7 @@ class PageContext:
         params = {**self.filters.sql_params(),
                   "stage_probabilities": list(settings.stage_probabilities),
                   "recent_days": settings.recent_days, **extra}
-        return cached_query(database_version(self.db), name, params)
+        return guarded(lambda: cached_query(database_version(self.db), name, params))
 
     def link(self, page: str, **page_params: str) -> str:
         """A relative URL to a page with the current filters (and e.g. an account)."""
@@ -93,7 +100,7 @@ def setup_app() -> PageContext:
     st.set_page_config(page_title=APP_TITLE, layout="wide", page_icon=":material/monitoring:")
     db = open_database()
     version = database_version(db)
-    dates = cached_query(version, "data_dates", {}).row(0, named=True)
+    dates = guarded(lambda: cached_query(version, "data_dates", {}).row(0, named=True))
     if dates["newest_on"] is None:
         st.error("The database has no data yet. Build the demo with `python -m portfolio demo` "
                  "or import your exports.")
@@ -132,11 +139,33 @@ def page_context(title: str) -> PageContext:
 
 
 def open_database() -> Path:
+    """The release to serve; the last good one (with a warning) when the current one is
+    broken; a clear message and no page when none can be read."""
+    link = served_link_path()
     try:
-        with st.spinner("Building the demo portfolio (first run only)…"):
-            return ensure_served_database(served_database_path())
-    except (duckdb.Error, OSError) as error:
-        st.error(f"The portfolio database could not be opened: {error}")
+        if not link.exists() and not link.is_symlink():
+            with st.spinner("Building the demo portfolio (first run only)…"):
+                ensure_served_database(link)
+        path, notes = readable_release(link)
+    except (DatabaseUnreadableError, duckdb.Error, OSError) as error:
+        st.error(str(error), icon=":material/database:")
+        st.stop()
+        raise
+    if notes:
+        st.warning("The current data release cannot be read, so the previous one is shown. "
+                   + " ".join(notes) + " Run `python -m portfolio check` for details.",
+                   icon=":material/database:")
+    return path
+
+
+def guarded(read: Any) -> Any:
+    """Run a read of the database; on failure show what is wrong instead of a traceback."""
+    try:
+        return read()
+    except duckdb.Error as error:
+        st.error("This page could not read the portfolio database: "
+                 f"{describe_database_error(error)} Run `python -m portfolio check` for "
+                 "details.", icon=":material/database:")
         st.stop()
         raise
 
