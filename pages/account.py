@@ -1,12 +1,19 @@
 """Account: one key account on one page (the account is in the URL: ?account=A0001)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
 from portfolio import fmt
 from portfolio.charts import account as account_charts
+from portfolio.charts import service as service_charts
+from portfolio.charts.theme import BAND_COLORS
 from portfolio.filters import shown
-from portfolio.ui import date_column, page_context, show_chart
+from portfolio.service import ServiceSettings, service_status
+from portfolio.settings import load_settings
+from portfolio.ui import date_column, money_column, page_context, show_chart
 
 ctx = page_context("Account")
 choices = ctx.run("account_choices")
@@ -23,6 +30,42 @@ account_id = st.selectbox("Account", ids, index=ids.index(requested) if requeste
                           format_func=labels.get, key="account_pick")
 st.query_params["account"] = account_id
 
+svc = ServiceSettings.load()
+params = {**svc.query_params(), "account_id": account_id}
+cur, as_of = ctx.currency, ctx.filters.as_of
+recent_days = load_settings().recent_days
+ROLE_LABELS = {role: fmt.label(role) for role in account_charts.ROLES}
+
+
+def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """A chart as a plain figure dict, cached per builder and data (as on the Service page):
+    rebuilding ten Plotly figures on every rerun would cost more than the cached queries."""
+    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    figure = _builder(*args, **kwargs).to_dict()
+    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
+    # finding in the title): give it one empty trace
+    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
+    return figure
+
+
+def small_fact(column, name: str, value: str) -> None:
+    column.markdown(f"<small>{name}</small><br>**{value}**", unsafe_allow_html=True)
+
+
+def count_column(label: str, help_text: str | None = None):
+    return st.column_config.NumberColumn(label, format="%d", help=help_text)
+
+
+def labelled(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).map_elements(fmt.label, return_dtype=pl.String)
+                              for c in columns)
+
+
+# --- who and where ----------------------------------------------------------------------
 profile = ctx.run("account_profile", account_id=account_id).row(0, named=True)
 st.subheader(profile["name"])
 facts = {
@@ -32,24 +75,209 @@ facts = {
     "Region": f"{profile['region'] or '–'} · {profile['country'] or '–'}",
     "Industry": profile["industry"] or "–",
     "Key account since": fmt.day(profile["key_since"]),
+    "Part of": profile["parent_name"] or "–",
 }
 for column, (name, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
-    column.markdown(f"<small>{name}</small><br>**{value}**", unsafe_allow_html=True)
+    small_fact(column, name, value)
 
+statuses = ctx.run("service_account_status", **svc.query_params())  # shared with Service
+facts_row = statuses.filter(pl.col("account_id") == account_id)
+status = service_status(facts_row.row(0, named=True), svc) if facts_row.height else None
+if status:
+    st.markdown(
+        f"<div style='margin:0.6rem 0 0.2rem'><span style='background:{BAND_COLORS[status.band]};"
+        f"color:white;font-weight:600;padding:0.15rem 0.6rem;border-radius:0.3rem'>"
+        f"Service {status.band}</span>&nbsp; {status.reason}</div>",
+        unsafe_allow_html=True)
+
+# --- attractiveness (the scoring model lands later: the metrics it will weigh) ----------
+st.subheader("Attractiveness")
+st.caption("The attractiveness and relative-strength scores, quadrant and suggestion come with "
+           "the scoring model; until then, the 24-month trends of what it weighs: the revenue "
+           "mix, margin, the client's market share and financial health, our share of wallet.")
 monthly = ctx.run("account_monthly", account_id=account_id)
 if monthly.height:
-    left, right = st.columns(2)
+    trend = account_charts.metric_trend
+    left, right = st.columns([3, 2])
     with left:
-        show_chart(account_charts.revenue_mix(monthly, ctx.currency), key="account_mix")
+        show_chart(drawn(account_charts.revenue_mix, monthly, cur), key="account_mix")
     with right:
-        show_chart(account_charts.client_indicators(monthly), key="account_indicators")
+        show_chart(drawn(trend, monthly, "gross_margin_pct", "Gross margin", "%"),
+                   key="account_margin")
+    share, health, wallet = st.columns(3)
+    with share:
+        show_chart(drawn(trend, monthly, "client_market_share_pct", "Client market share", "%"),
+                   key="account_market_share")
+    with health:
+        show_chart(drawn(trend, monthly, "financial_health", "Financial health", "score",
+                         y_range=(0, 100)), key="account_health")
+    with wallet:
+        show_chart(drawn(trend, monthly, "share_of_wallet_pct", "Our share of wallet", "%"),
+                   key="account_wallet")
 else:
-    st.info("No monthly metrics for this account up to the as-of date.")
+    st.info("No monthly metrics for this account in the 24 months up to the as-of date.")
 
-events = ctx.run("account_events", account_id=account_id)
-st.subheader(f"Relationship timeline: {fmt.plural(events.height, 'event')}")
-events = events.with_columns(pl.col("kind", "severity").map_elements(fmt.label,
-                                                                      return_dtype=pl.String))
-st.dataframe(events, hide_index=True, width="stretch",
-             column_config={"occurred_on": date_column("When"), "kind": "What",
-                            "severity": "Severity", "note": "Note"})
+# --- open deals -------------------------------------------------------------------------
+deals = ctx.run("account_deals", **params)
+st.subheader(f"Open deals: {deals.height}, worth "
+             f"{fmt.money(deals['value'].sum() if deals.height else 0, cur)}")
+if deals.height:
+    show_chart(drawn(account_charts.open_deals, deals, cur), key="account_deals")
+    st.dataframe(
+        labelled(deals, "stage", "last_outcome").with_columns(
+            pl.col("coverage") * 100).select(
+            "deal_name", "stage", "value", "days_in_stage", "expected_close_on",
+            "last_outcome", "last_call_on", "roles_covered", "coverage", "decider_met",
+            "approver_met", "people_covering", "owner_name"),
+        hide_index=True, width="stretch",
+        column_config={
+            "deal_name": "Deal", "stage": "Stage", "value": money_column("Value", cur),
+            "days_in_stage": count_column("Days in stage"),
+            "expected_close_on": date_column("Expected close"), "last_outcome": "Last call",
+            "last_call_on": date_column("Last call on"),
+            "roles_covered": count_column(
+                "Roles covered (of 7)", f"By a contact still at the client, engaged in the "
+                f"{recent_days} days before the as-of date"),
+            "coverage": st.column_config.ProgressColumn("Coverage", format="%.0f %%",
+                                                        min_value=0, max_value=100),
+            "decider_met": st.column_config.CheckboxColumn("Decider met"),
+            "approver_met": st.column_config.CheckboxColumn("Approver met"),
+            "people_covering": count_column("People"), "owner_name": "Owner",
+        },
+    )
+else:
+    st.caption("No deal of this account is open on the as-of date.")
+st.page_link("pages/pipeline.py", label="Every open deal on the Pipeline page",
+             icon=":material/arrow_forward:", query_params=ctx.page_params())
+
+# --- buying center ----------------------------------------------------------------------
+members = ctx.run("account_buying_center", **params)
+people = (
+    members.group_by("contact_id", maintain_order=True).agg(
+        pl.col("name").first(), pl.col("title").first(),
+        pl.col("role").drop_nulls().replace_strict(ROLE_LABELS, return_dtype=pl.String)
+        .str.join(", ").alias("roles"),
+        pl.col("attitude").sort_by("last_contact_on", nulls_last=True).drop_nulls().last(),
+        pl.col("last_contact_on").max(), pl.col("open_deals").max(),
+        pl.col("engaged_recently").any(), pl.col("left_on").first(),
+    )
+)
+left_people = people.filter(pl.col("left_on").is_not_null())
+st.subheader(f"Buying center: {fmt.plural(people.height, 'person', 'people')}, "
+             f"{left_people.height} of them left the client")
+if members.height:
+    show_chart(drawn(account_charts.buying_center_roles, members, recent_days), key="account_roles")
+    st.dataframe(
+        labelled(people, "attitude").with_columns(
+            pl.when(pl.col("left_on").is_not_null()).then(pl.lit("Left the client"))
+            .when(pl.col("engaged_recently")).then(pl.lit("Engaged recently"))
+            .when(pl.col("last_contact_on").is_not_null()).then(pl.lit("Not engaged recently"))
+            .when(pl.col("roles") != "").then(pl.lit("Not engaged by the as-of date"))
+            .otherwise(pl.lit("No role on a current deal")).alias("state")).select(
+            "name", "title", "roles", "attitude", "state", "last_contact_on", "open_deals",
+            "left_on"),
+        hide_index=True, width="stretch", height=min(420, 38 + 35 * people.height),
+        column_config={
+            "name": "Person", "title": "Title",
+            "roles": st.column_config.TextColumn(
+                "Roles", help="On the account's deals open on the as-of date or closed in "
+                              "the 12 months before", width="medium"),
+            "attitude": st.column_config.TextColumn("Attitude", help="At the latest "
+                                                                     "engagement"),
+            "state": st.column_config.TextColumn(
+                "Engagement", help=f"Recently: within {recent_days} days before the as-of "
+                                   "date"),
+            "last_contact_on": date_column("Last engaged"),
+            "open_deals": count_column("On open deals"), "left_on": date_column("Left on"),
+        },
+    )
+else:
+    st.caption("No contacts recorded for this account.")
+st.page_link("pages/buying_center.py", label="Buying-center coverage of every deal",
+             icon=":material/arrow_forward:", query_params=ctx.page_params())
+
+# --- service ----------------------------------------------------------------------------
+cases = ctx.run("account_service_cases", **params)
+contracts = ctx.run("account_contracts", **params)
+band = f"{status.band} service status" if status else "no service data"
+overdue_count = cases.filter(pl.col("state") == "overdue").height
+st.subheader(f"Service: {band}, {fmt.plural(overdue_count, 'case')} overdue")
+if facts_row.height:
+    row = facts_row.row(0, named=True)
+    running = contracts.filter(pl.col("state").is_in(["running", "renewal_due"]))
+    due = contracts.filter(pl.col("state") == "renewal_due")
+    cols = st.columns(5)
+    cols[0].metric(f"On time, {svc.status_window_days} days",
+                   fmt.percent(row["on_time_rate"]),
+                   help=f"{row['on_time']} of {row['deliveries_due']} deliveries promised in "
+                        f"the last {svc.status_window_days} days delivered on time")
+    cols[1].metric("Open cases", f"{row['open_cases']}",
+                   help="Service cases open on the as-of date")
+    cols[2].metric("Overdue cases", f"{row['overdue_cases']}",
+                   help=f"Open past the promised date; {row['overdue_not_told']} not told to "
+                        "the client")
+    cols[3].metric("Service contracts", fmt.money(running["annual_value"].sum(), cur),
+                   help=f"Annual value of the {running.height} contracts running on the as-of "
+                        "date")
+    cols[4].metric(f"Renewals due, {svc.renewal_days} days",
+                   fmt.money(due["annual_value"].sum(), cur),
+                   help=f"{due.height} contracts ending within {svc.renewal_days} days")
+left, right = st.columns(2)
+with left:
+    show_chart(drawn(service_charts.on_time_trend,
+                     ctx.run("account_deliveries_by_month", **params), target=svc.on_time_amber),
+               key="account_on_time")
+with right:
+    show_chart(drawn(account_charts.open_cases, cases, as_of), key="account_open_cases")
+st.dataframe(
+    labelled(cases, "kind", "severity", "state", "told").select(
+        "state", "kind", "severity", "opened_on", "due_on", "closed_on", "days_open",
+        "days_overdue", "client_informed_on", "told", "case_id"),
+    hide_index=True, width="stretch", height=min(420, 38 + 35 * max(cases.height, 1)),
+    column_config={
+        "state": st.column_config.TextColumn(
+            "State", help=f"Open (overdue or pending) on the as-of date, or closed after the "
+                          f"promised date in the last {svc.history_days} days"),
+        "kind": "Kind", "severity": "Severity", "opened_on": date_column("Opened"),
+        "due_on": date_column("Promised by"), "closed_on": date_column("Closed"),
+        "days_open": count_column("Days open"), "days_overdue": count_column("Days overdue"),
+        "client_informed_on": date_column("Client told on"),
+        "told": st.column_config.TextColumn(
+            "Client told", help=f"In time: within {svc.inform_within_days} days of opening"),
+        "case_id": "Case",
+    },
+)
+st.dataframe(
+    labelled(contracts, "kind", "state").select(
+        "kind", "state", "annual_value", "starts_on", "ends_on", "days_left", "auto_renew",
+        "contract_id"),
+    hide_index=True, width="stretch", height=min(320, 38 + 35 * max(contracts.height, 1)),
+    column_config={
+        "kind": "Contract", "state": st.column_config.TextColumn(
+            "State", help=f"Renewal due: ends within {svc.renewal_days} days"),
+        "annual_value": money_column("Annual value", cur), "starts_on": date_column("Starts"),
+        "ends_on": date_column("Ends"), "days_left": count_column("Days left"),
+        "auto_renew": st.column_config.CheckboxColumn("Renews by itself"),
+        "contract_id": "Contract id",
+    },
+)
+
+st.page_link("pages/service.py", label="Service across the portfolio",
+             icon=":material/arrow_forward:", query_params=ctx.page_params())
+
+# --- relationship timeline --------------------------------------------------------------
+events = ctx.run("account_timeline", **params)
+st.subheader(f"Relationship timeline: {fmt.plural(events.height, 'event')} in 24 months")
+show_chart(drawn(account_charts.relationship_timeline, events, as_of), key="account_timeline")
+st.dataframe(
+    events.with_columns(
+        pl.col("kind").replace_strict(account_charts.EVENT_LANES, default=pl.col("kind")),
+        pl.col("severity").map_elements(fmt.label, return_dtype=pl.String),
+        pl.col("source").replace_strict(account_charts.SOURCE_NAMES, default=pl.col("source")),
+    ).select("occurred_on", "kind", "severity", "note", "source"),
+    hide_index=True, width="stretch", height=min(420, 38 + 35 * max(events.height, 1)),
+    column_config={"occurred_on": date_column("When"), "kind": "What",
+                   "severity": "Severity",
+                   "note": st.column_config.TextColumn("Note", width="large"),
+                   "source": "Source"},
+)

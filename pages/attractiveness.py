@@ -1,42 +1,214 @@
-"""Attractiveness: which key accounts are worth less (or more) than their status says."""
+"""Attractiveness: which accounts are worth less (or more) than their status says, which
+relationships need repair, and why each account scores what it does."""
+
+import html
 
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt
+from portfolio import fmt, scoring
 from portfolio.charts import portfolio as portfolio_charts
+from portfolio.charts.theme import SUGGESTION_COLORS
 from portfolio.ui import link_column, money_column, page_context, show_chart
 
 ctx = page_context("Account attractiveness")
-trends = ctx.run("account_trends")
-st.caption("Until the scoring model lands, this page shows the factors it will weigh: the "
-           "client's market share, its financial health and the revenue trend.")
-show_chart(portfolio_charts.account_movement(trends, ctx.currency), key="attractiveness_movement")
+saved = scoring.load_scoring_config()
 
-table = trends.with_columns(
-    pl.col("tier").map_elements(fmt.label, return_dtype=pl.String),
-    pl.col("kam_stage").map_elements(fmt.label, return_dtype=pl.String),
-    (pl.col("market_share_now") - pl.col("market_share_year_ago")).alias("share_change"),
-    pl.col("revenue_growth", "aftersales_share") * 100,
-    (pl.col("health_now") - pl.col("health_year_ago")).alias("health_change"),
+
+def badge(suggestion: str) -> str:
+    return (f"<span style='background:{SUGGESTION_COLORS[suggestion]};color:white;"
+            f"padding:2px 10px;border-radius:10px;font-weight:600'>"
+            f"{fmt.label(suggestion)}</span>")
+
+
+def weight_sliders(factors: tuple[scoring.Factor, ...], weights: dict[str, float],
+                   prefix: str) -> dict[str, float]:
+    chosen = {}
+    for factor in factors:
+        key = f"{prefix}_{factor.key}"
+        st.session_state.setdefault(key, int(weights[factor.key]))
+        chosen[factor.key] = float(st.slider(factor.label, 0, 40, key=key))
+    return chosen
+
+
+def reset_weights() -> None:
+    for prefix, weights in (("wa", saved.attractiveness_weights),
+                            ("ws", saved.strength_weights)):
+        for key, value in weights.items():
+            st.session_state[f"{prefix}_{key}"] = int(value)
+
+
+with st.expander("What-if: change the weights (nothing is saved)", icon=":material/tune:"):
+    st.caption("Move a slider to see how the scores and suggestions would change. Weights are "
+               "relative: they are rescaled to sum to 100. The saved weights live in "
+               "portfolio/scoring.toml; this page never writes them or the database.")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Attractiveness**")
+        a_raw = weight_sliders(scoring.ATTRACTIVENESS_FACTORS, saved.attractiveness_weights,
+                               "wa")
+    with right:
+        st.markdown("**Relative strength**")
+        s_raw = weight_sliders(scoring.STRENGTH_FACTORS, saved.strength_weights, "ws")
+    for name, raw, factors in (("Attractiveness", a_raw, scoring.ATTRACTIVENESS_FACTORS),
+                               ("Relative strength", s_raw, scoring.STRENGTH_FACTORS)):
+        total = sum(raw.values())
+        if total and total != 100:
+            shares = ", ".join(f"{f.short} {100 * raw[f.key] / total:.0f} %" for f in factors)
+            st.caption(f"{name}: the sliders add up to {total:.0f}, so the weights used are "
+                       f"{shares}.")
+    st.button("Back to the saved weights", on_click=reset_weights, icon=":material/undo:")
+
+what_if = (a_raw != saved.attractiveness_weights or s_raw != saved.strength_weights)
+try:
+    config = saved.with_weights(scoring.normalised_weights(a_raw),
+                                scoring.normalised_weights(s_raw)) if what_if else saved
+except scoring.ScoringConfigError as error:
+    st.error(f"These weights cannot be used: {error}. Showing the saved weights.")
+    config, what_if = saved, False
+
+factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
+signals = ctx.run("risk_signals")
+scored = scoring.score_accounts(factors, signals, config, ctx.currency)
+if scored.height == 0:
+    st.info("No accounts match the filters.")
+    st.stop()
+
+if what_if:
+    changed = scoring.suggestion_changes(
+        scored, scoring.score_accounts(factors, signals, saved, ctx.currency))
+    names = ", ".join(f"{scoring.escape_markdown(n)} ({fmt.label(old).lower()} → "
+                      f"{fmt.label(new).lower()})"
+                      for n, new, old in changed.head(8).select(
+                          "name", "suggestion", "saved_suggestion").iter_rows())
+    more = f" and {changed.height - 8} more" if changed.height > 8 else ""
+    st.info(f"**What-if weights in use.** {fmt.plural(changed.height, 'account')} would get "
+            f"another suggestion than with the saved weights"
+            + (f": {names}{more}." if changed.height else "."), icon=":material/tune:")
+
+counts = dict(scored.group_by("suggestion").len().iter_rows())
+cols = st.columns(6)
+cols[0].metric("Accounts scored", f"{scored.height:,}",
+               help="Every account in view, as of the date in the sidebar")
+for column, (words, kinds) in zip(cols[1:], (
+        ("To drop or downgrade", ("drop", "downgrade")), ("To repair", ("repair",)),
+        ("To upgrade", ("upgrade",)), ("To review", ("review",)),
+        ("To keep", ("keep",))), strict=True):
+    column.metric(words, f"{sum(counts.get(k, 0) for k in kinds):,}")
+
+shown, note = portfolio_charts.matrix_selection(scored)
+decision_ids = scored.filter(pl.col("suggestion") != "keep")["account_id"].to_list()
+choices = list(dict.fromkeys([*decision_ids, *shown["account_id"].to_list()]))
+requested = st.query_params.get("account")
+if requested in scored["account_id"] and requested not in choices:
+    choices.insert(0, requested)
+chosen = requested if requested in choices else (choices[0] if choices else None)
+
+lines = portfolio_charts.MatrixLines(config.attractiveness_from, config.strength_from)
+show_chart(portfolio_charts.portfolio_matrix(shown, lines, ctx.currency, note, chosen, scored),
+           key="attractiveness_matrix")
+
+decisions = scored.filter(pl.col("suggestion") != "keep")
+st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
+st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
+           "upgrade, review, then the accounts to keep; within each, by revenue. Reasons are "
+           "in numbers you can check on the account page.")
+table = scored.with_columns(
+    pl.col("suggestion", "tier", "suggested_tier", "risk_level").map_elements(
+        fmt.label, return_dtype=pl.String),
+    pl.col("trend").round(0) + 0.0,  # no "−0"
+    pl.col("reasons").list.join(" · ").alias("why"),
+    pl.col("account_id").map_elements(lambda a: ctx.link("pages/attractiveness.py", account=a),
+                                      return_dtype=pl.String).alias("why_link"),
     pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
                                       return_dtype=pl.String).alias("open"),
-).sort("share_change", nulls_last=True)
+)
 st.dataframe(
-    table.select("name", "tier", "kam_stage", "manager_name", "revenue_t12m", "revenue_growth",
-                 "aftersales_share", "market_share_year_ago", "market_share_now",
-                 "health_year_ago", "health_now", "open"),
-    hide_index=True, width="stretch", height=460,
+    table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
+                 "trend", "strength", "quadrant", "risk_level", "revenue", "manager_name",
+                 "why_link", "open"),
+    hide_index=True, width="stretch", height=420,
     column_config={
-        "name": "Account", "tier": "Tier", "kam_stage": "Relationship", "manager_name": "Manager",
-        "revenue_t12m": money_column("Revenue T12M", ctx.currency),
-        "revenue_growth": st.column_config.NumberColumn("Growth", format="%+.0f %%"),
-        "aftersales_share": st.column_config.NumberColumn("After-sales share", format="%.0f %%"),
-        "market_share_year_ago": st.column_config.NumberColumn("Market share 12 m ago",
-                                                               format="%.1f %%"),
-        "market_share_now": st.column_config.NumberColumn("Market share now", format="%.1f %%"),
-        "health_year_ago": st.column_config.NumberColumn("Health 12 m ago", format="%.0f"),
-        "health_now": st.column_config.NumberColumn("Health now", format="%.0f"),
+        "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
+        "suggested_tier": "Suggested tier",
+        "attractiveness": st.column_config.ProgressColumn(
+            "Attractiveness", min_value=0, max_value=100, format="%.0f"),
+        "trend": st.column_config.NumberColumn("Trend, 12 m", format="%+.0f",
+                                               help="Attractiveness now minus 12 months ago"),
+        "strength": st.column_config.NumberColumn("Strength", format="%.0f"),
+        "quadrant": "Quadrant", "risk_level": "Risk",
+        "why": st.column_config.TextColumn("Why", width="large"),
+        "revenue": money_column("Revenue T12M", ctx.currency),
+        "manager_name": "Manager",
         "open": link_column("Account page"),
+        "why_link": link_column("Explain", "Why ›"),
     },
 )
+
+st.subheader("Why an account scores what it does")
+labels = dict(zip(scored["account_id"], scored["name"], strict=True))
+pick = st.selectbox(
+    "Account", choices, index=choices.index(chosen) if chosen in choices else 0,
+    format_func=lambda a: f"{labels[a]} ({a})", key="attractiveness_pick",
+    help="Accounts needing a decision and those drawn in the matrix; any other account "
+         "through its “Why ›” link in the table.")
+if pick is None:
+    st.stop()
+st.query_params["account"] = pick
+account = scored.filter(pl.col("account_id") == pick).row(0, named=True)
+
+head, figures = st.columns([4, 3], gap="large")
+with head:
+    name = scoring.escape_markdown(html.escape(account["name"], quote=False))
+    st.markdown(f"{badge(account['suggestion'])} &nbsp; **{name}** · {fmt.label(account['tier'])}"
+                + (f" → {fmt.label(account['suggested_tier'])}"
+                   if account["suggested_tier"] != account["tier"] else ""),
+                unsafe_allow_html=True)
+    for reason in account["reasons"] or ["Nothing calls for a decision: keep."]:
+        st.markdown(f"- {scoring.escape_markdown(reason)}")
+    if account["risk_signals"] and account["suggestion"] != "repair":
+        st.markdown(f"Uncoupling risk **{account['risk_level']}** "
+                    f"({account['risk_points']:g} points): "
+                    + "; ".join(scoring.escape_markdown(s) for s in account["risk_signals"]))
+    st.page_link("pages/account.py", label="Open the account page",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "account": pick})
+with figures:
+    a, b, c = st.columns(3)
+    trend = account["trend"]
+    score = account["attractiveness"]
+    a.metric("Attractiveness", "–" if score is None else f"{score:.0f}",
+             delta=None if trend is None else f"{round(trend) + 0:+d} in 12 m")
+    b.metric("Strength", f"{account['strength']:.0f}"
+             if account["strength"] is not None else "–")
+    c.metric("Risk", fmt.label(account["risk_level"]),
+             help=f"{account['risk_points']:g} points; high from {config.risk.high_from:g}")
+    st.caption(f"Quadrant **{account['quadrant'] or '–'}** · band "
+               f"**{account['band'] or '–'}** · revenue T12M "
+               f"{fmt.money(account['revenue'], ctx.currency)}")
+
+explained = scoring.explain_account(account, config, ctx.currency)
+show_chart(portfolio_charts.factor_contributions(
+    explained, "Attractiveness", account["attractiveness"], account["prev_attractiveness"]),
+    key="attractiveness_why")
+show_chart(portfolio_charts.factor_contributions(
+    explained, "Relative strength", account["strength"], account["prev_strength"]),
+    key="strength_why")
+st.dataframe(
+    explained.select("scorecard", "label", "weight", "value_before", "value", "score_before",
+                     "score", "contribution_before", "contribution", "change"),
+    hide_index=True, width="stretch", height=36 * (explained.height + 1) + 4,
+    column_config={
+        "scorecard": "Score", "label": "Factor",
+        "weight": st.column_config.NumberColumn("Weight", format="%.0f %%"),
+        "value_before": "12 months ago", "value": "Now",
+        "score_before": st.column_config.NumberColumn("Score then (0-100)", format="%.0f"),
+        "score": st.column_config.NumberColumn("Score now (0-100)", format="%.0f"),
+        "contribution_before": st.column_config.NumberColumn("Points then", format="%.1f"),
+        "contribution": st.column_config.NumberColumn("Points now", format="%.1f"),
+        "change": st.column_config.NumberColumn("Change", format="%+.1f"),
+    },
+)
+st.caption("Each factor's raw value is put on 0-100 between two anchors (portfolio/scoring.toml"
+           "); its points = weight × score ÷ the weight of the factors with data. A change "
+           "that cannot be measured counts as 50 (no change).")

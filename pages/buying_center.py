@@ -1,43 +1,189 @@
-"""Buying center: which of the seven roles we have reached on each open deal."""
+"""Buying center: which of the seven roles we have reached on each open deal, the gaps in
+words, and where the riskiest valuable deals are."""
+
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
+from portfolio import buying_center as logic
 from portfolio import fmt
-from portfolio.charts import pipeline as pipeline_charts
-from portfolio.settings import load_settings
+from portfolio.charts import pipeline as charts
+from portfolio.pipeline import count, plural
 from portfolio.ui import link_column, money_column, page_context, show_chart
 
 ctx = page_context("Buying center")
-coverage = ctx.run("deal_coverage")
-st.caption(f"A role counts as covered when a contact who is still with the client was engaged "
-           f"on the deal in the {load_settings().recent_days} days before the as-of date.")
+cur = ctx.currency
+rules = logic.buying_center_settings()
+params = rules.query_params()
 
-cols = st.columns(3)
-cols[0].metric("Open deals", f"{coverage.height}")
-cols[1].metric("Average coverage", fmt.percent(coverage["coverage"].mean()))
-single = coverage.filter((pl.col("people_covering") == 1) & (pl.col("roles_covered") >= 2))
-cols[2].metric("Single-threaded deals", f"{single.height}",
-               help="One person holds every covered role")
 
-show_chart(pipeline_charts.coverage_scatter(coverage, ctx.currency), key="coverage_scatter")
-table = coverage.with_columns(
-    pl.col("stage").map_elements(fmt.label, return_dtype=pl.String),
-    pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
-                                      return_dtype=pl.String).alias("open"),
-).sort(["decider_met", "value"], descending=[False, True])
+def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
+    """A chart whose points can be clicked; returns the selected points."""
+    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
+                            selection_mode="points",
+                            config={"displaylogo": False,
+                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+    return list(event.selection.points) if event and event.selection else []
+
+
+def account_links(frame: pl.DataFrame) -> pl.Series:
+    return frame["account_id"].map_elements(
+        lambda account: ctx.link("pages/account.py", account=account), return_dtype=pl.String)
+
+
+def drill_to_account(points: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
+    """After a click on a deal in a chart: a link to its account, filters kept."""
+    chosen = [p["customdata"] for p in points if p.get("customdata")]
+    if not chosen:
+        return
+    account_id, deal_id = chosen[0][0], chosen[0][1]
+    deal, account = names.get(deal_id, (deal_id, account_id))
+    st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "account": account_id})
+
+
+def deal_query(**extra: Any) -> pl.DataFrame:
+    arguments = {"gap": "", "search": "", "sort_by": "risk", "offset": 0, **extra}
+    return ctx.run("buying_center_deals", **params, **arguments)
+
+
+st.caption(f"A role is covered when a contact who is still with the client was engaged on the "
+           f"deal in the {rules.recent_days} days before the as-of date. The alarm: a deal in "
+           f"{rules.late_stage_words} without an active decider or approver. Settings: "
+           "portfolio/settings.toml, [buying_center].")
+
+gaps = ctx.run("buying_center_gaps", **params)
+totals = logic.finding_totals(gaps)
+cols = st.columns(5)
+cols[0].metric("Open deals", count(totals['open'].deals),
+               help=f"Worth {fmt.money(totals['open'].value, cur)}")
+cols[1].metric("Average coverage", fmt.percent(logic.average_coverage(gaps)),
+               help="Covered roles of seven, averaged over the open deals")
+cols[2].metric("Late-stage alarm", count(totals['alarm'].deals),
+               help=f"Worth {fmt.money(totals['alarm'].value, cur)}: deals in "
+                    f"{rules.late_stage_words} without an active decider or approver")
+cols[3].metric("Single-threaded deals", count(totals['single_threaded'].deals),
+               help="One person engaged recently holds every covered role")
+cols[4].metric("Value at high risk", fmt.money(totals["high_risk"].value, cur),
+               help=f"{plural(totals['high_risk'].deals, 'deal')}: the alarm, an opponent "
+                    "as decider or approver, or every decider gone")
+
+# --- the gaps in words --------------------------------------------------------------------
+st.subheader("Gaps")
+lines = logic.gap_lines(gaps, cur, rules)
+if lines:
+    st.markdown("\n".join(f"- {line.text}" for line in lines))
+    options = [gap for gap in logic.GAPS if totals[gap].deals]
+    gap = st.segmented_control(
+        "Show the deals behind a gap", options, key="bc_gap", default=options[0],
+        format_func=lambda g: f"{logic.gap_choice_label(g)} ({count(totals[g].deals)})")
+    if gap:
+        behind = deal_query(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
+        if totals[gap].deals > behind.height:
+            st.caption(f"The {behind.height} most valuable of {count(totals[gap].deals)} deals.")
+        table = logic.grid_table(behind, rules)
+        st.dataframe(
+            table.with_columns(
+                pl.col("stage", "risk").map_elements(fmt.label, return_dtype=pl.String),
+                account_links(table).alias("open"),
+            ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk", "why",
+                     "open"),
+            hide_index=True, width="stretch", height=300,
+            column_config={
+                "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
+                "value": money_column("Value", cur), "owner_name": "Owner", "risk": "Risk",
+                "why": st.column_config.TextColumn("Risk factors", width="large"),
+                "open": link_column("Account page"),
+            },
+        )
+else:
+    st.success("No buying-center gaps among the open deals in view.",
+               icon=":material/check_circle:")
+
+# --- the deal x role grid -----------------------------------------------------------------
+st.subheader("Deal × role grid, riskiest valuable deals first")
+search_col, page_col = st.columns([3, 1])
+search = search_col.text_input("Search deals", key="bc_search",
+                               placeholder="Deal, account or owner name").strip()
+table_rows = deal_query(search=search, limit=logic.TABLE_ROWS)
+matching = int(table_rows["matching_deals"][0]) if table_rows.height else 0
+pages = max(1, -(-min(matching, logic.TABLE_ROWS) // logic.GRID_PAGE_SIZE))
+page = page_col.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
+                             step=1, key="bc_page")
+first = (int(page) - 1) * logic.GRID_PAGE_SIZE
+grid_rows = table_rows.slice(first, logic.GRID_PAGE_SIZE)
+more = (f"The {table_rows.height} riskiest of {count(matching)}"
+        if matching > table_rows.height else f"All {count(matching)}")
+st.caption(f"{more} open deals{f' matching “{search}”' if search else ''}: high risk first "
+           f"(● red), then medium (● amber) and low (● green), the most valuable first within "
+           f"each. Deals {first + 1}–{first + grid_rows.height} in the grid; click a cell to "
+           "open its account.")
+if grid_rows.height:
+    names = {r["deal_id"]: (r["deal_name"], r["account_name"])
+             for r in table_rows.iter_rows(named=True)}
+    clicked = selectable_chart(
+        charts.coverage_grid(grid_rows, cur, rules.recent_days, first_rank=first + 1),
+        key=f"bc_grid_{first}")
+    drill_to_account(clicked, names)
+    table = logic.grid_table(table_rows, rules)
+    st.dataframe(
+        table.with_columns(
+            pl.col("stage", "risk").map_elements(fmt.label, return_dtype=pl.String),
+            account_links(table).alias("open"),
+        ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
+                 *logic.ROLES, "why", "owner_name", "open"),
+        hide_index=True, width="stretch", height=380,
+        column_config={
+            "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
+            "value": money_column("Value", cur), "risk": "Risk",
+            "coverage_pct": st.column_config.ProgressColumn(
+                "Coverage", format="%.0f %%", min_value=0, max_value=100,
+                help="Roles covered of seven"),
+            **{role: fmt.label(role) for role in logic.ROLES},
+            "why": st.column_config.TextColumn("Risk factors", width="large"),
+            "owner_name": "Owner", "open": link_column("Account page"),
+        },
+    )
+else:
+    st.info("No open deals match.", icon=":material/search_off:")
+
+# --- coverage against stage and value, and per manager -------------------------------------
+st.subheader("Coverage against stage and value, and per manager")
+if totals["open"].deals == 0:
+    st.info("No open deals in this selection.", icon=":material/info:")
+    st.stop()
+left, right = st.columns(2)
+with left:
+    valuable = deal_query(sort_by="value", limit=logic.SCATTER_POINTS)
+    names = {r["deal_id"]: (r["deal_name"], r["account_name"])
+             for r in valuable.iter_rows(named=True)}
+    clicked = selectable_chart(
+        charts.coverage_scatter(valuable, cur, shown_of=totals["open"].deals,
+                                alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
+        key="bc_coverage_scatter")
+    drill_to_account(clicked, names)
+with right:
+    managers = ctx.run("buying_center_managers", **params)
+    show_chart(charts.coverage_by_manager(managers, cur, logic.MANAGERS_CHARTED),
+               key="bc_managers")
 st.dataframe(
-    table.select("deal_name", "account_name", "stage", "value", "roles_covered", "coverage",
-                 "decider_met", "approver_met", "people_covering", "open"),
-    hide_index=True, width="stretch", height=420,
+    managers.with_columns(pl.col("average_coverage", "value_weighted_coverage") * 100).select(
+        "owner_name", "deals", "value", "average_coverage", "value_weighted_coverage",
+        "alarm_deals", "alarm_value", "high_risk_deals", "high_risk_value"),
+    hide_index=True, width="stretch", height=300,
     column_config={
-        "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
-        "value": money_column("Value", ctx.currency),
-        "roles_covered": st.column_config.NumberColumn("Roles covered (of 7)", format="%d"),
-        "coverage": st.column_config.ProgressColumn("Coverage", format="percent",
-                                                    min_value=0, max_value=1),
-        "decider_met": "Decider met", "approver_met": "Approver met",
-        "people_covering": st.column_config.NumberColumn("People", format="%d"),
-        "open": link_column("Account page"),
+        "owner_name": "Deal owner", "deals": st.column_config.NumberColumn("Open deals"),
+        "value": money_column("Open value", cur),
+        "average_coverage": st.column_config.ProgressColumn(
+            "Average coverage", format="%.0f %%", min_value=0, max_value=100),
+        "value_weighted_coverage": st.column_config.ProgressColumn(
+            "Coverage weighted by value", format="%.0f %%", min_value=0, max_value=100),
+        "alarm_deals": st.column_config.NumberColumn(
+            "Alarm deals", help="Late stage without an active decider or approver"),
+        "alarm_value": money_column("Alarm value", cur),
+        "high_risk_deals": st.column_config.NumberColumn("High-risk deals"),
+        "high_risk_value": money_column("High-risk value", cur),
     },
 )

@@ -1,42 +1,94 @@
-"""Overview: where the key-account portfolio stands (the executive's first screen)."""
+"""Overview: where the key-account portfolio stands, what changed since last week and last
+year, and the few decisions that need attention this week (the executive's first screen)."""
+
+import html
 
 import streamlit as st
 
-from portfolio import fmt
+from portfolio import fmt, scoring
 from portfolio.charts import pipeline as pipeline_charts
+from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
+from portfolio.charts.theme import SUGGESTION_COLORS
 from portfolio.ui import page_context, show_chart
 
 ctx = page_context("Portfolio overview")
-head = ctx.run("portfolio_headline").row(0, named=True)
+config = scoring.load_scoring_config()
 cur = ctx.currency
+as_of = ctx.filters.as_of
+dates = {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
+         "year": scoring.shifted(as_of, years=1)}
+figures = {period: ctx.run("overview_figures", as_of=day,
+                           on_time_days=config.on_time_days).row(0, named=True)
+           for period, day in dates.items()}
+# the suggestions and risk now, a week and a year earlier (strength only now: the earlier
+# dates feed counts that do not depend on it, and leaving it out saves the deals scan)
+scored = {period: scoring.score_accounts(
+    scoring.combine_factors(ctx.run("scoring_metrics", as_of=day),
+                            ctx.run("scoring_relationship") if period == "now" else None),
+    ctx.run("risk_signals", as_of=day), config, cur) for period, day in dates.items()}
 
-growth = None
-if head["revenue_t12m"] and head["revenue_prior_t12m"]:
-    growth = head["revenue_t12m"] / head["revenue_prior_t12m"] - 1
 
-cols = st.columns(6)
-cols[0].metric("Key accounts", f"{head['key_accounts']}",
-               help=f"Strategic and key tier, of {head['accounts']} accounts in view")
-cols[1].metric("Revenue T12M", fmt.money(head["revenue_t12m"], cur),
-               delta=fmt.delta_percent(growth), help="Against the 12 months before")
-cols[2].metric("Open pipeline", fmt.money(head["open_value"], cur),
-               help=f"{head['open_deals']} open deals")
-cols[3].metric("Weighted pipeline", fmt.money(head["weighted_value"], cur),
-               help="Open value × stage probability (portfolio/settings.toml)")
-cols[4].metric("On time, 90 days", fmt.percent(head["on_time_rate_90d"]),
-               help=f"{head['deliveries_due_90d']} deliveries promised in the last 90 days")
-cols[5].metric("Overdue cases", f"{head['overdue_cases']}",
-               help="Open past the date promised to the client")
+def pill(text: str, color: str) -> str:
+    return (f"<span style='background:{color};color:white;padding:1px 9px;"
+            f"border-radius:9px;font-size:0.85em;font-weight:600'>{text}</span>")
+
+
+st.caption(f"Changes against a week earlier ({fmt.day(dates['week'])}, the arrows) and a "
+           f"year earlier ({fmt.day(dates['year'])}, below each figure).")
+headline_list = scoring.headlines(figures, scored, config.on_time_days)
+for row in (headline_list[:4], headline_list[4:]):
+    for column, item in zip(st.columns(4), row, strict=True):
+        week = item.change(item.week_ago, cur)
+        same = week == "unchanged"
+        column.metric(item.label, item.shown(item.now, cur),
+                      delta=None if week is None else f"{week} in a week",
+                      delta_color="off" if same else "normal" if item.rising_is_good
+                      else "inverse", delta_arrow="off" if same else "auto", help=item.help)
+        year = item.change(item.year_ago, cur)
+        column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
+
+decisions = scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown)
+waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
+st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
+             + (f", the first {decisions.height} below" if waiting > decisions.height else ""))
+if decisions.height == 0:
+    st.success("No account needs a downgrade, drop, repair, upgrade or review.")
+for row in decisions.iter_rows(named=True):
+    name = scoring.escape_markdown(html.escape(row["name"], quote=False))
+    link = ctx.link("pages/account.py", account=row["account_id"])
+    move = (f" → {fmt.label(row['suggested_tier'])}"
+            if row["suggested_tier"] != row["tier"] else "")
+    new = " " + pill("new this week", "#555") if row["new"] else ""
+    with st.container(border=True):
+        st.markdown(
+            f"{pill(fmt.label(row['suggestion']), SUGGESTION_COLORS[row['suggestion']])}"
+            f" &nbsp; **[{name}]({link})** · {fmt.label(row['tier'])}{move} · revenue T12M "
+            f"{fmt.money(row['revenue'], cur)} · {html.escape(row['manager_name'] or '–')}"
+            f"{new}", unsafe_allow_html=True)
+        reasons = row["reasons"][:3] + (["…"] if len(row["reasons"]) > 3 else [])
+        st.caption(" · ".join(scoring.escape_markdown(r) for r in reasons))
+st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio matrix and why",
+             icon=":material/arrow_forward:", query_params=ctx.page_params())
 
 left, right = st.columns(2)
 with left:
-    stages = ctx.run("pipeline_by_stage")
-    show_chart(pipeline_charts.pipeline_by_stage(stages, cur), key="overview_pipeline")
+    show_chart(pipeline_charts.pipeline_by_stage(ctx.run("pipeline_by_stage"), cur),
+               key="overview_pipeline")
     st.page_link("pages/pipeline.py", label="Pipeline details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:
-    deliveries = ctx.run("deliveries_by_month")
-    show_chart(service_charts.on_time_trend(deliveries), key="overview_on_time")
+    show_chart(portfolio_charts.late_stage_coverage(ctx.run("overview_late_coverage"), cur),
+               key="overview_coverage")
+    st.page_link("pages/buying_center.py", label="Buying-center details",
+                 icon=":material/arrow_forward:", query_params=ctx.page_params())
+left, right = st.columns(2)
+with left:
+    show_chart(service_charts.on_time_trend(ctx.run("deliveries_by_month")),
+               key="overview_on_time")
     st.page_link("pages/service.py", label="Service details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
+with right:
+    show_chart(portfolio_charts.quadrant_summary(scored["now"]), key="overview_quadrants")
+    st.page_link("pages/attractiveness.py", label="Attractiveness details",
+                 icon=":material/arrow_forward:", query_params=ctx.page_params())

@@ -1,34 +1,382 @@
 """Service: are we keeping the promises made after the sale?"""
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
 from portfolio import fmt
+from portfolio.charts import account as account_charts
 from portfolio.charts import service as service_charts
-from portfolio.ui import date_column, link_column, page_context, show_chart
+from portfolio.charts.theme import BAND_COLORS
+from portfolio.service import (
+    ServiceSettings,
+    band_counts,
+    by_manager,
+    portfolio_delivery_rates,
+    with_service_status,
+)
+from portfolio.ui import date_column, link_column, money_column, page_context, show_chart
 
 ctx = page_context("Post-sale service")
-show_chart(service_charts.on_time_trend(ctx.run("deliveries_by_month")), key="service_on_time")
+svc = ServiceSettings.load()
+params = svc.query_params()
+window, history = f"{svc.status_window_days} days", f"{svc.history_days} days"
+cur = ctx.currency
 
-overdue = ctx.run("service_cases_overdue")
-never_told = overdue.filter(pl.col("client_informed_on").is_null())
-st.subheader(f"{overdue.height} broken promises: service cases past their due date, "
-             f"{never_told.height} of them never reported to the client")
-table = overdue.with_columns(
-    pl.col("kind").map_elements(fmt.label, return_dtype=pl.String),
-    pl.col("severity").map_elements(fmt.label, return_dtype=pl.String),
-    pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
-                                      return_dtype=pl.String).alias("open"),
-)
+
+def with_links(frame: pl.DataFrame) -> pl.DataFrame:
+    """Labels for enumeration columns and a link to each row's account page."""
+    labelled = [pl.col(c).map_elements(fmt.label, return_dtype=pl.String)
+                for c in ("kind", "severity", "tier", "state", "told") if c in frame.columns]
+    return frame.with_columns(
+        *labelled,
+        pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
+                                          return_dtype=pl.String).alias("open"),
+    )
+
+
+def percent_column(label: str, help_text: str | None = None):
+    return st.column_config.NumberColumn(label, format="%.0f %%", help=help_text)
+
+
+def count_column(label: str, help_text: str | None = None):
+    return st.column_config.NumberColumn(label, format="%d", help=help_text)
+
+
+def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """A chart as a plain figure dict, cached per builder and data: building and validating
+    nine Plotly figures on every rerun would cost more than the (cached) queries."""
+    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    figure = _builder(*args, **kwargs).to_dict()
+    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
+    # finding in the title): give it one empty trace
+    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
+    return figure
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def judged(facts: pl.DataFrame, settings: ServiceSettings) -> pl.DataFrame:
+    """Every account's service status (cached: 10,000 accounts take ~70 ms in Python)."""
+    return with_service_status(facts, settings)
+
+
+def shown_of(shown: int, total: int, what: str) -> None:
+    if total > shown:
+        st.caption(f"The {shown} most urgent of {total:,} {what} are listed; the figures above "
+                   "count them all.")
+
+
+statuses = judged(ctx.run("service_account_status", **params), svc)
+if statuses.height == 0:
+    st.info("No accounts match the filters.")
+    st.stop()
+rates = portfolio_delivery_rates(statuses)
+months = ctx.run("deliveries_by_month")
+broken = ctx.run("service_broken_promises", **params)
+broken_kinds = ctx.run("service_broken_by_kind", **params)
+informed = ctx.run("service_informed_by_month", **params)
+lapses = ctx.run("service_informed_lapses", **params)
+contracts = ctx.run("contracts_by_kind", **params)
+
+open_broken = broken.filter(pl.col("state") == "open")
+kept_late = broken.filter(pl.col("state") == "closed_late")
+open_total = int(broken["open_total"][0]) if broken.height else 0
+late_total = int(broken["closed_late_total"][0]) if broken.height else 0
+never_told = int(broken_kinds.filter((pl.col("state") == "open") & (pl.col("told") == "never"))
+                 ["cases"].sum() or 0)
+lapses_total = int(lapses["lapses_total"][0]) if lapses.height else 0
+due_12m = int(months["due"].sum() or 0)
+
+# --- headline -------------------------------------------------------------------------
+cols = st.columns(6)
+cols[0].metric("On time",
+               fmt.percent(months["on_time"].sum() / due_12m if due_12m else None),
+               help=f"{due_12m:,} deliveries promised in the last 12 months, delivered on or "
+                    "before the promised day")
+cols[1].metric("Overdue promises", f"{open_total}",
+               help=f"Service cases open past their due date; {never_told} never reported to "
+                    "the client")
+cols[2].metric("Told late or never", f"{lapses_total}",
+               help=f"Cases opened in the last {history} whose client was told more than "
+                    f"{svc.inform_within_days} days after opening, or not at all")
+cols[3].metric("Quality issues", fmt.percent(rates["quality_rate"], 1),
+               help=f"Of {rates['delivered']:,} deliveries promised in the last {window} and "
+                    "delivered")
+cols[4].metric("Invoice issues", fmt.percent(rates["invoice_rate"], 1),
+               help=f"Of {rates['delivered']:,} deliveries promised in the last {window} and "
+                    "delivered")
+cols[5].metric("Renewals due",
+               fmt.money(contracts["renewal_value"].sum(), cur),
+               help=f"{int(contracts['renewals_due'].sum())} service contracts ending within "
+                    f"{svc.renewal_days} days of the as-of date, annual value")
+
+# --- broken promises --------------------------------------------------------------------
+st.subheader(f"{open_total} broken promises: service cases past their due date, "
+             f"{never_told} of them never reported to the client")
+left, right = st.columns(2)
+with left:
+    show_chart(drawn(service_charts.broken_promises_by_kind, broken_kinds, svc.history_days),
+               key="service_broken_kinds")
+with right:
+    show_chart(drawn(service_charts.informed_trend, informed, svc.inform_within_days),
+               key="service_informed")
+
+CASE_COLUMNS = {
+    "account_name": "Account", "kind": "Kind", "severity": "Severity",
+    "opened_on": date_column("Opened"), "due_on": date_column("Promised by"),
+    "closed_on": date_column("Closed"),
+    "days_overdue": count_column("Days overdue", "To the as-of date, or to the closing day"),
+    "client_informed_on": date_column("Client told on"),
+    "told": st.column_config.TextColumn(
+        "Client told", help=f"In time: within {svc.inform_within_days} days of opening"),
+    "manager_name": "Manager", "open": link_column("Account page"),
+}
 st.dataframe(
-    table.select("account_name", "kind", "severity", "opened_on", "due_on", "days_overdue",
-                 "client_informed_on", "manager_name", "open"),
-    hide_index=True, width="stretch",
+    with_links(open_broken).select("account_name", "kind", "severity", "opened_on", "due_on",
+                                   "days_overdue", "client_informed_on", "told",
+                                   "manager_name", "open"),
+    hide_index=True, width="stretch", column_config=CASE_COLUMNS,
+    height=min(420, 38 + 35 * max(open_broken.height, 1)),
+)
+shown_of(open_broken.height, open_total, "overdue cases")
+
+st.markdown(f"**Client not told in time: {lapses_total} cases** opened in the last {history} "
+            f"were reported to the client more than {svc.inform_within_days} days after "
+            f"opening, {int(lapses['never_total'][0]) if lapses.height else 0} never.")
+st.dataframe(
+    with_links(lapses).with_columns(
+        pl.when(pl.col("still_open")).then(pl.lit("Open")).otherwise(pl.lit("Closed"))
+        .alias("state")).select(
+        "account_name", "kind", "severity", "opened_on", "client_informed_on", "told",
+        "days_to_tell", "state", "past_due", "manager_name", "open"),
+    hide_index=True, width="stretch", height=300,
+    column_config={**CASE_COLUMNS,
+                   "days_to_tell": count_column("Days to tell", "Empty: never told"),
+                   "state": "Case", "past_due": st.column_config.CheckboxColumn(
+                       "Went past due")},
+)
+shown_of(lapses.height, lapses_total, "cases")
+
+with st.expander(f"Promises kept late: {late_total} cases opened in the last {history} were "
+                 "closed after the promised date"):
+    st.dataframe(
+        with_links(kept_late).select("account_name", "kind", "severity", "opened_on",
+                                     "due_on", "closed_on", "days_overdue", "told",
+                                     "manager_name", "open"),
+        hide_index=True, width="stretch", height=360, column_config=CASE_COLUMNS,
+    )
+    shown_of(kept_late.height, late_total, "cases kept late")
+
+# --- service status per account ---------------------------------------------------------
+counts = band_counts(statuses)
+st.subheader(f"Service status by account: {counts['red']} red, {counts['amber']} amber, "
+             f"{counts['green']} green")
+st.caption(
+    f"Red: an overdue case that is high or critical or that the client was not told about, "
+    f"or on-time delivery below {fmt.percent(svc.on_time_red)}. Amber: any other overdue "
+    f"case, on time below {fmt.percent(svc.on_time_amber)}, "
+    f"{fmt.percent(svc.closed_late_amber)} or more of the cases closed late, "
+    f"{fmt.percent(svc.told_late_amber)} or more told late, or quality or invoice issues on "
+    f"{fmt.percent(svc.issue_rate_amber)} of deliveries. All over the last {window} "
+    "(settings: portfolio/settings.toml, [service]).")
+TIER_ORDER = {"strategic": 0, "key": 1, "standard": 2}
+ranked = statuses.with_columns(
+    pl.col("tier").replace_strict(TIER_ORDER, default=3).alias("tier_order"),
+    *[pl.when(pl.col("delivered") > 0).then(pl.col(c) / pl.col("delivered") * 100)
+      .alias(c.replace("issues", "rate")) for c in ("quality_issues", "invoice_issues")],
+).sort("band_order", "tier_order", "overdue_cases", "on_time_rate",
+       descending=[False, False, True, False], nulls_last=True)
+status_table = with_links(ranked.head(svc.table_rows)).with_columns(
+    pl.col("band").map_elements(fmt.label, return_dtype=pl.String),
+    pl.col("on_time_rate") * 100,
+).select("band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
+         "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
+band_of = {fmt.label(b): c for b, c in BAND_COLORS.items()}
+st.dataframe(
+    status_table.to_pandas().style.map(
+        lambda v: f"background-color: {band_of.get(v, '')}; color: white; font-weight: 600"
+        if v in band_of else "", subset=["band"]),
+    hide_index=True, width="stretch", height=420,
     column_config={
-        "account_name": "Account", "kind": "Kind", "severity": "Severity",
-        "opened_on": date_column("Opened"), "due_on": date_column("Promised by"),
-        "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
-        "client_informed_on": date_column("Client told on"), "manager_name": "Manager",
+        "band": "Status", "account_name": "Account", "tier": "Tier",
+        "manager_name": "Manager", "reason": st.column_config.TextColumn("Why", width="large"),
+        "on_time_rate": percent_column("On time"),
+        "deliveries_due": count_column("Deliveries due"),
+        "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
+        "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
+        "overdue_cases": count_column("Overdue cases"),
         "open": link_column("Account page"),
     },
 )
+shown_of(status_table.height, ranked.height, "accounts")
+
+# --- deliveries -------------------------------------------------------------------------
+late = ctx.run("delivery_late", **params)
+late_count = int(late["late_total"][0]) if late.height else 0
+outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
+st.subheader(f"Deliveries: {late_count} delivered late and {outstanding_count} overdue "
+             f"for delivery in the last {history}")
+managers = by_manager(statuses)
+left, right = st.columns(2)
+with left:
+    show_chart(drawn(service_charts.on_time_trend, months, target=svc.on_time_amber),
+               key="service_on_time")
+with right:
+    show_chart(drawn(service_charts.on_time_by_manager, managers, svc.on_time_red,
+                     svc.on_time_amber, svc.min_deliveries, svc.status_window_days),
+               key="service_on_time_managers")
+st.dataframe(
+    with_links(late).with_columns(
+        pl.col("state").replace({"Outstanding": "Not delivered yet"})).select(
+        "account_name", "deal_name", "promised_on", "delivered_on", "state", "days_late",
+        "quality_issue", "invoice_issue", "manager_name", "open"),
+    hide_index=True, width="stretch", height=320,
+    column_config={
+        "account_name": "Account", "deal_name": "Deal", "promised_on": date_column("Promised"),
+        "delivered_on": date_column("Delivered"), "state": "State",
+        "days_late": count_column("Days late", "To the delivery, or to the as-of date"),
+        "quality_issue": st.column_config.CheckboxColumn("Quality issue"),
+        "invoice_issue": st.column_config.CheckboxColumn("Invoice issue"),
+        "manager_name": "Manager", "open": link_column("Account page"),
+    },
+)
+shown_of(late.height, late_count + outstanding_count, "late deliveries")
+st.markdown(f"**By manager, last {window}**: deliveries promised, on time, quality and "
+            "invoice issues, and the service status of their accounts.")
+st.dataframe(
+    managers.with_columns(pl.col("on_time_rate", "quality_rate", "invoice_rate") * 100).select(
+        "manager_name", "accounts", "deliveries_due", "on_time_rate", "delivered_late",
+        "outstanding", "quality_rate", "invoice_rate", "overdue_cases", "red", "amber"),
+    hide_index=True, width="stretch", height=min(420, 38 + 35 * max(managers.height, 1)),
+    column_config={
+        "manager_name": "Manager", "accounts": count_column("Accounts"),
+        "deliveries_due": count_column("Deliveries due"),
+        "on_time_rate": percent_column("On time"),
+        "delivered_late": count_column("Delivered late"),
+        "outstanding": count_column("Not delivered yet"),
+        "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
+        "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
+        "overdue_cases": count_column("Overdue cases"),
+        "red": count_column("Red accounts"), "amber": count_column("Amber accounts"),
+    },
+)
+
+# --- cases by kind, installation and training ------------------------------------------
+st.subheader("Service cases by kind and state, installation and training")
+left, right = st.columns([3, 2])
+with left:
+    cases_kinds = ctx.run("service_cases_by_kind", **params)
+    show_chart(drawn(service_charts.cases_by_kind, cases_kinds, svc.history_days),
+               key="service_cases_kinds")
+with right:
+    show_chart(drawn(service_charts.setup_status, ctx.run("service_setup_status", **params),
+                                           svc.setup_days), key="service_setup")
+ages = cases_kinds.pivot(on="state", index="kind", values=["cases", "median_age_days"])
+for state in ("pending", "overdue", "done", "late"):
+    for column in (f"cases_{state}", f"median_age_days_{state}"):
+        if column not in ages.columns:
+            ages = ages.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+st.markdown(f"**Ages by kind**: days open so far for open cases, days taken for those closed "
+            f"(median; cases opened in the last {history} or still open).")
+st.dataframe(
+    ages.with_columns(pl.col("kind").map_elements(fmt.label, return_dtype=pl.String),
+                      pl.col("^cases_.*$").fill_null(0)).select(
+        "kind", "cases_pending", "median_age_days_pending", "cases_overdue",
+        "median_age_days_overdue", "cases_done", "median_age_days_done", "cases_late",
+        "median_age_days_late"),
+    hide_index=True, width="stretch",
+    column_config={
+        "kind": "Kind", "cases_pending": count_column("Open, not yet due"),
+        "median_age_days_pending": count_column("… days open"),
+        "cases_overdue": count_column("Open, overdue"),
+        "median_age_days_overdue": count_column("… days open"),
+        "cases_done": count_column("Done on time"),
+        "median_age_days_done": count_column("… days to close"),
+        "cases_late": count_column("Done late"),
+        "median_age_days_late": count_column("… days to close"),
+    },
+)
+setup = ctx.run("service_setup_accounts", **params)
+st.markdown(f"**Installation and training at accounts with recent deliveries** (last "
+            f"{svc.setup_days} days), overdue first.")
+st.dataframe(
+    with_links(setup).select(
+        "account_name", "deliveries", "last_delivered_on", "installations_done",
+        "installations_pending", "installations_overdue", "trainings_done",
+        "trainings_pending", "trainings_overdue", "manager_name", "open"),
+    hide_index=True, width="stretch", height=320,
+    column_config={
+        "account_name": "Account", "deliveries": count_column("Deliveries"),
+        "last_delivered_on": date_column("Last delivered"),
+        "installations_done": count_column("Installations done"),
+        "installations_pending": count_column("… pending"),
+        "installations_overdue": count_column("… overdue"),
+        "trainings_done": count_column("Trainings done"),
+        "trainings_pending": count_column("… pending"),
+        "trainings_overdue": count_column("… overdue"),
+        "manager_name": "Manager", "open": link_column("Account page"),
+    },
+)
+shown_of(setup.height, int(setup["accounts_total"][0]) if setup.height else 0, "accounts")
+
+# --- contracts --------------------------------------------------------------------------
+renewals = ctx.run("contracts_renewals", **params)
+renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
+st.subheader(f"Service contracts: {renewals_total} renewals due within "
+             f"{svc.renewal_days} days")
+left, right = st.columns([2, 3])
+with left:
+    show_chart(drawn(service_charts.contracts_by_kind, contracts, cur, svc.renewal_days),
+               key="service_contracts")
+with right:
+    st.dataframe(
+        with_links(renewals).select("account_name", "kind", "annual_value", "ends_on",
+                                    "days_left", "auto_renew", "manager_name", "open"),
+        hide_index=True, width="stretch", height=380,
+        column_config={
+            "account_name": "Account", "kind": "Kind",
+            "annual_value": money_column("Annual value", cur), "ends_on": date_column("Ends"),
+            "days_left": count_column("Days left"),
+            "auto_renew": st.column_config.CheckboxColumn("Renews by itself"),
+            "manager_name": "Manager", "open": link_column("Account page"),
+        },
+    )
+    shown_of(renewals.height, renewals_total, "renewals")
+
+# --- revenue mix ------------------------------------------------------------------------
+mix = ctx.run("revenue_mix_by_account", **params)
+led = int(mix["aftersales_led_total"][0]) if mix.height else 0
+st.subheader(f"Revenue mix: after-sales out-earns equipment at {led} accounts")
+left, right = st.columns(2)
+with left:
+    show_chart(drawn(account_charts.revenue_mix, ctx.run("revenue_mix_by_month"), cur),
+               key="service_revenue_mix")
+with right:
+    show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur), key="service_aftersales")
+st.dataframe(
+    with_links(mix).with_columns(
+        pl.col("aftersales_share", "aftersales_share_before") * 100).select(
+        "account_name", "tier", "revenue", "equipment", "service", "consumables", "spares",
+        "aftersales_share", "aftersales_share_before", "aftersales_led", "manager_name",
+        "open"),
+    hide_index=True, width="stretch", height=380,
+    column_config={
+        "account_name": "Account", "tier": "Tier",
+        "revenue": money_column("Revenue, 12 months", cur),
+        "equipment": money_column("Equipment", cur), "service": money_column("Service", cur),
+        "consumables": money_column("Consumables", cur),
+        "spares": money_column("Spare parts", cur),
+        "aftersales_share": percent_column("After-sales share"),
+        "aftersales_share_before": percent_column("… 12 months before"),
+        "aftersales_led": st.column_config.CheckboxColumn(
+            "After-sales out-earns equipment"),
+        "manager_name": "Manager", "open": link_column("Account page"),
+    },
+)
+shown_of(mix.height, int(mix["accounts_total"][0]) if mix.height else 0, "accounts")

@@ -13,6 +13,7 @@ import sys
 # verb -> (module, one-line help)
 VERBS = {
     "demo": ("portfolio.demo_cli", "build the demo portfolio database"),
+    "score": ("portfolio.scoring_cli", "attractiveness, suggestion and risk of every account"),
     "import": ("portfolio.import_cli", "import exports (canonical files or through a mapping)"),
     "check": ("portfolio.check_cli", "verify a database: every table, every rule"),
     "export": ("portfolio.export_cli", "the weekly screenshots of every page, per scope"),

@@ -46,5 +46,16 @@ def run(args: argparse.Namespace) -> int:
     if report.carried:
         print(f"  carried over from the previous release: {', '.join(report.carried)}")
     for table, rows in report.skipped.items():
-        print(f"  {table}: {rows:,} source rows left out by the mapping (listed above)")
+        print(f"  {table}: {rows:,} source rows left out by the mapping (listed below)")
+    print_skipped(report.skipped_rows)
     return 0
+
+
+def print_skipped(rows: list, limit: int = 200) -> None:
+    if not rows:
+        return
+    print(f"Rows the mapping could not place and left out ({len(rows):,}):")
+    for problem in rows[:limit]:
+        print(f"  {problem}")
+    if len(rows) > limit:
+        print(f"  … {len(rows) - limit:,} more")

@@ -45,6 +45,7 @@ class ImportReport:
     rows: dict[str, int] = field(default_factory=dict)
     carried: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    skipped_rows: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
     release: Path | None = None
@@ -122,6 +123,7 @@ def mapped_tables(mapping_path: Path, frames: dict[str, pl.DataFrame],
     mapped = apply_mapping(mapping, frames)
     report.problems += mapped.problems
     report.skipped = dict(mapped.skipped)
+    report.skipped_rows = list(mapped.skipped_rows)
     return mapped.tables, mapping.carry_over
 
 

@@ -1,0 +1,94 @@
+-- One row: the overview's headline figures for the filtered accounts as of $as_of (the
+-- overview runs it again for a week and a year earlier, for the changes).
+-- key_accounts: strategic/key tier that had entered the programme by $as_of (key_since;
+-- tiers have no history, so the current tier is used). Revenue T12M: the twelve complete
+-- months up to $as_of (as in the scoring model) and the twelve before. Pipeline: deals
+-- open on $as_of, weighted by $stage_probabilities. Late-stage coverage: the mean share of
+-- the seven buying-center roles covered (an active contact engaged within $recent_days
+-- days) over deals in demonstrating_capability or obtaining_commitment on $as_of, and
+-- those with no decider or approver met. On time: deliveries promised in the
+-- $on_time_days days up to $as_of delivered by the promised day.
+WITH scoped AS (
+    SELECT account_id, tier, key_since
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+bounds AS (
+    SELECT $as_of::DATE AS as_of,
+           CASE WHEN $as_of::DATE = last_day($as_of::DATE) THEN date_trunc('month', $as_of::DATE)
+                ELSE date_trunc('month', $as_of::DATE) - INTERVAL 1 MONTH END::DATE AS last_month
+),
+revenue AS (
+    SELECT
+        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+            FILTER (WHERE m.month > b.last_month - INTERVAL 12 MONTH)::DOUBLE AS revenue_t12m,
+        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+            FILTER (WHERE m.month <= b.last_month - INTERVAL 12 MONTH)::DOUBLE
+            AS revenue_prior_t12m
+    FROM account_metrics m, bounds b
+    WHERE m.month <= b.last_month AND m.month > b.last_month - INTERVAL 24 MONTH
+      AND m.account_id IN (SELECT account_id FROM scoped)
+),
+open_deals AS MATERIALIZED (
+    SELECT d.deal_id, d.value::DOUBLE AS value, d.stage_on AS stage
+    FROM deals_as_of($as_of::DATE) d
+    WHERE d.stage_on NOT IN ('won', 'lost')
+      AND d.account_id IN (SELECT account_id FROM scoped)
+),
+pipeline AS (
+    SELECT
+        count(*) AS open_deals,
+        coalesce(sum(value), 0) AS open_value,
+        coalesce(sum(value * CASE stage
+            WHEN 'preliminaries' THEN ($stage_probabilities::DOUBLE[])[1]
+            WHEN 'investigation' THEN ($stage_probabilities::DOUBLE[])[2]
+            WHEN 'demonstrating_capability' THEN ($stage_probabilities::DOUBLE[])[3]
+            WHEN 'obtaining_commitment' THEN ($stage_probabilities::DOUBLE[])[4]
+        END), 0) AS weighted_value
+    FROM open_deals
+),
+late_members AS (
+    SELECT dc.deal_id,
+           count(DISTINCT dc.role) FILTER (
+               WHERE dc.last_contact_on <= $as_of::DATE
+                 AND dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER))
+               AS roles_covered,
+           bool_or(dc.role IN ('decider', 'approver')) AS top_met
+    FROM deal_contacts dc JOIN contacts c USING (contact_id)
+    WHERE (c.left_on IS NULL OR c.left_on > $as_of::DATE)
+      AND dc.deal_id IN (SELECT deal_id FROM open_deals
+                         WHERE stage IN ('demonstrating_capability', 'obtaining_commitment'))
+    GROUP BY dc.deal_id
+),
+late AS (
+    SELECT
+        count(*) AS late_deals,
+        avg(coalesce(m.roles_covered, 0) / 7) AS late_coverage,
+        count(*) FILTER (WHERE NOT coalesce(m.top_met, false)) AS late_without_top,
+        coalesce(sum(o.value) FILTER (WHERE NOT coalesce(m.top_met, false)), 0)
+            AS late_without_top_value
+    FROM open_deals o
+    LEFT JOIN late_members m USING (deal_id)
+    WHERE o.stage IN ('demonstrating_capability', 'obtaining_commitment')
+),
+delivery AS (
+    SELECT
+        count(*) AS deliveries_due,
+        count(*) FILTER (WHERE dl.delivered_on <= dl.promised_on) AS deliveries_on_time
+    FROM deliveries dl, bounds b
+    WHERE dl.promised_on <= b.as_of
+      AND dl.promised_on > b.as_of - to_days($on_time_days::INTEGER)
+      AND dl.account_id IN (SELECT account_id FROM scoped)
+)
+SELECT
+    (SELECT count(*) FROM scoped) AS accounts,
+    (SELECT count(*) FROM scoped, bounds b
+     WHERE tier IN ('strategic', 'key') AND (key_since IS NULL OR key_since <= b.as_of))
+        AS key_accounts,
+    revenue.revenue_t12m, revenue.revenue_prior_t12m,
+    pipeline.open_deals, pipeline.open_value, pipeline.weighted_value,
+    late.late_deals, late.late_coverage, late.late_without_top, late.late_without_top_value,
+    delivery.deliveries_due, delivery.deliveries_on_time,
+    CASE WHEN delivery.deliveries_due > 0
+         THEN delivery.deliveries_on_time / delivery.deliveries_due END AS on_time_rate
+FROM revenue, pipeline, late, delivery;

@@ -1,0 +1,73 @@
+-- One row per open stage, in order: how long deals stay in it, from the stage history.
+-- A finished stay is one that ended (the deal entered another stage) in the
+-- $history_months months up to $as_of. For the filtered accounts: the number of finished
+-- stays, their median and 75th-percentile days, and the deals in the stage on $as_of with
+-- the median of their days there so far. usual_days is the $usual_percentile quantile of
+-- the finished stays (the "longer than usual" benchmark of the stalling list): among the
+-- accounts in view, or among all accounts when those in view have fewer than $min_stays
+-- finished stays in the stage (usual_scope says which; NULL: no finished stay at all).
+-- open_over_usual counts the deals in the stage on $as_of for longer than usual_days.
+WITH scoped AS (
+    SELECT account_id
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+stages(stage, stage_order) AS (
+    VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
+           ('obtaining_commitment', 4), ('won', 5), ('lost', 6)
+),
+stays AS (
+    SELECT h.deal_id, s.stage_order, h.entered_on,
+           lead(h.entered_on) OVER (PARTITION BY h.deal_id
+                                    ORDER BY h.entered_on, s.stage_order) AS left_on
+    FROM deal_stage_history h
+    JOIN stages s USING (stage)
+    WHERE h.entered_on <= $as_of::DATE
+),
+finished AS (
+    SELECT st.stage_order, (st.left_on - st.entered_on)::DOUBLE AS days,
+           sc.account_id IS NOT NULL AS in_view
+    FROM stays st
+    JOIN deals d USING (deal_id)
+    LEFT JOIN scoped sc ON sc.account_id = d.account_id
+    WHERE st.stage_order <= 4
+      AND st.left_on > $as_of::DATE - to_months($history_months::INTEGER)
+),
+benchmarks AS (
+    SELECT stage_order,
+           count(*) FILTER (WHERE in_view) AS finished_stays,
+           quantile_cont(days, [0.5, 0.75, $usual_percentile::DOUBLE])
+               FILTER (WHERE in_view) AS in_view_quantiles,
+           quantile_cont(days, $usual_percentile::DOUBLE) AS usual_all
+    FROM finished
+    GROUP BY stage_order
+),
+usual AS (
+    SELECT stage_order, finished_stays,
+           in_view_quantiles[1] AS median_days, in_view_quantiles[2] AS p75_days,
+           CASE WHEN finished_stays >= $min_stays::INTEGER THEN in_view_quantiles[3]
+                ELSE usual_all END AS usual_days,
+           CASE WHEN finished_stays >= $min_stays::INTEGER THEN 'in view'
+                WHEN usual_all IS NOT NULL THEN 'all accounts' END AS usual_scope
+    FROM benchmarks
+),
+open_now AS (
+    SELECT s.stage_order, ($as_of::DATE - d.stage_since)::DOUBLE AS days
+    FROM deals_as_of($as_of::DATE) d
+    JOIN scoped USING (account_id)
+    JOIN stages s ON s.stage = d.stage_on
+    WHERE s.stage_order <= 4
+)
+SELECT
+    s.stage, s.stage_order,
+    coalesce(u.finished_stays, 0) AS finished_stays, u.median_days, u.p75_days,
+    u.usual_days, u.usual_scope,
+    count(o.days) AS open_deals,
+    median(o.days) AS open_median_days,
+    count(o.days) FILTER (WHERE o.days > u.usual_days) AS open_over_usual
+FROM stages s
+LEFT JOIN usual u USING (stage_order)
+LEFT JOIN open_now o USING (stage_order)
+WHERE s.stage_order <= 4
+GROUP BY ALL
+ORDER BY s.stage_order;

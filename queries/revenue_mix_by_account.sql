@@ -1,0 +1,61 @@
+-- One row per filtered account with revenue in the twelve months up to $as_of (T12M, the
+-- months of account_trends): revenue by stream, after-sales (service + consumables +
+-- spares), its share of the total and the same share in the twelve months before, and
+-- whether after-sales out-earns equipment. The largest accounts first; at most $limit rows;
+-- accounts_total, aftersales_led_total (accounts where after-sales out-earns equipment) and
+-- aftersales_led_revenue (their T12M revenue) count them all, before that cut.
+WITH scoped AS (
+    SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[]) a
+    LEFT JOIN managers m USING (manager_id)
+),
+months AS (
+    SELECT
+        account_id,
+        month > date_trunc('month', $as_of::DATE) - INTERVAL 12 MONTH AS recent_year,
+        equipment_revenue::DOUBLE AS equipment, service_revenue::DOUBLE AS service,
+        consumables_revenue::DOUBLE AS consumables, spares_revenue::DOUBLE AS spares
+    FROM account_metrics
+    WHERE month <= $as_of::DATE
+      AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
+      AND account_id IN (SELECT account_id FROM scoped)
+),
+per_account AS (
+    SELECT
+        account_id,
+        sum(equipment) FILTER (WHERE recent_year) AS equipment,
+        sum(service) FILTER (WHERE recent_year) AS service,
+        sum(consumables) FILTER (WHERE recent_year) AS consumables,
+        sum(spares) FILTER (WHERE recent_year) AS spares,
+        sum(service + consumables + spares) FILTER (WHERE NOT recent_year)
+            / nullif(sum(equipment + service + consumables + spares)
+                         FILTER (WHERE NOT recent_year), 0) AS aftersales_share_before
+    FROM months
+    GROUP BY account_id
+    HAVING count(*) FILTER (WHERE recent_year) > 0
+),
+mix AS (
+    SELECT
+        p.*, s.account_name, s.tier, s.manager_name,
+        p.equipment + p.service + p.consumables + p.spares AS revenue,
+        p.service + p.consumables + p.spares AS aftersales
+    FROM per_account p
+    JOIN scoped s USING (account_id)
+),
+totals AS (
+    SELECT count(*) AS accounts_total,
+           count(*) FILTER (WHERE aftersales > equipment) AS aftersales_led_total,
+           coalesce(sum(revenue) FILTER (WHERE aftersales > equipment), 0)
+               AS aftersales_led_revenue
+    FROM mix
+)
+SELECT
+    m.account_id, m.account_name, m.tier, m.manager_name, m.revenue, m.equipment,
+    m.service, m.consumables, m.spares, m.aftersales,
+    m.aftersales / nullif(m.revenue, 0) AS aftersales_share, m.aftersales_share_before,
+    m.aftersales > m.equipment AS aftersales_led,
+    t.accounts_total, t.aftersales_led_total, t.aftersales_led_revenue
+FROM (SELECT * FROM mix ORDER BY revenue DESC, account_id LIMIT $limit::INTEGER) m
+CROSS JOIN totals t
+ORDER BY m.revenue DESC, m.account_id;

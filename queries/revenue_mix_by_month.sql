@@ -1,0 +1,21 @@
+-- One row per month in the 24 months up to $as_of for the filtered accounts: revenue by
+-- stream (equipment, service, consumables, spares; the columns of account_monthly, so the
+-- same chart draws both) and how many accounts reported that month.
+WITH scoped AS (
+    SELECT account_id
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+)
+SELECT
+    month,
+    sum(equipment_revenue)::DOUBLE AS equipment,
+    sum(service_revenue)::DOUBLE AS service,
+    sum(consumables_revenue)::DOUBLE AS consumables,
+    sum(spares_revenue)::DOUBLE AS spares,
+    count(*) AS accounts
+FROM account_metrics
+WHERE month <= $as_of::DATE
+  AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
+  AND account_id IN (SELECT account_id FROM scoped)
+GROUP BY month
+ORDER BY month;

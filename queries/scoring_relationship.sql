@@ -1,0 +1,106 @@
+-- One row per account in view and period (0 = as of $as_of, 12 = as of twelve months
+-- earlier): the raw factors of the relative-strength scorecard that come from deals and
+-- service. Buying-center coverage: the value-weighted mean share of the seven roles
+-- covered on the deals open on the period's date, a role counting when an active contact
+-- held it and was engaged within $recent_days days before that date. Deliveries: those
+-- promised in the twelve months up to the date, on time = delivered by the promised day.
+-- Service promises: the cases (not cancelled) due in those twelve months, kept = closed by
+-- the due date; overdue = open on the date past the due date.
+WITH scoped AS (
+    SELECT account_id
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[])
+),
+periods(period, ref_day) AS (
+    VALUES (0, $as_of::DATE), (12, ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
+),
+open_deals AS (
+    SELECT 0 AS period, d.deal_id, d.account_id, d.value::DOUBLE AS value
+    FROM deals_as_of($as_of::DATE) d
+    WHERE d.stage_on NOT IN ('won', 'lost')
+      AND d.account_id IN (SELECT account_id FROM scoped)
+    UNION ALL
+    SELECT 12 AS period, d.deal_id, d.account_id, d.value::DOUBLE AS value
+    FROM deals_as_of(($as_of::DATE - INTERVAL 12 MONTH)::DATE) d
+    WHERE d.stage_on NOT IN ('won', 'lost')
+      AND d.account_id IN (SELECT account_id FROM scoped)
+),
+-- each period's covered roles: one scan of the buying centers per period
+members AS (
+    SELECT 0 AS period, dc.deal_id, count(DISTINCT dc.role) AS roles_covered
+    FROM deal_contacts dc JOIN contacts c USING (contact_id)
+    WHERE dc.last_contact_on <= $as_of::DATE
+      AND dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)
+      AND (c.left_on IS NULL OR c.left_on > $as_of::DATE)
+    GROUP BY dc.deal_id
+    UNION ALL
+    SELECT 12 AS period, dc.deal_id, count(DISTINCT dc.role) AS roles_covered
+    FROM deal_contacts dc JOIN contacts c USING (contact_id)
+    WHERE dc.last_contact_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND dc.last_contact_on >= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+                                - to_days($recent_days::INTEGER)
+      AND (c.left_on IS NULL OR c.left_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
+    GROUP BY dc.deal_id
+),
+deal_roles AS (
+    SELECT o.period, o.deal_id, o.account_id, o.value,
+           coalesce(m.roles_covered, 0) AS roles_covered
+    FROM open_deals o
+    LEFT JOIN members m USING (period, deal_id)
+),
+coverage AS (
+    SELECT period, account_id,
+           count(*) AS open_deals,
+           coalesce(sum(value), 0) AS open_value,
+           coalesce(sum(roles_covered / 7 * value) / nullif(sum(value), 0),
+                    avg(roles_covered / 7)) AS coverage
+    FROM deal_roles
+    GROUP BY period, account_id
+),
+delivery AS (
+    SELECT p.period, dl.account_id,
+           count(*) AS deliveries_due,
+           count(*) FILTER (WHERE dl.delivered_on <= dl.promised_on) AS deliveries_on_time
+    FROM periods p
+    JOIN deliveries dl
+      ON dl.promised_on <= p.ref_day AND dl.promised_on > p.ref_day - INTERVAL 12 MONTH
+    WHERE dl.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY p.period, dl.account_id
+),
+promises AS (
+    SELECT p.period, sc.account_id,
+           count(*) AS promises_due,
+           count(*) FILTER (WHERE sc.closed_on <= sc.due_on) AS promises_kept
+    FROM periods p
+    JOIN service_cases sc
+      ON sc.due_on <= p.ref_day AND sc.due_on > p.ref_day - INTERVAL 12 MONTH
+    WHERE sc.status <> 'cancelled'
+      AND sc.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY p.period, sc.account_id
+),
+overdue AS (
+    SELECT p.period, sc.account_id, count(*) AS overdue_cases
+    FROM periods p
+    JOIN service_cases sc
+      ON sc.opened_on <= p.ref_day AND sc.due_on < p.ref_day
+     AND (sc.closed_on IS NULL OR sc.closed_on > p.ref_day)
+    WHERE sc.status <> 'cancelled'
+      AND sc.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY p.period, sc.account_id
+)
+SELECT
+    s.account_id, p.period,
+    coalesce(cv.open_deals, 0) AS open_deals, coalesce(cv.open_value, 0) AS open_value,
+    cv.coverage,
+    coalesce(dl.deliveries_due, 0) AS deliveries_due,
+    coalesce(dl.deliveries_on_time, 0) AS deliveries_on_time,
+    coalesce(pr.promises_due, 0) AS promises_due,
+    coalesce(pr.promises_kept, 0) AS promises_kept,
+    coalesce(od.overdue_cases, 0) AS overdue_cases
+FROM scoped s
+CROSS JOIN periods p
+LEFT JOIN coverage cv ON cv.account_id = s.account_id AND cv.period = p.period
+LEFT JOIN delivery dl ON dl.account_id = s.account_id AND dl.period = p.period
+LEFT JOIN promises pr ON pr.account_id = s.account_id AND pr.period = p.period
+LEFT JOIN overdue od ON od.account_id = s.account_id AND od.period = p.period
+ORDER BY s.account_id, p.period;

@@ -1,0 +1,64 @@
+-- One row per broken promise of the filtered accounts: a service case (not cancelled)
+-- past its due date, either still open on $as_of (state 'open', whenever it was opened,
+-- days overdue counted to $as_of) or, among the cases opened in the $history_days days up
+-- to $as_of, closed by $as_of after its due date (state 'closed_late', days overdue
+-- counted to the closing day). With when the client was told (by $as_of) and whether
+-- that was in time: 'in_time' when told within $inform_within_days days of opening, 'late'
+-- after that, 'never' when not told by $as_of. Open ones first, then by severity and days
+-- overdue; at most $limit rows of each state. open_total and closed_late_total count
+-- every broken promise in view, before that cut.
+WITH scoped AS (
+    SELECT a.account_id, a.name AS account_name, m.name AS manager_name
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[]) a
+    LEFT JOIN managers m USING (manager_id)
+),
+broken AS (
+    SELECT
+        c.case_id, c.account_id, c.kind, c.severity, c.status, c.opened_on, c.due_on,
+        CASE WHEN c.closed_on <= $as_of::DATE THEN c.closed_on END AS closed_on,
+        CASE WHEN c.closed_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END AS state,
+        CASE WHEN c.closed_on <= $as_of::DATE THEN c.closed_on ELSE $as_of::DATE END
+            - c.due_on AS days_overdue,
+        CASE WHEN c.client_informed_on <= $as_of::DATE THEN c.client_informed_on END
+            AS client_informed_on
+    FROM service_cases c
+    WHERE c.status <> 'cancelled'
+      AND c.opened_on <= $as_of::DATE
+      AND c.due_on < $as_of::DATE
+      AND (c.closed_on IS NULL
+           OR c.closed_on > $as_of::DATE
+           OR (c.closed_on > c.due_on
+               AND c.opened_on > $as_of::DATE - $history_days::INTEGER))
+      AND c.account_id IN (SELECT account_id FROM scoped)
+),
+ranked AS (
+    SELECT
+        b.*,
+        CASE WHEN b.client_informed_on IS NULL THEN 'never'
+             WHEN b.client_informed_on - b.opened_on > $inform_within_days::INTEGER THEN 'late'
+             ELSE 'in_time' END AS told,
+        CASE b.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3
+                        WHEN 'low' THEN 4 ELSE 5 END AS severity_rank
+    FROM broken b
+),
+totals AS (
+    SELECT count(*) FILTER (WHERE state = 'open') AS open_total,
+           count(*) FILTER (WHERE state = 'closed_late') AS closed_late_total
+    FROM broken
+),
+shown AS (
+    (SELECT * FROM ranked WHERE state = 'open'
+     ORDER BY severity_rank, days_overdue DESC, case_id LIMIT $limit::INTEGER)
+    UNION ALL
+    (SELECT * FROM ranked WHERE state = 'closed_late'
+     ORDER BY severity_rank, days_overdue DESC, case_id LIMIT $limit::INTEGER)
+)
+SELECT
+    r.case_id, r.account_id, s.account_name, s.manager_name, r.kind, r.severity, r.state,
+    r.opened_on, r.due_on, r.closed_on, r.days_overdue, r.client_informed_on, r.told,
+    t.open_total, t.closed_late_total
+FROM shown r
+JOIN scoped s USING (account_id)
+CROSS JOIN totals t
+ORDER BY r.state DESC, r.severity_rank, r.days_overdue DESC, r.case_id;

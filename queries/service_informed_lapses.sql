@@ -1,0 +1,49 @@
+-- One row per service case of the filtered accounts opened in the $history_days days up to
+-- $as_of (cancelled ones excluded) whose client was told more than $inform_within_days days
+-- after the opening ('late') or not told by $as_of although that many days have passed
+-- ('never'): days_to_tell is the days it took (NULL for never). With whether the case is
+-- still open on $as_of and whether it went past its due date. Never told and still open
+-- first, then never told, then the longest wait, oldest first; at most $limit rows;
+-- lapses_total and never_total count them all, before that cut.
+WITH scoped AS (
+    SELECT a.account_id, a.name AS account_name, m.name AS manager_name
+    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                         $kam_stages::VARCHAR[]) a
+    LEFT JOIN managers m USING (manager_id)
+),
+lapses AS (
+    SELECT
+        c.case_id, c.account_id, c.kind, c.severity, c.opened_on, c.due_on,
+        CASE WHEN c.client_informed_on <= $as_of::DATE THEN c.client_informed_on END
+            AS client_informed_on,
+        CASE WHEN c.client_informed_on <= $as_of::DATE THEN 'late' ELSE 'never' END AS told,
+        CASE WHEN c.client_informed_on <= $as_of::DATE
+             THEN c.client_informed_on - c.opened_on END AS days_to_tell,
+        c.closed_on IS NULL OR c.closed_on > $as_of::DATE AS still_open,
+        c.due_on < coalesce(CASE WHEN c.closed_on <= $as_of::DATE THEN c.closed_on END,
+                            $as_of::DATE) AS past_due
+    FROM service_cases c
+    WHERE c.opened_on <= $as_of::DATE
+      AND c.opened_on > $as_of::DATE - $history_days::INTEGER
+      AND c.status <> 'cancelled'
+      AND (CASE WHEN c.client_informed_on <= $as_of::DATE THEN c.client_informed_on
+                ELSE $as_of::DATE END) - c.opened_on > $inform_within_days::INTEGER
+      AND c.account_id IN (SELECT account_id FROM scoped)
+),
+totals AS (
+    SELECT count(*) AS lapses_total, count(*) FILTER (WHERE told = 'never') AS never_total
+    FROM lapses
+),
+shown AS (
+    SELECT * FROM lapses
+    ORDER BY told DESC, still_open DESC, days_to_tell DESC, opened_on, case_id
+    LIMIT $limit::INTEGER
+)
+SELECT
+    l.case_id, l.account_id, s.account_name, s.manager_name, l.kind, l.severity,
+    l.opened_on, l.due_on, l.client_informed_on, l.told, l.days_to_tell, l.still_open,
+    l.past_due, t.lapses_total, t.never_total
+FROM shown l
+JOIN scoped s USING (account_id)
+CROSS JOIN totals t
+ORDER BY l.told DESC, l.still_open DESC, l.days_to_tell DESC, l.opened_on, l.case_id;
