@@ -6,10 +6,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt
+from portfolio import fmt, scoring
 from portfolio.charts import account as account_charts
 from portfolio.charts import service as service_charts
-from portfolio.charts.theme import BAND_COLORS
+from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.filters import shown
 from portfolio.service import ServiceSettings, service_status
 from portfolio.settings import load_settings
@@ -90,11 +90,39 @@ if status:
         f"Service {status.band}</span>&nbsp; {status.reason}</div>",
         unsafe_allow_html=True)
 
-# --- attractiveness (the scoring model lands later: the metrics it will weigh) ----------
+# --- attractiveness: the scoring model's verdict, then the 24-month trends it weighs ----
 st.subheader("Attractiveness")
-st.caption("The attractiveness and relative-strength scores, quadrant and suggestion come with "
-           "the scoring model; until then, the 24-month trends of what it weighs: the revenue "
-           "mix, margin, the client's market share and financial health, our share of wallet.")
+scored = scoring.score_accounts(
+    scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship")),
+    ctx.run("risk_signals"), scoring.load_scoring_config(), ctx.currency)
+verdict = scored.filter(pl.col("account_id") == account_id)
+if verdict.height:
+    row = verdict.row(0, named=True)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown(
+            f"<span style='background:{SUGGESTION_COLORS[row['suggestion']]};color:white;"
+            f"padding:2px 10px;border-radius:10px;font-weight:600'>"
+            f"{fmt.label(row['suggestion'])}</span>&nbsp; quadrant **{row['quadrant'] or '–'}**"
+            f", band **{row['band'] or '–'}**, uncoupling risk **{row['risk_level']}**",
+            unsafe_allow_html=True)
+        for reason in row["reasons"] or ["Nothing calls for a decision: keep."]:
+            st.markdown(f"- {scoring.escape_markdown(reason)}")
+        if row["risk_signals"] and row["suggestion"] != "repair":
+            st.markdown("Relationship signals: " + "; ".join(
+                scoring.escape_markdown(s) for s in row["risk_signals"]))
+        st.page_link("pages/attractiveness.py", label="Why: every factor and how it moved",
+                     icon=":material/arrow_forward:",
+                     query_params={**ctx.page_params(), "account": account_id})
+    with right:
+        a, s, t = st.columns(3)
+        a.metric("Attractiveness", "–" if row["attractiveness"] is None
+                 else f"{row['attractiveness']:.0f}")
+        s.metric("Relative strength", "–" if row["strength"] is None
+                 else f"{row['strength']:.0f}")
+        t.metric("Trend, 12 months", "–" if row["trend"] is None else f"{row['trend']:+.0f}")
+st.caption("The 24-month trends of what the score weighs: the revenue mix, margin, the "
+           "client's market share and financial health, our share of wallet.")
 monthly = ctx.run("account_monthly", account_id=account_id)
 if monthly.height:
     trend = account_charts.metric_trend

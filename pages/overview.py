@@ -9,7 +9,8 @@ from portfolio import fmt, scoring
 from portfolio.charts import pipeline as pipeline_charts
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
-from portfolio.charts.theme import SUGGESTION_COLORS
+from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
+from portfolio.service import ServiceSettings, band_counts, with_service_status
 from portfolio.ui import page_context, show_chart
 
 ctx = page_context("Portfolio overview")
@@ -86,6 +87,12 @@ left, right = st.columns(2)
 with left:
     show_chart(service_charts.on_time_trend(ctx.run("deliveries_by_month")),
                key="overview_on_time")
+    service_settings = ServiceSettings.load()
+    bands = band_counts(with_service_status(
+        ctx.run("service_account_status", **service_settings.query_params()), service_settings))
+    st.markdown("Service status of the accounts: " + ", ".join(
+        f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]} {band}</span>"
+        for band in ("red", "amber", "green")), unsafe_allow_html=True)
     st.page_link("pages/service.py", label="Service details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:

@@ -1,21 +1,26 @@
 -- One row: the portfolio's headline figures for the filtered accounts as of $as_of.
--- Revenue is trailing twelve months (T12M) against the twelve before; pipeline is the
+-- Revenue is the twelve complete months up to $as_of (T12M: a month counts once its last
+-- day is on or before $as_of, as in the scoring) against the twelve before; pipeline is the
 -- deals open on $as_of, weighted by $stage_probabilities (one per stage, in stage order).
 WITH scoped AS (
     SELECT account_id, tier
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
                          $kam_stages::VARCHAR[])
 ),
+last_complete AS (
+    SELECT CASE WHEN $as_of::DATE = last_day($as_of::DATE) THEN date_trunc('month', $as_of::DATE)
+                ELSE date_trunc('month', $as_of::DATE) - INTERVAL 1 MONTH END::DATE AS month
+),
 revenue AS (
     SELECT
-        sum(CASE WHEN m.month > $as_of::DATE - INTERVAL 12 MONTH
+        sum(CASE WHEN m.month > l.month - INTERVAL 12 MONTH
                  THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
             END)::DOUBLE AS revenue_t12m,
-        sum(CASE WHEN m.month <= $as_of::DATE - INTERVAL 12 MONTH
+        sum(CASE WHEN m.month <= l.month - INTERVAL 12 MONTH
                  THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
             END)::DOUBLE AS revenue_prior_t12m
-    FROM account_metrics m JOIN scoped USING (account_id)
-    WHERE m.month > $as_of::DATE - INTERVAL 24 MONTH AND m.month <= $as_of::DATE
+    FROM account_metrics m JOIN scoped USING (account_id), last_complete l
+    WHERE m.month > l.month - INTERVAL 24 MONTH AND m.month <= l.month
 ),
 stage_at AS (
     SELECT d.deal_id, d.value, d.stage_on AS stage

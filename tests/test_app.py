@@ -136,3 +136,22 @@ def test_changing_a_filter_writes_it_to_the_url_and_changes_the_figures(demo_db)
     expected = scalar(demo_db, "SELECT count(*) FROM accounts WHERE tier = 'key'")
     assert at.query_params["tier"] == "key"
     assert metric(at, "Key accounts") == str(expected) != before
+
+
+def test_account_page_shows_the_scoring_verdict_for_the_uncoupling_story(demo_db):
+    account = scalar(demo_db, "SELECT account_id FROM relationship_events "
+                              "WHERE note LIKE 'Key-account manager changed:%'")
+    at = open_page("pages/account.py", {"account": account})
+    verdict = next(m.value for m in at.markdown if "uncoupling risk" in m.value)
+    assert ">Repair</span>" in verdict and "uncoupling risk **high**" in verdict
+    assert metric(at, "Attractiveness").isdigit()
+
+
+def test_overview_counts_every_account_in_a_service_band(demo_db):
+    import re
+
+    line = next(m.value for m in open_page("pages/overview.py").markdown
+                if m.value.startswith("Service status of the accounts"))
+    counts = [int(n) for n in re.findall(r">(\d+) (?:red|amber|green)<", line)]
+    assert len(counts) == 3
+    assert sum(counts) == scalar(demo_db, "SELECT count(*) FROM accounts")
