@@ -61,7 +61,7 @@ def count_column(label: str, help_text: str | None = None):
 
 
 def labelled(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    return frame.with_columns(pl.col(c).map_elements(fmt.label, return_dtype=pl.String)
+    return frame.with_columns(fmt.label_expr(c)
                               for c in columns)
 
 
@@ -300,7 +300,7 @@ show_chart(drawn(account_charts.relationship_timeline, events, as_of), key="acco
 st.dataframe(
     events.with_columns(
         pl.col("kind").replace_strict(account_charts.EVENT_LANES, default=pl.col("kind")),
-        pl.col("severity").map_elements(fmt.label, return_dtype=pl.String),
+        fmt.label_expr("severity"),
         pl.col("source").replace_strict(account_charts.SOURCE_NAMES, default=pl.col("source")),
     ).select("occurred_on", "kind", "severity", "note", "source"),
     hide_index=True, width="stretch", height=min(420, 38 + 35 * max(events.height, 1)),

@@ -114,14 +114,11 @@ st.caption("Repair (a valuable account whose relationship is damaged), drop, dow
            "upgrade, review, then the accounts to keep; within each, by revenue. Reasons are "
            "in numbers you can check on the account page.")
 table = scored.with_columns(
-    pl.col("suggestion", "tier", "suggested_tier", "risk_level").map_elements(
-        fmt.label, return_dtype=pl.String),
+    fmt.label_expr("suggestion", "tier", "suggested_tier", "risk_level"),
     pl.col("trend").round(0) + 0.0,  # no "−0"
     pl.col("reasons").list.join(" · ").alias("why"),
-    pl.col("account_id").map_elements(lambda a: ctx.link("pages/attractiveness.py", account=a),
-                                      return_dtype=pl.String).alias("why_link"),
-    pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
-                                      return_dtype=pl.String).alias("open"),
+    ctx.account_links(scored, "pages/attractiveness.py").alias("why_link"),
+    ctx.account_links(scored).alias("open"),
 )
 st.dataframe(
     table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",

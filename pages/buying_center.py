@@ -28,8 +28,7 @@ def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
 
 
 def account_links(frame: pl.DataFrame) -> pl.Series:
-    return frame["account_id"].map_elements(
-        lambda account: ctx.link("pages/account.py", account=account), return_dtype=pl.String)
+    return ctx.account_links(frame)
 
 
 def drill_to_account(points: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
@@ -86,7 +85,7 @@ if lines:
         table = logic.grid_table(behind, rules)
         st.dataframe(
             table.with_columns(
-                pl.col("stage", "risk").map_elements(fmt.label, return_dtype=pl.String),
+                fmt.label_expr("stage", "risk"),
                 account_links(table).alias("open"),
             ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk", "why",
                      "open"),
@@ -130,7 +129,7 @@ if grid_rows.height:
     table = logic.grid_table(table_rows, rules)
     st.dataframe(
         table.with_columns(
-            pl.col("stage", "risk").map_elements(fmt.label, return_dtype=pl.String),
+            fmt.label_expr("stage", "risk"),
             account_links(table).alias("open"),
         ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
                  *logic.ROLES, "why", "owner_name", "open"),

@@ -28,8 +28,7 @@ def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
 
 
 def account_links(frame: pl.DataFrame) -> pl.Series:
-    return frame["account_id"].map_elements(
-        lambda account: ctx.link("pages/account.py", account=account), return_dtype=pl.String)
+    return ctx.account_links(frame)
 
 
 def drill_to_account(points: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
@@ -108,8 +107,8 @@ if picked_stages and not stage:
     st.info("Won and lost deals are closed: see the win rate below.", icon=":material/info:")
 st.dataframe(
     deals.with_columns(
-        pl.col("stage").map_elements(fmt.label, return_dtype=pl.String),
-        pl.col("last_outcome").map_elements(fmt.label, return_dtype=pl.String),
+        fmt.label_expr("stage"),
+        fmt.label_expr("last_outcome"),
         account_links(deals).alias("open"),
     ).select("deal_name", "account_name", "stage", "value", "weighted_value", "days_in_stage",
              "last_outcome", "last_call_on", "owner_name", "expected_close_on", "open"),
@@ -147,8 +146,8 @@ if stalling.height:
     reasons = logic.with_reasons(stalling)
     st.dataframe(
         reasons.with_columns(
-            pl.col("stage").map_elements(fmt.label, return_dtype=pl.String),
-            pl.col("last_outcome").map_elements(fmt.label, return_dtype=pl.String),
+            fmt.label_expr("stage"),
+            fmt.label_expr("last_outcome"),
             account_links(reasons).alias("open"),
         ).select("deal_name", "account_name", "stage", "value", "days_stalled", "why",
                  "last_outcome", "last_call_on", "owner_name", "open"),

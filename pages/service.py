@@ -28,12 +28,11 @@ cur = ctx.currency
 
 def with_links(frame: pl.DataFrame) -> pl.DataFrame:
     """Labels for enumeration columns and a link to each row's account page."""
-    labelled = [pl.col(c).map_elements(fmt.label, return_dtype=pl.String)
+    labelled = [fmt.label_expr(c)
                 for c in ("kind", "severity", "tier", "state", "told") if c in frame.columns]
     return frame.with_columns(
         *labelled,
-        pl.col("account_id").map_elements(lambda a: ctx.link("pages/account.py", account=a),
-                                          return_dtype=pl.String).alias("open"),
+        ctx.account_links(frame).alias("open"),
     )
 
 
@@ -193,7 +192,7 @@ ranked = statuses.with_columns(
 ).sort("band_order", "tier_order", "overdue_cases", "on_time_rate",
        descending=[False, False, True, False], nulls_last=True)
 status_table = with_links(ranked.head(svc.table_rows)).with_columns(
-    pl.col("band").map_elements(fmt.label, return_dtype=pl.String),
+    fmt.label_expr("band"),
     pl.col("on_time_rate") * 100,
 ).select("band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
          "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
@@ -285,7 +284,7 @@ for state in ("pending", "overdue", "done", "late"):
 st.markdown(f"**Ages by kind**: days open so far for open cases, days taken for those closed "
             f"(median; cases opened in the last {history} or still open).")
 st.dataframe(
-    ages.with_columns(pl.col("kind").map_elements(fmt.label, return_dtype=pl.String),
+    ages.with_columns(fmt.label_expr("kind"),
                       pl.col("^cases_.*$").fill_null(0)).select(
         "kind", "cases_pending", "median_age_days_pending", "cases_overdue",
         "median_age_days_overdue", "cases_done", "median_age_days_done", "cases_late",

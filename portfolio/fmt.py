@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
+
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "SEK": "SEK ",
                     "PLN": "PLN "}
 
@@ -36,6 +38,15 @@ def signed_percent(ratio: float | None, digits: int = 0) -> str:
         return "–"
     text = f"{abs(ratio) * 100:.{digits}f} %"
     return ("+" if ratio >= 0 else "−") + text
+
+
+def label_expr(*columns: str) -> pl.Expr:
+    """`label` as a Polars expression over one or more columns (keeps their names).
+
+    Pages use this rather than `map_elements(label)`: a Python function called from
+    Polars' thread pool can deadlock when several sessions render tables at once."""
+    words = pl.col(*columns).str.replace_all("_", " ").str.replace_all(r"\bkam\b", "KAM")
+    return words.str.slice(0, 1).str.to_uppercase() + words.str.slice(1)
 
 
 def delta_percent(ratio: float | None) -> str | None:

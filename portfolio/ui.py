@@ -76,6 +76,16 @@ class PageContext:
         spec = next(p for p in PAGES if p.path == page)
         return f"/{spec.url_path}" + (f"?{query}" if query else "")
 
+    def account_links(self, frame: pl.DataFrame, page: str = "pages/account.py",
+                      column: str = "account_id") -> pl.Series:
+        """A link per row to a page about that row's account, keeping the filters.
+
+        Built from a dict of the distinct ids, not `map_elements`: a Python function
+        called from Polars' thread pool can deadlock when sessions render at once."""
+        links = {value: self.link(page, account=value)
+                 for value in frame[column].drop_nulls().unique().to_list()}
+        return frame[column].replace_strict(links, default=None, return_dtype=pl.String)
+
     def page_params(self) -> dict[str, list[str]]:
         """The current filters as query parameters, for st.page_link."""
         return self.filters.query_params(self.newest_on)

@@ -11,6 +11,10 @@ from portfolio.db import TABLES, close_cached_connections, write_database
 from portfolio.demo import build_demo_database
 
 DATA = Path(__file__).parent / "data"
+# The public CRM data set lives in ../shared beside the project (as on CI)
+_SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+CRM_DATASET = ((_SHARED if _SHARED.exists() else Path("/work/shared"))
+               / "datasets" / "crm-sales-opportunities")
 
 
 def read_fixture_tables(folder: Path) -> dict[str, pl.DataFrame]:

@@ -10,9 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from portfolio.importer import check_database, import_sources
 from portfolio.registry import PAGES
+from tests.conftest import CRM_DATASET
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASET = ROOT.parent / "shared" / "datasets" / "crm-sales-opportunities"
+DATASET = CRM_DATASET
 MAPPING = ROOT / "mappings" / "crm_sales_opportunities.toml"
 
 

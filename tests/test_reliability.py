@@ -143,3 +143,48 @@ def test_the_scan_would_catch_formatted_sql(tmp_path):
         assert len(sql_built_from_strings(sample)) == 3
     finally:
         sample.unlink()
+
+
+def test_no_python_functions_run_inside_polars_in_the_app():
+    """`map_elements` calls Python from Polars' thread pool; with several sessions
+    rendering at once that deadlocked a page (found by bench/bench_pages.py)."""
+    files = [p for folder in ("pages", "portfolio") for p in (ROOT / folder).rglob("*.py")]
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in files if p.name != "demo.py"
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if ".map_elements(" in line]
+    assert offenders == []
+
+
+def test_three_browser_sessions_load_every_page_at_once_without_errors(demo_db):
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
+    from portfolio.registry import PAGES
+
+    paths = [f"/{p.url_path}{q}" for q in ("", "?tier=key") for p in PAGES]
+    errors: list[str] = []
+    visits: list[str] = []
+
+    def user() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = launch_chromium(playwright)
+                tab = browser.new_page(viewport={"width": 1400, "height": 900})
+                for path in paths:
+                    tab.goto(server.url + path)
+                    wait_until_finished(tab, timeout_ms=90_000)
+                    visits.append(path)
+                browser.close()
+        except Exception as error:  # collected: the assertion below names it
+            errors.append(str(error)[:300])
+
+    with DashboardServer(ROOT / "dashboard.py", env={"PORTFOLIO_DB": str(demo_db)}) as server:
+        users = [threading.Thread(target=user) for _ in range(3)]
+        for thread in users:
+            thread.start()
+        for thread in users:
+            thread.join()
+    assert errors == []
+    assert len(visits) == 3 * len(paths)

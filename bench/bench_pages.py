@@ -1,0 +1,201 @@
+"""Benchmark: every page at small and large scale, server side and in the real browser.
+
+For each scale (the demo database is built once into bench/.data/ and reused):
+1. server-side run time of each page under AppTest: the first run in a fresh process, a
+   rerun with the same filters, a rerun after a filter change (medians of several runs);
+2. the time of the page's queries run directly in DuckDB during that first run, and the
+   ratio page time / query time (what the app adds on top of the database);
+3. in the real browser: time from opening a page to "finished", one user and three users
+   at once (median and 95th percentile);
+4. peak memory of the server after visiting every page under three filters;
+5. the export of all pages for the whole portfolio.
+Results are printed and appended to bench/RESULTS.md with date, machine and commit.
+Run: `.venv/bin/python bench/bench_pages.py [--scales small large] [--runs 5] [--no-record]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.bench_demo import RESULTS, commit, machine  # noqa: E402  (after sys.path)
+from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
+from portfolio.db import publish_release, write_database  # noqa: E402
+from portfolio.demo import generate  # noqa: E402
+from portfolio.export import Progress, Week, export  # noqa: E402
+from portfolio.registry import PAGES  # noqa: E402
+
+DATA = ROOT / "bench" / ".data"
+FILTER_CHANGES = [{"tier": ["key"]}, {"tier": ["strategic"]}, {"region": ["DACH"]},
+                  {"region": ["CEE"]}, {"tier": ["standard"]}, {"stage": ["mid_kam"]},
+                  {"region": ["Nordics"]}, {"tier": ["key", "strategic"]}]
+
+# Runs inside a fresh process: times one page under AppTest and every query it runs.
+APPTEST_SCRIPT = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import queries
+calls = []
+original = queries.run
+def timed(name, **kwargs):
+    started = time.perf_counter()
+    try:
+        return original(name, **kwargs)
+    finally:
+        calls.append(time.perf_counter() - started)
+queries.run = timed
+from streamlit.testing.v1 import AppTest
+page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=300)
+if page != "pages/overview.py":
+    at.switch_page(page)
+started = time.perf_counter(); at.run(); first = time.perf_counter() - started
+assert not at.exception, [e.value for e in at.exception]
+query_time = sum(calls)
+same = []
+for _ in range(runs):
+    started = time.perf_counter(); at.run(); same.append(time.perf_counter() - started)
+changed = []
+keys = {"tier": "f_tier", "region": "f_region", "stage": "f_stage"}
+for change in changes[:runs]:
+    for key in keys.values():
+        at.sidebar.multiselect(key=key).set_value([])
+    for key, values in change.items():
+        at.sidebar.multiselect(key=keys[key]).set_value(values)
+    started = time.perf_counter(); at.run(); changed.append(time.perf_counter() - started)
+    assert not at.exception, [e.value for e in at.exception]
+print(json.dumps({"first": first, "queries": query_time, "same": same, "changed": changed}))
+"""
+
+
+def database(scale: str) -> Path:
+    link = DATA / scale / "portfolio.duckdb"
+    if not link.exists():
+        tables = generate(scale)
+        publish_release(link, lambda target: write_database(target, tables))
+    return link
+
+
+def server_side(db: Path, page: str, runs: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", APPTEST_SCRIPT, str(ROOT), page, str(runs),
+         json.dumps(FILTER_CHANGES)],
+        capture_output=True, text=True, check=True, timeout=1800,
+        env={"PORTFOLIO_DB": str(db), "PATH": "/usr/bin:/bin"})
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def open_times(url: str, pages: list[str], repeats: int, results: list[float]) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        for _ in range(repeats):
+            for path in pages:
+                started = time.perf_counter()
+                tab.goto(url + path)
+                wait_until_finished(tab, timeout_ms=120_000)
+                results.append(time.perf_counter() - started)
+        browser.close()
+
+
+def browser_times(db: Path, users: int, repeats: int) -> tuple[list[float], int]:
+    """Seconds to a finished page per visit, with `users` browsers at once; and the
+    server's peak memory (KiB) after all visits (every page under three filters)."""
+    paths = [f"/{p.url_path}{q}" for q in ("", "?tier=key", "?region=CEE") for p in PAGES]
+    results: list[float] = []
+    with DashboardServer(ROOT / "dashboard.py", env={"PORTFOLIO_DB": str(db)}) as server:
+        warm: list[float] = []
+        open_times(server.url, paths[:len(PAGES)], 1, warm)  # fill the caches once
+        threads = [threading.Thread(target=open_times,
+                                    args=(server.url, paths, repeats, results))
+                   for _ in range(users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        peak = peak_memory_kib(server.pid)
+    return results, peak
+
+
+def peak_memory_kib(pid: int | None) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("VmHWM")))
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Quiet(Progress):
+    def step(self, text: str) -> None:
+        self.done += 1
+
+
+def bench_scale(scale: str, runs: int) -> list[str]:
+    db = database(scale)
+    lines = [f"### {scale} ({db.resolve().stat().st_size / 2**20:.0f} MiB)", "",
+             "| page | first run s | rerun same filters ms (min–max) | rerun after filter "
+             "change ms (min–max) | queries in first run s | page / queries |",
+             "|---|---|---|---|---|---|"]
+    for page in PAGES:
+        timing = server_side(db, page.path, runs)
+        same, changed = timing["same"], timing["changed"]
+        lines.append(
+            f"| {page.label} | {timing['first']:.2f} | {statistics.median(same) * 1000:.0f} "
+            f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
+            f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"
+            f"{max(changed) * 1000:.0f}) | {timing['queries']:.2f} | "
+            f"{timing['first'] / max(timing['queries'], 1e-9):.1f}× |")
+        print(lines[-1], flush=True)
+    one, peak_one = browser_times(db, 1, 1)
+    three, peak_three = browser_times(db, 3, 1)
+    lines += ["", f"- browser, open a page until finished: one user median "
+              f"{statistics.median(one):.2f} s, p95 {p95(one):.2f} s ({len(one)} visits); "
+              f"three users at once median {statistics.median(three):.2f} s, p95 "
+              f"{p95(three):.2f} s ({len(three)} visits)",
+              f"- server peak memory after every page under three filters: "
+              f"{peak_one / 1024:.0f} MiB (one user), {peak_three / 1024:.0f} MiB (three)"]
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        newest = Week(2026, 47)
+        result = export(db, out=Path(folder) / str(newest), week=newest, scope_specs=["all"],
+                        progress=Quiet)
+        lines.append(f"- export of all {len(result.pictures)} pages for the whole portfolio: "
+                     f"{time.perf_counter() - started:.1f} s")
+    print("\n".join(lines[-4:]), flush=True)
+    return [*lines, ""]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["small", "large"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    lines = [f"## Pages · {datetime.now():%Y-%m-%d %H:%M} · commit {commit()} · {machine()}",
+             ""]
+    for scale in args.scales:
+        lines += bench_scale(scale, args.runs)
+    if not args.no_record:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
