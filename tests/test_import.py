@@ -263,3 +263,18 @@ def test_import_and_check_commands_report_and_exit_non_zero(served, source):
     assert snapshot(served) == before
     result = run_cli("check", "--db", str(served))
     assert result.returncode == 0 and "every rule of the data model holds" in result.stdout
+
+
+def test_a_running_dashboard_shows_a_new_release_on_its_next_rerun(served, source, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PORTFOLIO_DB", str(served))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/account.py").run()
+    before = {o for o in at.selectbox(key="account_pick").options}
+    break_table(source, set_cell("accounts", 0, "name", "Acme Steel Renamed"))
+    assert import_sources([source], served).ok
+    at.run()
+    assert not at.exception
+    after = set(at.selectbox(key="account_pick").options)
+    assert "Acme Steel Renamed" in after and "Acme Steel Renamed" not in before
