@@ -10,37 +10,19 @@ from portfolio import buying_center as logic
 from portfolio import fmt
 from portfolio.charts import pipeline as charts
 from portfolio.pipeline import count, plural
-from portfolio.ui import link_column, money_column, page_context, show_chart
+from portfolio.ui import (
+    drill_to_account,
+    link_column,
+    money_column,
+    page_context,
+    selectable_chart,
+    show_chart,
+)
 
 ctx = page_context("Buying center")
 cur = ctx.currency
 rules = logic.buying_center_settings()
 params = rules.query_params()
-
-
-def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
-    """A chart whose points can be clicked; returns the selected points."""
-    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
-                            selection_mode="points",
-                            config={"displaylogo": False,
-                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
-    return list(event.selection.points) if event and event.selection else []
-
-
-def account_links(frame: pl.DataFrame) -> pl.Series:
-    return ctx.account_links(frame)
-
-
-def drill_to_account(points: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
-    """After a click on a deal in a chart: a link to its account, filters kept."""
-    chosen = [p["customdata"] for p in points if p.get("customdata")]
-    if not chosen:
-        return
-    account_id, deal_id = chosen[0][0], chosen[0][1]
-    deal, account = names.get(deal_id, (deal_id, account_id))
-    st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
-                 icon=":material/arrow_forward:",
-                 query_params={**ctx.page_params(), "account": account_id})
 
 
 def deal_query(**extra: Any) -> pl.DataFrame:
@@ -86,7 +68,7 @@ if lines:
         st.dataframe(
             table.with_columns(
                 fmt.label_expr("stage", "risk"),
-                account_links(table).alias("open"),
+                ctx.account_links(table).alias("open"),
             ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk", "why",
                      "open"),
             hide_index=True, width="stretch", height=300,
@@ -125,12 +107,12 @@ if grid_rows.height:
     clicked = selectable_chart(
         charts.coverage_grid(grid_rows, cur, rules.recent_days, first_rank=first + 1),
         key=f"bc_grid_{first}")
-    drill_to_account(clicked, names)
+    drill_to_account(ctx, clicked, names)
     table = logic.grid_table(table_rows, rules)
     st.dataframe(
         table.with_columns(
             fmt.label_expr("stage", "risk"),
-            account_links(table).alias("open"),
+            ctx.account_links(table).alias("open"),
         ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
                  *logic.ROLES, "why", "owner_name", "open"),
         hide_index=True, width="stretch", height=380,
@@ -162,7 +144,7 @@ with left:
         charts.coverage_scatter(valuable, cur, shown_of=totals["open"].deals,
                                 alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
         key="bc_coverage_scatter")
-    drill_to_account(clicked, names)
+    drill_to_account(ctx, clicked, names)
 with right:
     managers = ctx.run("buying_center_managers", **params)
     show_chart(charts.coverage_by_manager(managers, cur, logic.MANAGERS_CHARTED),

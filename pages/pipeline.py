@@ -3,44 +3,26 @@ where deals leak and wait, what is expected to close and how often we win."""
 
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from portfolio import fmt
 from portfolio import pipeline as logic
 from portfolio.charts import pipeline as charts
 from portfolio.settings import OPEN_STAGES
-from portfolio.ui import date_column, link_column, money_column, page_context, show_chart
+from portfolio.ui import (
+    date_column,
+    drill_to_account,
+    link_column,
+    money_column,
+    page_context,
+    selectable_chart,
+    show_chart,
+)
 
 ctx = page_context("Pipeline")
 cur = ctx.currency
 stalling_rules = logic.stalling_settings()
 history = stalling_rules.query_params()
-
-
-def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
-    """A chart whose points can be clicked; returns the selected points."""
-    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
-                            selection_mode="points",
-                            config={"displaylogo": False,
-                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
-    return list(event.selection.points) if event and event.selection else []
-
-
-def account_links(frame: pl.DataFrame) -> pl.Series:
-    return ctx.account_links(frame)
-
-
-def drill_to_account(points: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
-    """After a click on a deal in a chart: a link to its account, filters kept."""
-    chosen = [p["customdata"] for p in points if p.get("customdata")]
-    if not chosen:
-        return
-    account_id, deal_id = chosen[0][0], chosen[0][1]
-    deal, account = names.get(deal_id, (deal_id, account_id))
-    st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
-                 icon=":material/arrow_forward:",
-                 query_params={**ctx.page_params(), "account": account_id})
 
 
 stages = ctx.run("pipeline_stages")
@@ -109,7 +91,7 @@ st.dataframe(
     deals.with_columns(
         fmt.label_expr("stage"),
         fmt.label_expr("last_outcome"),
-        account_links(deals).alias("open"),
+        ctx.account_links(deals).alias("open"),
     ).select("deal_name", "account_name", "stage", "value", "weighted_value", "days_in_stage",
              "last_outcome", "last_call_on", "owner_name", "expected_close_on", "open"),
     hide_index=True, width="stretch", height=380,
@@ -142,13 +124,13 @@ if stalling.height:
              for r in stalling.iter_rows(named=True)}
     clicked = selectable_chart(charts.stalling_deals(stalling, stalling_total, cur),
                                key="pipeline_stalling_chart")
-    drill_to_account(clicked, names)
+    drill_to_account(ctx, clicked, names)
     reasons = logic.with_reasons(stalling)
     st.dataframe(
         reasons.with_columns(
             fmt.label_expr("stage"),
             fmt.label_expr("last_outcome"),
-            account_links(reasons).alias("open"),
+            ctx.account_links(reasons).alias("open"),
         ).select("deal_name", "account_name", "stage", "value", "days_stalled", "why",
                  "last_outcome", "last_call_on", "owner_name", "open"),
         hide_index=True, width="stretch", height=380,

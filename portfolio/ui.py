@@ -242,6 +242,29 @@ def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
                    regions=tuple(chosen_regions), tiers=tuple(tiers), kam_stages=tuple(stages))
 
 
+def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
+    """A chart whose points can be clicked; returns the selected points."""
+    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
+                            selection_mode="points",
+                            config={"displaylogo": False,
+                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+    return list(event.selection.points) if event and event.selection else []
+
+
+def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
+                     names: dict[str, tuple[str, str]]) -> None:
+    """After a click on a deal in a chart (customdata = account id, deal id): a link to its
+    account, filters kept."""
+    chosen = [p["customdata"] for p in points if p.get("customdata")]
+    if not chosen:
+        return
+    account_id, deal_id = chosen[0][0], chosen[0][1]
+    deal, account = names.get(deal_id, (deal_id, account_id))
+    st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "account": account_id})
+
+
 def show_chart(figure: Any, key: str) -> None:
     st.plotly_chart(figure, width="stretch", key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
