@@ -207,7 +207,8 @@ def describe_database_error(error: BaseException) -> str:
         return ("another program holds a write lock on it (an import or a script run by "
                 "hand?); try again when it has finished.")
     if "Catalog Error" in text:
-        return f"it is not a portfolio database ({text})."
+        return (f"it is not a portfolio database, or was built by an older version of the "
+                f"schema; import it again or rebuild the demo ({text}).")
     return f"it is damaged or not a DuckDB database ({text})."
 
 

@@ -235,15 +235,14 @@ def test_grid_table_writes_each_cell_and_the_risk_factors(db):
 
 
 def test_the_three_buying_center_queries_share_one_definition_of_the_rules():
-    """The per-deal rules (covered, gaps, risk) are written once and copied into the three
-    files; they must stay identical."""
-    def rules(name: str) -> str:
+    """The per-deal rules (covered, gaps, risk) live once, in the schema's macro
+    rated_open_deals; the three queries read it and none writes the rules again."""
+    for name in ("buying_center_deals", "buying_center_gaps", "buying_center_managers"):
         text = queries.sql_text(name)
-        return text[text.index("WITH scoped AS ("):text.index("risk\n    FROM assessed\n)")]
-
-    assert rules("buying_center_deals") == rules("buying_center_gaps")
-    assert rules("buying_center_deals") == rules("buying_center_managers")
-    assert re.search(r"\$recent_days", rules("buying_center_deals"))
+        assert "FROM rated_open_deals(" in text
+        assert "bit_count(" not in text and "WHEN 'high'" not in text.split("rated AS")[0]
+    schema = (Path(queries.__file__).parent / "ddl" / "schema.sql").read_text()
+    assert re.search(r"CREATE MACRO rated_open_deals\(", schema)
 
 
 def test_settings_are_read_and_checked():
