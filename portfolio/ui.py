@@ -142,7 +142,8 @@ def page_context(title: str) -> PageContext:
     context, notices = st.session_state[CONTEXT_KEY]
     st.title(title)
     st.caption(f"{context.filters.describe(context.manager_names, context.leads)} · as of "
-               f"{fmt.day(context.filters.as_of)} · amounts in {context.currency}")
+               f"{fmt.day(context.filters.as_of)} · amounts in {context.currency} · data release "
+               f"{context.db.stem}")
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     return context
