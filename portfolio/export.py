@@ -41,7 +41,7 @@ from portfolio.registry import PAGES, PageSpec
 WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
 PAGE_TIMEOUT_MS = 60_000
 VIEWPORT_WIDTH = 1400
-NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": []}
+NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None}
 # The overview's headline figures compared week over week: (key, label, kind)
 HEADLINES = (
     ("key_accounts", "Key accounts", "count"),
@@ -140,7 +140,7 @@ def choose_week(db: Path, week_text: str | None) -> Week:
 
 def resolve_scopes(specs: Sequence[str], db: Path) -> list[Scope]:
     """`all`, `each-manager` (every manager with accounts in their scope) or manager ids."""
-    managers = queries.run("filter_managers", db=db)
+    managers = queries.run("filter_managers", db=db, visible=None)
     names = dict(zip(managers["manager_id"], managers["name"], strict=True))
     team_sizes = dict(zip(managers["manager_id"], managers["team_size"], strict=True))
     scopes: list[Scope] = []
@@ -176,7 +176,8 @@ def page_url(base: str, page: PageSpec, scope: Scope, as_of: date) -> str:
 def headline_figures(db: Path, scope: Scope, as_of: date) -> dict[str, float | None]:
     from portfolio.settings import load_settings
 
-    params = {**NO_FILTERS, "manager_ids": [scope.manager_id] if scope.manager_id else [],
+    chosen = [scope.manager_id] if scope.manager_id else []
+    params = {**NO_FILTERS, "manager_ids": chosen, "visible": chosen or None,
               "as_of": as_of, "stage_probabilities": list(load_settings().stage_probabilities)}
     row = queries.run("portfolio_headline", db=db, **params).row(0, named=True)
     return {key: row[key] for key, _, _ in HEADLINES}

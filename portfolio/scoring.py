@@ -747,8 +747,9 @@ def describe_value(factor: Factor, value: float | None, stage: str | None,
 
 # --- running it ------------------------------------------------------------------------
 
-NO_FILTERS: dict[str, list[str]] = {"manager_ids": [], "regions": [], "tiers": [],
-                                    "kam_stages": []}
+# The command line runs as the operator, who sees everything (visible = None).
+NO_FILTERS: dict[str, list[str] | None] = {"manager_ids": [], "regions": [], "tiers": [],
+                                           "kam_stages": [], "visible": None}
 
 
 def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,

@@ -20,6 +20,14 @@ import streamlit as st
 
 import queries
 from portfolio import fmt
+from portfolio.access import (
+    OPEN_VIEWER,
+    AccessConfig,
+    AccessConfigError,
+    SignIn,
+    Viewer,
+    resolve_viewer,
+)
 from portfolio.db import (
     DatabaseUnreadableError,
     database_version,
@@ -60,12 +68,16 @@ class PageContext:
     newest_on: date
     manager_names: dict[str, str]
     leads: frozenset[str] = frozenset()
+    viewer: Viewer = OPEN_VIEWER
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:
+        """A dataset query under the filters and the viewer's scope. The scope is added
+        last, so no caller can widen it, and it is part of the cache key."""
         settings = load_settings()
         params = {**self.filters.sql_params(),
                   "stage_probabilities": list(settings.stage_probabilities),
-                  "recent_days": settings.recent_days, **extra}
+                  "recent_days": settings.recent_days, **extra,
+                  "visible": self.viewer.sql_param()}
         return guarded(lambda: cached_query(database_version(self.db), name, params))
 
     def link(self, page: str, **page_params: str) -> str:
@@ -115,18 +127,69 @@ def setup_app() -> PageContext:
         st.error("The database has no data yet. Build the demo with `python -m portfolio demo` "
                  "or import your exports.")
         st.stop()
-    managers = cached_query(version, "filter_managers", {})
-    regions = cached_query(version, "filter_regions", {})["region"].to_list()
+    viewer = identify_viewer(version)
+    scope = {"visible": viewer.sql_param()}
+    managers = cached_query(version, "filter_managers", scope)
+    regions = cached_query(version, "filter_regions", scope)["region"].to_list()
     options = FilterOptions(frozenset(managers["manager_id"]), frozenset(regions),
                             dates["newest_on"], dates["oldest_on"])
     notices = seed_filters_from_url(options)
     filters = render_filter_widgets(managers, regions, options)
+    show_viewer(viewer)
     write_filters_to_url(filters, options.newest_on)
     names = dict(zip(managers["manager_id"], managers["name"], strict=True))
     leads = frozenset(managers.filter(pl.col("team_size") > 0)["manager_id"])
-    context = PageContext(filters, dates["currency"], db, options.newest_on, names, leads)
+    context = PageContext(filters, dates["currency"], db, options.newest_on, names, leads,
+                          viewer)
     st.session_state[CONTEXT_KEY] = (context, notices)
     return context
+
+
+def identify_viewer(version: tuple[str, int, int]) -> Viewer:
+    """Who is looking, under the operator's sign-in settings (portfolio.access). Stops the
+    script with a clear message when nobody may see anything."""
+    try:
+        config = AccessConfig.from_env()
+    except AccessConfigError as error:
+        st.error(f"The dashboard's sign-in settings are wrong: {error}", icon=":material/lock:")
+        st.stop()
+        raise
+    if config.sign_in is SignIn.OPEN:
+        return OPEN_VIEWER
+    email = signed_in_email(config)
+    people = guarded(lambda: cached_query(version, "viewer_managers", {}))
+    viewer = resolve_viewer(config, email, people)
+    if viewer.sees_nothing:
+        who = (f"You are signed in as {viewer.email}, but" if viewer.email
+               else "Nobody is signed in, so")
+        st.error(f"{who} no portfolio is shared with you ({viewer.reason}). Ask the person who "
+                 "runs the dashboard to add your e-mail address to your manager record, or to "
+                 "list you as an executive.", icon=":material/lock:")
+        st.stop()
+    return viewer
+
+
+def signed_in_email(config: AccessConfig) -> str | None:
+    if config.sign_in is SignIn.HEADER:
+        return st.context.headers.get(config.header)
+    if not st.user.is_logged_in:
+        st.title(APP_TITLE)
+        st.info("Sign in to see the portfolios shared with you.", icon=":material/lock:")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    email = st.user.get("email")
+    return str(email) if email else None
+
+
+def show_viewer(viewer: Viewer) -> None:
+    if viewer.email is None:
+        return
+    with st.sidebar:
+        st.caption(f"Signed in as **{viewer.email}** · "
+                   + ("sees the whole portfolio" if viewer.sees_everything
+                      else "sees their own portfolio and their team's"))
+        if AccessConfig.from_env().sign_in is SignIn.OIDC:
+            st.button("Sign out", on_click=st.logout)
 
 
 def page_context(title: str) -> PageContext:

@@ -7,7 +7,7 @@
 WITH account AS MATERIALIZED (  -- read twice: resolve the filters once
     SELECT account_id, manager_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
     WHERE account_id = $account_id::VARCHAR
 ),
 account_deals AS (

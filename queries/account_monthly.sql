@@ -9,6 +9,9 @@ SELECT month,
        share_of_wallet_pct::DOUBLE AS share_of_wallet_pct
 FROM account_metrics
 WHERE account_id = $account_id::VARCHAR
+  AND account_id IN (SELECT account_id
+                     FROM scoped_accounts([]::VARCHAR[], []::VARCHAR[], []::VARCHAR[],
+                                          []::VARCHAR[], $visible::VARCHAR[]))
   AND month <= $as_of::DATE
   AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
 ORDER BY month;

@@ -4,7 +4,7 @@
 WITH scoped AS (
     SELECT a.account_id, a.name, a.tier, a.kam_stage, a.region, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[]) a
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[]) a
     LEFT JOIN managers m USING (manager_id)
 ),
 window_metrics AS (

@@ -22,7 +22,7 @@ WITH rated AS (
     SELECT *
     FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
                           $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER)
+                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[])
 ),
 selected AS (
     SELECT r.*, m.name AS owner_name,

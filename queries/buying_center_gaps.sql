@@ -8,7 +8,7 @@ WITH rated AS (
     SELECT *
     FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
                           $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER)
+                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[])
 ),
 findings(finding, finding_order) AS (
     VALUES ('open', 1), ('alarm', 2), ('high_risk', 3), ('no_decider', 4), ('no_approver', 5),

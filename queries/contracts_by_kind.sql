@@ -5,7 +5,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 kinds(kind, kind_order) AS (
     VALUES ('maintenance', 1), ('support', 2), ('spare_parts', 3), ('consumables', 4),

@@ -5,7 +5,7 @@
 WITH scoped AS (
     SELECT account_id, name AS account_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 open_deals AS (
     SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.value,

@@ -3,7 +3,7 @@
 WITH scoped AS (
     SELECT account_id, name AS account_name, manager_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 stage_at AS (
     SELECT *, stage_on AS stage_now FROM deals_as_of($as_of::DATE)

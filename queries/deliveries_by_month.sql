@@ -4,7 +4,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 due AS (
     SELECT date_trunc('month', promised_on)::DATE AS month,

@@ -10,7 +10,7 @@ WITH late_deals AS (
       AND d.account_id IN (
           SELECT account_id
           FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[],
-                               $tiers::VARCHAR[], $kam_stages::VARCHAR[]))
+                               $tiers::VARCHAR[], $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 members AS (
     SELECT dc.deal_id,

@@ -5,7 +5,7 @@
 WITH scoped AS (
     SELECT account_id, name AS account_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 quarters AS (
     SELECT unnest(generate_series(date_trunc('quarter', $as_of::DATE) - INTERVAL 21 MONTH,

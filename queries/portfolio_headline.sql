@@ -5,7 +5,7 @@
 WITH scoped AS (
     SELECT account_id, tier
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 last_complete AS (
     SELECT CASE WHEN $as_of::DATE = last_day($as_of::DATE) THEN date_trunc('month', $as_of::DATE)

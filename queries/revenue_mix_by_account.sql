@@ -7,7 +7,7 @@
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[]) a
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[]) a
     LEFT JOIN managers m USING (manager_id)
 ),
 months AS (

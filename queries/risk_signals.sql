@@ -12,7 +12,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 bounds AS (
     SELECT $as_of::DATE AS as_of,

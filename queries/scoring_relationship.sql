@@ -9,7 +9,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 periods(period, ref_day) AS (
     VALUES (0, $as_of::DATE), (12, ($as_of::DATE - INTERVAL 12 MONTH)::DATE)

@@ -7,7 +7,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 broken AS (
     SELECT

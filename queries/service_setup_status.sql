@@ -6,7 +6,7 @@
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 kinds(kind, kind_order) AS (VALUES ('installation', 1), ('training', 2)),
 states(state, state_order) AS (VALUES ('done', 1), ('pending', 2), ('overdue', 3)),

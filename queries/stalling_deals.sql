@@ -12,7 +12,7 @@
 WITH scoped AS (
     SELECT account_id, name AS account_name, manager_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[])
+                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),

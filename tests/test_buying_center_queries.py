@@ -34,7 +34,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
     params: dict[str, Any] = {
-        "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "as_of": AS_OF,
+        "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
+        "as_of": AS_OF,
         **SETTINGS.query_params(), "gap": "", "search": "", "sort_by": "risk", "limit": 100,
         "offset": 0, **overrides,
     }

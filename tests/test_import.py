@@ -20,7 +20,7 @@ from portfolio.importer import check_database, import_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"
-NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": []}
+NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None}
 
 
 @pytest.fixture()

@@ -33,7 +33,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
     params: dict[str, Any] = {
-        "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "as_of": AS_OF,
+        "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
+        "as_of": AS_OF,
         "stage_probabilities": [0.1, 0.25, 0.5, 0.75], "recent_days": 90, **STALLING,
         "usual_days": USUAL_DAYS, "limit": 200, "stage": "", "search": "", **overrides,
     }

@@ -20,11 +20,12 @@ import queries
 
 AS_OF = date(2026, 6, 30)
 STAGE_PROBABILITIES = [0.1, 0.25, 0.5, 0.75]
-NO_FILTERS: dict[str, list[str]] = {
+NO_FILTERS: dict[str, list[str] | None] = {
     "manager_ids": [],
     "regions": [],
     "tiers": [],
     "kam_stages": [],
+    "visible": None,
 }
 INJECTION = "x' OR '1'='1"
 
@@ -405,12 +406,12 @@ def test_filter_managers_gives_team_size_and_own_accounts(tiny_db: Path) -> None
         ("M4", "Max Miller", "South", "M2", 0, 1),
         ("M3", "Mia Manager", "North", "M2", 0, 2),
     ])
-    assert_frame_equal(queries.run("filter_managers", db=tiny_db), expected)
+    assert_frame_equal(queries.run("filter_managers", db=tiny_db, visible=None), expected)
 
 
 def test_filter_regions_lists_regions_that_have_accounts(tiny_db: Path) -> None:
     expected = frame({"region": S}, [("North",), ("South",)])
-    assert_frame_equal(queries.run("filter_regions", db=tiny_db), expected)
+    assert_frame_equal(queries.run("filter_regions", db=tiny_db, visible=None), expected)
 
 
 def test_data_dates_gives_newest_and_oldest_dates_and_currency(tiny_db: Path) -> None:

@@ -19,8 +19,8 @@ from portfolio.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
-NO_FILTERS: dict[str, list[str]] = {"manager_ids": [], "regions": [], "tiers": [],
-                                    "kam_stages": []}
+NO_FILTERS: dict[str, list[str] | None] = {"manager_ids": [], "regions": [], "tiers": [],
+                                           "kam_stages": [], "visible": None}
 S, I64, F64, D, B = pl.String, pl.Int64, pl.Float64, pl.Date, pl.Boolean
 SETTINGS = ServiceSettings()  # the defaults, equal to settings.toml (checked below)
 

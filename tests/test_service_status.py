@@ -91,7 +91,7 @@ def test_quality_and_invoice_issue_rates() -> None:
 @pytest.fixture(scope="module")
 def statuses(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     db = build_fixture_database("service", tmp_path_factory.mktemp("status") / "s.duckdb")
-    facts = queries.run("service_account_status", db=db, manager_ids=[], regions=[],
+    facts = queries.run("service_account_status", db=db, visible=None, manager_ids=[], regions=[],
                         tiers=[], kam_stages=[], as_of=date(2026, 6, 30),
                         **SETTINGS.query_params())
     return with_service_status(facts, SETTINGS)

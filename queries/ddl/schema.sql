@@ -158,16 +158,24 @@ CREATE TABLE portfolio_settings (
 
 -- The shared filters, in one place: the accounts in view for a manager selection (a
 -- manager selects their whole team below them), regions, tiers and relationship stages.
--- An empty list means "no filter". Every dataset query reads accounts through this.
-CREATE MACRO scoped_accounts(manager_ids, regions, tiers, kam_stages) AS TABLE
+-- An empty list means "no filter". `visible` is who may be seen at all (access control):
+-- NULL for everything, else the managers whose portfolios (and teams below) the signed-in
+-- person may see; an empty list sees nothing. Every dataset query reads accounts through this.
+CREATE MACRO scoped_accounts(manager_ids, regions, tiers, kam_stages, visible) AS TABLE
     WITH RECURSIVE team(manager_id) AS (
         SELECT manager_id FROM managers WHERE list_contains(manager_ids, manager_id)
         UNION
         SELECT m.manager_id FROM managers m JOIN team t ON m.reports_to = t.manager_id
+    ),
+    allowed(manager_id) AS (
+        SELECT manager_id FROM managers WHERE list_contains(visible, manager_id)
+        UNION
+        SELECT m.manager_id FROM managers m JOIN allowed t ON m.reports_to = t.manager_id
     )
     SELECT a.*
     FROM accounts a
-    WHERE (len(manager_ids) = 0 OR a.manager_id IN (SELECT manager_id FROM team))
+    WHERE (visible IS NULL OR a.manager_id IN (SELECT manager_id FROM allowed))
+      AND (len(manager_ids) = 0 OR a.manager_id IN (SELECT manager_id FROM team))
       AND (len(regions) = 0 OR list_contains(regions, a.region))
       AND (len(tiers) = 0 OR list_contains(tiers, a.tier))
       AND (len(kam_stages) = 0 OR list_contains(kam_stages, a.kam_stage));
@@ -201,11 +209,10 @@ CREATE MACRO deals_as_of(as_of) AS TABLE
 -- stage in `late_stages`) and risk high / medium / low (see queries/buying_center_deals.sql
 -- for the rules). Shared by the buying-center queries.
 CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, recent_days,
-                              late_stages, min_roles_covered) AS TABLE
+                              late_stages, min_roles_covered, visible) AS TABLE
     WITH scoped AS (
         SELECT account_id, name AS account_name, manager_id
-        FROM scoped_accounts(manager_ids, regions, tiers,
-                             kam_stages)
+        FROM scoped_accounts(manager_ids, regions, tiers, kam_stages, visible)
     ),
     stages(stage, stage_order) AS (
         VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
