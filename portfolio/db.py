@@ -6,6 +6,7 @@ Nothing here imports streamlit: the CLI, the export job, the tests and the pages
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import threading
@@ -60,6 +61,10 @@ class DatabaseMissingError(FileNotFoundError):
     """The served database file does not exist."""
 
 
+class SchemaOutdatedError(RuntimeError):
+    """The file was built from another version of queries/ddl/schema.sql."""
+
+
 class DatabaseUnreadableError(RuntimeError):
     """No release of the served database could be opened; the message says why and how to
     fix it."""
@@ -88,8 +93,15 @@ def served_database_path(override: str | Path | None = None) -> Path:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table (and the shared filter macro) of the canonical data model."""
+    """Create every table and macro of the canonical data model, and record which schema
+    it was (the macros live in the file, so an older file lacks newer ones)."""
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    con.execute("CREATE TABLE schema_info AS SELECT ?::VARCHAR AS fingerprint",
+                [schema_fingerprint()])
+
+
+def schema_fingerprint() -> str:
+    return hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest()[:16]
 
 
 def database_version(path: Path) -> tuple[str, int, int]:
@@ -176,7 +188,7 @@ def readable_release(link: Path) -> tuple[Path, list[str]]:
         try:
             probe_tables(path)
             return path, notes
-        except (duckdb.Error, OSError, DatabaseMissingError) as error:
+        except (duckdb.Error, OSError, DatabaseMissingError, SchemaOutdatedError) as error:
             notes.append(f"{path.name}: {describe_database_error(error)}")
     raise DatabaseUnreadableError(
         "The portfolio database cannot be read. " + " ".join(notes) + " Check it with "
@@ -194,8 +206,12 @@ def probe_tables(path: Path) -> None:
     try:
         for table in TABLES:
             cursor.table(table).limit(1).fetchall()
+        recorded = next(iter(cursor.table("schema_info").limit(1).fetchall()), None)
     finally:
         cursor.close()
+    if recorded is None or recorded[0] != schema_fingerprint():
+        raise SchemaOutdatedError(f"schema {recorded[0] if recorded else 'unknown'}, "
+                                  f"this dashboard needs {schema_fingerprint()}")
     _probed.add(version)
 
 
@@ -203,6 +219,10 @@ def describe_database_error(error: BaseException) -> str:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     if isinstance(error, DatabaseMissingError):
         return "the file is missing."
+    if isinstance(error, SchemaOutdatedError):
+        return ("it was built by another version of the dashboard; rebuild the demo with "
+                "`python -m portfolio demo` or import your data again "
+                f"({error}).")
     if "lock" in text.lower():
         return ("another program holds a write lock on it (an import or a script run by "
                 "hand?); try again when it has finished.")

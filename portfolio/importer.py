@@ -22,6 +22,7 @@ from portfolio.db import (
     TABLES,
     publish_release,
     read_only_connection,
+    schema_fingerprint,
     write_database,
 )
 from portfolio.sources import (
@@ -195,18 +196,33 @@ def check_database(path: Path) -> tuple[list[Problem], int]:
     if not path.exists():
         return [Problem(str(path), None, None, None, "does not exist")], 1
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = read_only_connection(path).cursor()
     except duckdb.Error as error:
         return [Problem(path.name, None, None, None,
                         f"is not a readable DuckDB database: {error}")], 1
     try:
         tables, problems = read_all_tables(con, path.name)
+        problems += schema_problems(con, path.name)
     finally:
         con.close()
     if problems:
         return problems, len(problems)
     checked = validate({name: frame for name, frame in tables.items() if frame.height})
     return checked.problems[:MAX_SHOWN_PROBLEMS], checked.total_problems
+
+
+def schema_problems(con: duckdb.DuckDBPyConnection, name: str) -> list[Problem]:
+    """A problem when the file was built from another version of the schema (its macros
+    would not match the dashboard's queries)."""
+    try:
+        recorded = next(iter(con.table("schema_info").limit(1).fetchall()), None)
+    except duckdb.Error:
+        recorded = None
+    if recorded is not None and recorded[0] == schema_fingerprint():
+        return []
+    return [Problem(name, None, "schema_info", recorded[0] if recorded else None,
+                    f"was built by another version of the dashboard (it needs schema "
+                    f"{schema_fingerprint()}); import the data again or rebuild the demo")]
 
 
 def read_all_tables(con: duckdb.DuckDBPyConnection,

@@ -8,7 +8,7 @@ Filter widgets live in the entry script, so they keep their values across pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -129,8 +129,8 @@ def setup_app() -> PageContext:
         st.stop()
     viewer = identify_viewer(version)
     scope = {"visible": viewer.sql_param()}
-    managers = cached_query(version, "filter_managers", scope)
-    regions = cached_query(version, "filter_regions", scope)["region"].to_list()
+    managers = guarded(lambda: cached_query(version, "filter_managers", scope))
+    regions = guarded(lambda: cached_query(version, "filter_regions", scope))["region"].to_list()
     options = FilterOptions(frozenset(managers["manager_id"]), frozenset(regions),
                             dates["newest_on"], dates["oldest_on"])
     notices = seed_filters_from_url(options)
@@ -172,13 +172,25 @@ def identify_viewer(version: tuple[str, int, int]) -> Viewer:
 def signed_in_email(config: AccessConfig) -> str | None:
     if config.sign_in is SignIn.HEADER:
         return st.context.headers.get(config.header)
-    if not st.user.is_logged_in:
+    if not oidc_configured():
+        st.error("Sign-in is set to OpenID Connect (PORTFOLIO_SIGN_IN=oidc), but "
+                 "`.streamlit/secrets.toml` has no `[auth]` section with the identity "
+                 "provider's settings. See the README, section Sign-in.", icon=":material/lock:")
+        st.stop()
+    if not st.user.get("is_logged_in"):
         st.title(APP_TITLE)
         st.info("Sign in to see the portfolios shared with you.", icon=":material/lock:")
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
     email = st.user.get("email")
     return str(email) if email else None
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
 
 
 def show_viewer(viewer: Viewer) -> None:
@@ -204,7 +216,10 @@ def page_context(title: str) -> PageContext:
         st.rerun()
     context, notices = st.session_state[CONTEXT_KEY]
     st.title(title)
-    st.caption(f"{context.filters.describe(context.manager_names, context.leads)} · as of "
+    shown = context.filters
+    if not shown.manager_ids and context.viewer.visible:  # "all" means all they may see
+        shown = replace(shown, manager_ids=context.viewer.visible)
+    st.caption(f"{shown.describe(context.manager_names, context.leads)} · as of "
                f"{fmt.day(context.filters.as_of)} · amounts in {context.currency} · data release "
                f"{context.db.stem}")
     for notice in notices:

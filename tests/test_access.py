@@ -240,3 +240,45 @@ def test_signed_in_people_see_their_scope_and_cached_results_do_not_cross(
                 context.close()
         finally:
             browser.close()
+
+
+# --- OpenID Connect and bad settings, under AppTest ------------------------------------
+
+
+def app_with(monkeypatch: pytest.MonkeyPatch, demo_db: Path, sign_in: str,
+             secrets: dict[str, Any] | None = None) -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PORTFOLIO_DB", str(demo_db))
+    monkeypatch.setenv("PORTFOLIO_SIGN_IN", sign_in)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_oidc_without_a_signed_in_person_offers_sign_in_and_shows_no_data(
+        monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    auth = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
+            "client_id": "dashboard", "client_secret": "s",
+            "server_metadata_url": "https://sso.example.com/.well-known/openid-configuration"}
+    at = app_with(monkeypatch, demo_db, "oidc", {"auth": auth})
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+    assert not at.sidebar.multiselect  # no filters, so no manager names either
+
+
+def test_oidc_without_provider_settings_says_what_is_missing(
+        monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = app_with(monkeypatch, demo_db, "oidc")
+    assert "no `[auth]` section" in at.error[0].value
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_a_wrong_sign_in_setting_is_named_and_nothing_is_shown(
+        monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = app_with(monkeypatch, demo_db, "kerberos")
+    assert "PORTFOLIO_SIGN_IN='kerberos'" in at.error[0].value
+    assert not at.metric and not at.get("plotly_chart")

@@ -70,6 +70,32 @@ def test_a_damaged_release_falls_back_to_the_last_good_one(demo_db, tmp_path, mo
     assert len(at.metric) >= 4
 
 
+def outdated_copy(source: Path, target: Path) -> Path:
+    """A database as an older version of the dashboard would have built it."""
+    shutil.copy(source, target)
+    with duckdb.connect(str(target)) as con:
+        con.execute("UPDATE schema_info SET fingerprint = 'older'")
+    return target
+
+
+def test_a_release_from_an_older_schema_is_named_and_the_last_good_one_served(
+        demo_db, tmp_path, monkeypatch):
+    from portfolio.importer import check_database
+
+    link = tmp_path / "served" / "portfolio.duckdb"
+    publish_release(link, lambda target: shutil.copy(demo_db, target))
+    publish_release(link, lambda target: outdated_copy(demo_db, target))
+    path, notes = readable_release(link)
+    assert path.name == "portfolio-000001.duckdb"
+    assert "built by another version of the dashboard" in notes[0]
+    assert "python -m portfolio demo" in notes[0]
+    at = run_app(link, monkeypatch)
+    assert "previous one is shown" in at.warning[0].value
+    problems, total = check_database(link.resolve())
+    assert total == 1 and "another version of the dashboard" in problems[0].rule
+    assert problems[0].value == "older"
+
+
 def test_no_readable_release_raises_a_message_naming_each(tmp_path, demo_db):
     link = tmp_path / "served" / "portfolio.duckdb"
     publish_release(link, lambda target: damaged_copy(demo_db, target))
