@@ -206,13 +206,22 @@ def probe_tables(path: Path) -> None:
     try:
         for table in TABLES:
             cursor.table(table).limit(1).fetchall()
-        recorded = next(iter(cursor.table("schema_info").limit(1).fetchall()), None)
+        recorded = recorded_schema(cursor)
     finally:
         cursor.close()
     if recorded is None or recorded[0] != schema_fingerprint():
         raise SchemaOutdatedError(f"schema {recorded[0] if recorded else 'unknown'}, "
                                   f"this dashboard needs {schema_fingerprint()}")
     _probed.add(version)
+
+
+def recorded_schema(cursor: duckdb.DuckDBPyConnection) -> tuple[str] | None:
+    """The schema fingerprint a database was built with; None for files built before
+    fingerprints were recorded."""
+    try:
+        return next(iter(cursor.table("schema_info").limit(1).fetchall()), None)
+    except duckdb.CatalogException:
+        return None
 
 
 def describe_database_error(error: BaseException) -> str:

@@ -6,7 +6,17 @@ import argparse
 import time
 from pathlib import Path
 
-from portfolio.db import publish_release, served_link_path, write_database
+import duckdb
+import polars as pl
+
+from portfolio.db import (
+    SchemaOutdatedError,
+    probe_tables,
+    publish_release,
+    read_only_connection,
+    served_link_path,
+    write_database,
+)
 from portfolio.demo import DEFAULT_SEED, generate, scale_from_spec
 
 
@@ -29,14 +39,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="database file to write (default: the served database, "
                              "data/portfolio.duckdb or $PORTFOLIO_DB)")
     parser.add_argument("--if-missing", action="store_true",
-                        help="do nothing when the database file already exists")
+                        help="do nothing when the database file already exists (unless it "
+                             "is a demo built by an older version of the dashboard)")
+
+
+def outdated_demo(link: Path) -> bool:
+    """Whether the served release is a demo portfolio built from an older schema (safe to
+    rebuild; imported data never is)."""
+    try:
+        probe_tables(link.resolve())
+        return False
+    except SchemaOutdatedError:
+        pass
+    except (duckdb.Error, OSError):
+        return False  # damaged or locked: `check` says what is wrong
+    cursor = read_only_connection(link.resolve()).cursor()
+    try:
+        settings = cursor.table("portfolio_settings").pl()
+    finally:
+        cursor.close()
+    source = settings.filter(pl.col("key") == "source")["value"]
+    return source.len() == 1 and source[0].startswith("demo ")
 
 
 def run(args: argparse.Namespace) -> int:
     link = served_link_path(args.db)
     if args.if_missing and link.exists():
-        print(f"{link} exists; left as it is.")
-        return 0
+        if not outdated_demo(link):
+            print(f"{link} exists; left as it is.")
+            return 0
+        print(f"{link} is a demo built by an older version of the dashboard; rebuilding it.")
     started = time.perf_counter()
     tables = generate(args.scale, args.seed)
     release = publish_release(link, lambda target: write_database(target, tables))

@@ -214,3 +214,28 @@ def test_three_browser_sessions_load_every_page_at_once_without_errors(demo_db):
             thread.join()
     assert errors == []
     assert len(visits) == 3 * len(paths)
+
+
+def test_make_run_rebuilds_an_outdated_demo_but_never_imported_data(demo_db, tmp_path):
+    def demo_if_missing(link: Path) -> str:
+        done = subprocess.run([sys.executable, "-m", "portfolio", "demo", "--if-missing",
+                               "--db", str(link)], cwd=ROOT, capture_output=True, text=True,
+                              check=True)
+        return done.stdout
+
+    link = tmp_path / "served" / "portfolio.duckdb"
+    publish_release(link, lambda target: outdated_copy(demo_db, target))
+    assert "rebuilding it" in demo_if_missing(link)
+    assert link.resolve().name == "portfolio-000002.duckdb"
+    assert readable_release(link)[0] == link.resolve()
+
+    imported = tmp_path / "imported" / "portfolio.duckdb"
+
+    def outdated_import(target: Path) -> None:
+        outdated_copy(demo_db, target)
+        with duckdb.connect(str(target)) as con:
+            con.execute("UPDATE portfolio_settings SET value = 'import' WHERE key = 'source'")
+
+    publish_release(imported, outdated_import)
+    assert "left as it is" in demo_if_missing(imported)
+    assert imported.resolve().name == "portfolio-000001.duckdb"
