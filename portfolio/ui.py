@@ -45,6 +45,7 @@ from portfolio.filters import (
     FilterOptions,
     Filters,
     parse_query_params,
+    shown,
 )
 from portfolio.registry import PAGES
 from portfolio.settings import load_settings
@@ -160,7 +161,7 @@ def identify_viewer(version: tuple[str, int, int]) -> Viewer:
     people = guarded(lambda: cached_query(version, "viewer_managers", {}))
     viewer = resolve_viewer(config, email, people)
     if viewer.sees_nothing:
-        who = (f"You are signed in as {viewer.email}, but" if viewer.email
+        who = (f"You are signed in as {shown(viewer.email)}, but" if viewer.email
                else "Nobody is signed in, so")
         st.error(f"{who} no portfolio is shared with you ({viewer.reason}). Ask the person who "
                  "runs the dashboard to add your e-mail address to your manager record, or to "
@@ -197,7 +198,7 @@ def show_viewer(viewer: Viewer) -> None:
     if viewer.email is None:
         return
     with st.sidebar:
-        st.caption(f"Signed in as **{viewer.email}** · "
+        st.caption(f"Signed in as **{shown(viewer.email)}** · "
                    + ("sees the whole portfolio" if viewer.sees_everything
                       else "sees their own portfolio and their team's"))
         if AccessConfig.from_env().sign_in is SignIn.OIDC:
@@ -216,10 +217,10 @@ def page_context(title: str) -> PageContext:
         st.rerun()
     context, notices = st.session_state[CONTEXT_KEY]
     st.title(title)
-    shown = context.filters
-    if not shown.manager_ids and context.viewer.visible:  # "all" means all they may see
-        shown = replace(shown, manager_ids=context.viewer.visible)
-    st.caption(f"{shown.describe(context.manager_names, context.leads)} · as of "
+    described = context.filters
+    if not described.manager_ids and context.viewer.visible:  # "all": all they may see
+        described = replace(described, manager_ids=context.viewer.visible)
+    st.caption(f"{described.describe(context.manager_names, context.leads)} · as of "
                f"{fmt.day(context.filters.as_of)} · amounts in {context.currency} · data release "
                f"{context.db.stem}")
     for notice in notices:
