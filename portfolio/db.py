@@ -20,6 +20,7 @@ import polars as pl
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = PROJECT_ROOT / "queries" / "ddl" / "schema.sql"
+DERIVE_FILE = PROJECT_ROOT / "queries" / "ddl" / "derive.sql"
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "portfolio.duckdb"
 DATABASE_ENV = "PORTFOLIO_DB"
 RELEASES_FOLDER = "releases"
@@ -101,7 +102,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def schema_fingerprint() -> str:
-    return hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest()[:16]
+    """Changes whenever the schema or the derived tables change."""
+    return hashlib.sha256(SCHEMA_FILE.read_bytes() + DERIVE_FILE.read_bytes()).hexdigest()[:16]
 
 
 def database_version(path: Path) -> tuple[str, int, int]:
@@ -364,6 +366,7 @@ def write_database(path: Path, tables: dict[str, pl.DataFrame]) -> None:
     try:
         create_schema(con)
         load_tables(con, tables)
+        con.execute(DERIVE_FILE.read_text(encoding="utf-8"))
         con.execute("CHECKPOINT")
     finally:
         con.close()

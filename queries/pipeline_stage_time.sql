@@ -16,13 +16,11 @@ stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
            ('obtaining_commitment', 4), ('won', 5), ('lost', 6)
 ),
-stays AS (
-    SELECT h.deal_id, s.stage_order, h.entered_on,
-           lead(h.entered_on) OVER (PARTITION BY h.deal_id
-                                    ORDER BY h.entered_on, s.stage_order) AS left_on
-    FROM deal_stage_history h
-    JOIN stages s USING (stage)
-    WHERE h.entered_on <= $as_of::DATE
+stays AS (  -- known on $as_of: a stay ended later is still going on
+    SELECT deal_id, stage_order, entered_on,
+           CASE WHEN left_on <= $as_of::DATE THEN left_on END AS left_on
+    FROM deal_stage_spans
+    WHERE entered_on <= $as_of::DATE
 ),
 finished AS (
     SELECT st.stage_order, (st.left_on - st.entered_on)::DOUBLE AS days,

@@ -149,6 +149,18 @@ CREATE TABLE relationship_events (
     note         VARCHAR
 );
 
+-- Derived, not imported (filled by queries/ddl/derive.sql when a database is written): one
+-- row per stay of a deal in a stage, from its stage history, with the day it left the
+-- stage (the next stage entered; NULL while it is still there). Stored sorted by day, so
+-- "the stage on a date" is a range filter instead of a window over the whole history.
+CREATE TABLE deal_stage_spans (
+    deal_id      VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,
+    stage_order  INTEGER NOT NULL,
+    entered_on   DATE NOT NULL,
+    left_on      DATE
+);
+
 -- Added by this project (DATA_MODEL allows added tables): facts about the database
 -- itself, e.g. its currency and where its data came from.
 CREATE TABLE portfolio_settings (
@@ -195,10 +207,9 @@ CREATE MACRO deals_as_of(as_of) AS TABLE
              ELSE coalesce(d.closed_on, d.stage_entered_on, d.opened_on) END AS stage_since
     FROM deals d
     LEFT JOIN (
-        SELECT deal_id, arg_max(stage, entered_on) AS stage, max(entered_on) AS entered_on
-        FROM deal_stage_history
-        WHERE entered_on <= as_of
-        GROUP BY deal_id
+        SELECT deal_id, stage, entered_on
+        FROM deal_stage_spans
+        WHERE entered_on <= as_of AND (left_on IS NULL OR left_on > as_of)
     ) h USING (deal_id)
     WHERE d.opened_on <= as_of;
 
