@@ -1,7 +1,5 @@
 """Account: one key account on one page (the account is in the URL: ?account=A0001)."""
 
-from collections.abc import Callable
-from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -13,7 +11,7 @@ from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.filters import shown
 from portfolio.service import ServiceSettings, service_status
 from portfolio.settings import load_settings
-from portfolio.ui import date_column, money_column, page_context, show_chart
+from portfolio.ui import date_column, drawn, money_column, page_context, show_chart
 
 ctx = page_context("Account")
 choices = ctx.run("account_choices")
@@ -35,21 +33,6 @@ params = {**svc.query_params(), "account_id": account_id}
 cur, as_of = ctx.currency, ctx.filters.as_of
 recent_days = load_settings().recent_days
 ROLE_LABELS = {role: fmt.label(role) for role in account_charts.ROLES}
-
-
-def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    """A chart as a plain figure dict, cached per builder and data (as on the Service page):
-    rebuilding ten Plotly figures on every rerun would cost more than the cached queries."""
-    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
-
-
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    figure = _builder(*args, **kwargs).to_dict()
-    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
-    # finding in the title): give it one empty trace
-    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
-    return figure
 
 
 def small_fact(column, name: str, value: str) -> None:
@@ -92,9 +75,11 @@ if status:
 
 # --- attractiveness: the scoring model's verdict, then the 24-month trends it weighs ----
 st.subheader("Attractiveness")
-scored = scoring.score_accounts(
+scoring_config = scoring.load_scoring_config()
+scored = ctx.memo("scores", lambda: scoring.score_accounts(
     scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship")),
-    ctx.run("risk_signals"), scoring.load_scoring_config(), ctx.currency)
+    ctx.run("risk_signals"), scoring_config, ctx.currency), config=scoring_config,
+    day=ctx.filters.as_of)
 verdict = scored.filter(pl.col("account_id") == account_id)
 if verdict.height:
     row = verdict.row(0, named=True)

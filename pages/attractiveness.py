@@ -9,7 +9,7 @@ import streamlit as st
 from portfolio import fmt, scoring
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts.theme import SUGGESTION_COLORS
-from portfolio.ui import link_column, money_column, page_context, show_chart
+from portfolio.ui import drawn, link_column, money_column, page_context, show_chart
 
 ctx = page_context("Account attractiveness")
 saved = scoring.load_scoring_config()
@@ -67,16 +67,24 @@ except scoring.ScoringConfigError as error:
     st.error(f"These weights cannot be used: {error}. Showing the saved weights.")
     config, what_if = saved, False
 
-factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
-signals = ctx.run("risk_signals")
-scored = scoring.score_accounts(factors, signals, config, ctx.currency)
+
+
+def scores_with(weights: scoring.ScoringConfig) -> pl.DataFrame:
+    factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
+    return scoring.score_accounts(factors, ctx.run("risk_signals"), weights, ctx.currency)
+
+
+# the same label and inputs as the overview's and the account page's scores: one cache
+scored = ctx.memo("scores", lambda: scores_with(config), config=config,
+                  day=ctx.filters.as_of)
 if scored.height == 0:
     st.info("No accounts match the filters.")
     st.stop()
 
 if what_if:
     changed = scoring.suggestion_changes(
-        scored, scoring.score_accounts(factors, signals, saved, ctx.currency))
+        scored, ctx.memo("scores", lambda: scores_with(saved), config=saved,
+                         day=ctx.filters.as_of))
     names = ", ".join(f"{scoring.escape_markdown(n)} ({fmt.label(old).lower()} → "
                       f"{fmt.label(new).lower()})"
                       for n, new, old in changed.head(8).select(
@@ -105,8 +113,8 @@ if requested in scored["account_id"] and requested not in choices:
 chosen = requested if requested in choices else (choices[0] if choices else None)
 
 lines = portfolio_charts.MatrixLines(config.attractiveness_from, config.strength_from)
-show_chart(portfolio_charts.portfolio_matrix(shown, lines, ctx.currency, note, chosen, scored),
-           key="attractiveness_matrix")
+show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
+                 scored), key="attractiveness_matrix")
 
 decisions = scored.filter(pl.col("suggestion") != "keep")
 st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
@@ -185,10 +193,10 @@ with figures:
                f"{fmt.money(account['revenue'], ctx.currency)}")
 
 explained = scoring.explain_account(account, config, ctx.currency)
-show_chart(portfolio_charts.factor_contributions(
+show_chart(drawn(portfolio_charts.factor_contributions,
     explained, "Attractiveness", account["attractiveness"], account["prev_attractiveness"]),
     key="attractiveness_why")
-show_chart(portfolio_charts.factor_contributions(
+show_chart(drawn(portfolio_charts.factor_contributions,
     explained, "Relative strength", account["strength"], account["prev_strength"]),
     key="strength_why")
 st.dataframe(

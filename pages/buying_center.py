@@ -11,6 +11,7 @@ from portfolio import fmt
 from portfolio.charts import pipeline as charts
 from portfolio.pipeline import count, plural
 from portfolio.ui import (
+    drawn,
     drill_to_account,
     link_column,
     money_column,
@@ -105,7 +106,7 @@ if grid_rows.height:
     names = {r["deal_id"]: (r["deal_name"], r["account_name"])
              for r in table_rows.iter_rows(named=True)}
     clicked = selectable_chart(
-        charts.coverage_grid(grid_rows, cur, rules.recent_days, first_rank=first + 1),
+        drawn(charts.coverage_grid, grid_rows, cur, rules.recent_days, first_rank=first + 1),
         key=f"bc_grid_{first}")
     drill_to_account(ctx, clicked, names)
     table = logic.grid_table(table_rows, rules)
@@ -141,13 +142,13 @@ with left:
     names = {r["deal_id"]: (r["deal_name"], r["account_name"])
              for r in valuable.iter_rows(named=True)}
     clicked = selectable_chart(
-        charts.coverage_scatter(valuable, cur, shown_of=totals["open"].deals,
+        drawn(charts.coverage_scatter, valuable, cur, shown_of=totals["open"].deals,
                                 alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
         key="bc_coverage_scatter")
     drill_to_account(ctx, clicked, names)
 with right:
     managers = ctx.run("buying_center_managers", **params)
-    show_chart(charts.coverage_by_manager(managers, cur, logic.MANAGERS_CHARTED),
+    show_chart(drawn(charts.coverage_by_manager, managers, cur, logic.MANAGERS_CHARTED),
                key="bc_managers")
 st.dataframe(
     managers.with_columns(pl.col("average_coverage", "value_weighted_coverage") * 100).select(

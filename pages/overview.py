@@ -2,7 +2,9 @@
 year, and the few decisions that need attention this week (the executive's first screen)."""
 
 import html
+from datetime import date
 
+import polars as pl
 import streamlit as st
 
 from portfolio import fmt, scoring
@@ -11,7 +13,7 @@ from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.service import ServiceSettings, band_counts, with_service_status
-from portfolio.ui import page_context, show_chart
+from portfolio.ui import drawn, page_context, show_chart
 
 ctx = page_context("Portfolio overview")
 config = scoring.load_scoring_config()
@@ -24,10 +26,19 @@ figures = {period: ctx.run("overview_figures", as_of=day,
            for period, day in dates.items()}
 # the suggestions and risk now, a week and a year earlier (strength only now: the earlier
 # dates feed counts that do not depend on it, and leaving it out saves the deals scan)
-scored = {period: scoring.score_accounts(
-    scoring.combine_factors(ctx.run("scoring_metrics", as_of=day),
-                            ctx.run("scoring_relationship") if period == "now" else None),
-    ctx.run("risk_signals", as_of=day), config, cur) for period, day in dates.items()}
+
+
+def scores_on(day: date, with_strength: bool) -> pl.DataFrame:
+    return scoring.score_accounts(
+        scoring.combine_factors(ctx.run("scoring_metrics", as_of=day),
+                                ctx.run("scoring_relationship") if with_strength else None),
+        ctx.run("risk_signals", as_of=day), config, cur)
+
+
+scored = {period: ctx.memo("scores" if period == "now" else "scores_without_strength",
+                           lambda day=day, now=period == "now": scores_on(day, now),
+                           config=config, day=day)
+          for period, day in dates.items()}
 
 
 def pill(text: str, color: str) -> str:
@@ -74,28 +85,29 @@ st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio m
 
 left, right = st.columns(2)
 with left:
-    show_chart(pipeline_charts.pipeline_by_stage(ctx.run("pipeline_by_stage"), cur),
+    show_chart(drawn(pipeline_charts.pipeline_by_stage, ctx.run("pipeline_by_stage"), cur),
                key="overview_pipeline")
     st.page_link("pages/pipeline.py", label="Pipeline details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:
-    show_chart(portfolio_charts.late_stage_coverage(ctx.run("overview_late_coverage"), cur),
+    show_chart(drawn(portfolio_charts.late_stage_coverage, ctx.run("overview_late_coverage"), cur),
                key="overview_coverage")
     st.page_link("pages/buying_center.py", label="Buying-center details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())
 left, right = st.columns(2)
 with left:
-    show_chart(service_charts.on_time_trend(ctx.run("deliveries_by_month")),
+    show_chart(drawn(service_charts.on_time_trend, ctx.run("deliveries_by_month")),
                key="overview_on_time")
     service_settings = ServiceSettings.load()
-    bands = band_counts(with_service_status(
-        ctx.run("service_account_status", **service_settings.query_params()), service_settings))
+    bands = ctx.memo("service_bands", lambda: band_counts(with_service_status(
+        ctx.run("service_account_status", **service_settings.query_params()),
+        service_settings)), settings=service_settings)
     st.markdown("Service status of the accounts: " + ", ".join(
         f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]} {band}</span>"
         for band in ("red", "amber", "green")), unsafe_allow_html=True)
     st.page_link("pages/service.py", label="Service details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:
-    show_chart(portfolio_charts.quadrant_summary(scored["now"]), key="overview_quadrants")
+    show_chart(drawn(portfolio_charts.quadrant_summary, scored["now"]), key="overview_quadrants")
     st.page_link("pages/attractiveness.py", label="Attractiveness details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())

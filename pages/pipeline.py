@@ -11,6 +11,7 @@ from portfolio.charts import pipeline as charts
 from portfolio.settings import OPEN_STAGES
 from portfolio.ui import (
     date_column,
+    drawn,
     drill_to_account,
     link_column,
     money_column,
@@ -56,13 +57,14 @@ left, right = st.columns(2)
 picked: list[dict[str, Any]] = []
 with left:
     if stages["deals"].sum():
-        picked = selectable_chart(charts.stage_values(stages, cur), key="pipeline_stage_values")
+        picked = selectable_chart(drawn(charts.stage_values, stages, cur),
+                                  key="pipeline_stage_values")
     else:
         st.info("No open deals and none closed in the last 12 months in this selection.",
                 icon=":material/info:")
 with right:
     if closes.height:
-        show_chart(charts.expected_closes(closes, ctx.filters.as_of, cur),
+        show_chart(drawn(charts.expected_closes, closes, ctx.filters.as_of, cur),
                    key="pipeline_closes")
     else:
         st.info("No open deals, so nothing is expected to close.", icon=":material/info:")
@@ -122,7 +124,7 @@ st.caption(
 if stalling.height:
     names = {r["deal_id"]: (r["deal_name"], r["account_name"])
              for r in stalling.iter_rows(named=True)}
-    clicked = selectable_chart(charts.stalling_deals(stalling, stalling_total, cur),
+    clicked = selectable_chart(drawn(charts.stalling_deals, stalling, stalling_total, cur),
                                key="pipeline_stalling_chart")
     drill_to_account(ctx, clicked, names)
     reasons = logic.with_reasons(stalling)
@@ -153,14 +155,14 @@ conversion = ctx.run("pipeline_conversion", **history)
 left, right = st.columns(2)
 with left:
     if conversion["entered"].sum():
-        show_chart(charts.stage_conversion(conversion, stalling_rules.history_months, cur),
+        show_chart(drawn(charts.stage_conversion, conversion, stalling_rules.history_months, cur),
                    key="pipeline_conversion")
     else:
         st.info(f"No deal entered a stage in the last {stalling_rules.history_months} months.",
                 icon=":material/info:")
 with right:
     if stage_time["finished_stays"].sum() or stage_time["open_deals"].sum():
-        show_chart(charts.time_in_stage(stage_time, stalling_rules.percentile_words),
+        show_chart(drawn(charts.time_in_stage, stage_time, stalling_rules.percentile_words),
                    key="pipeline_time_in_stage")
     else:
         st.info("No deal is or was in a stage in this selection.", icon=":material/info:")
@@ -178,10 +180,10 @@ quarters = ctx.run("pipeline_win_rate")
 if quarters["won"].sum() + quarters["lost"].sum():
     left, right = st.columns(2)
     with left:
-        show_chart(charts.win_rate_trend(quarters, ctx.filters.as_of, cur),
+        show_chart(drawn(charts.win_rate_trend, quarters, ctx.filters.as_of, cur),
                    key="pipeline_win_rate")
     with right:
-        show_chart(charts.won_lost_by_quarter(quarters, ctx.filters.as_of, cur),
+        show_chart(drawn(charts.won_lost_by_quarter, quarters, ctx.filters.as_of, cur),
                    key="pipeline_won_lost")
 else:
     st.info("No deal was won or lost in the last eight quarters in this selection.",

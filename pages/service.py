@@ -1,7 +1,5 @@
 """Service: are we keeping the promises made after the sale?"""
 
-from collections.abc import Callable
-from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -17,7 +15,14 @@ from portfolio.service import (
     portfolio_delivery_rates,
     with_service_status,
 )
-from portfolio.ui import date_column, link_column, money_column, page_context, show_chart
+from portfolio.ui import (
+    date_column,
+    drawn,
+    link_column,
+    money_column,
+    page_context,
+    show_chart,
+)
 
 ctx = page_context("Post-sale service")
 svc = ServiceSettings.load()
@@ -44,34 +49,15 @@ def count_column(label: str, help_text: str | None = None):
     return st.column_config.NumberColumn(label, format="%d", help=help_text)
 
 
-def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    """A chart as a plain figure dict, cached per builder and data: building and validating
-    nine Plotly figures on every rerun would cost more than the (cached) queries."""
-    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
-
-
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    figure = _builder(*args, **kwargs).to_dict()
-    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
-    # finding in the title): give it one empty trace
-    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
-    return figure
-
-
-@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
-def judged(facts: pl.DataFrame, settings: ServiceSettings) -> pl.DataFrame:
-    """Every account's service status (cached: 10,000 accounts take ~70 ms in Python)."""
-    return with_service_status(facts, settings)
-
-
 def shown_of(shown: int, total: int, what: str) -> None:
     if total > shown:
         st.caption(f"The {shown} most urgent of {total:,} {what} are listed; the figures above "
                    "count them all.")
 
 
-statuses = judged(ctx.run("service_account_status", **params), svc)
+# every account's service status: ~70 ms of Python for 10,000 accounts, cached
+statuses = ctx.memo("service_status", lambda: with_service_status(
+    ctx.run("service_account_status", **params), svc), settings=svc)
 if statuses.height == 0:
     st.info("No accounts match the filters.")
     st.stop()

@@ -8,10 +8,11 @@ Filter widgets live in the entry script, so they keep their values across pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import duckdb
@@ -51,6 +52,7 @@ from portfolio.registry import PAGES
 from portfolio.settings import load_settings
 
 APP_TITLE = "Key-account portfolio health"
+T = TypeVar("T")
 
 
 CONTEXT_KEY = "_page_context"
@@ -81,6 +83,15 @@ class PageContext:
                   "visible": self.viewer.sql_param()}
         return guarded(lambda: cached_query(database_version(self.db), name, params))
 
+    def memo(self, label: str, build: Callable[[], T], **inputs: Any) -> T:
+        """A value derived in Python from this page's queries (scores, service bands, a
+        built figure), cached like the queries: per data release, filters, viewer scope,
+        `label` and `inputs` (everything else `build` depends on), bounded in entries and
+        time. Reruns with unchanged filters then skip the row-by-row work."""
+        key = {"filters": self.filters.sql_params(), "visible": self.viewer.sql_param(),
+               "currency": self.currency, **inputs}
+        return cached_derivation(database_version(self.db), label, key, build)
+
     def link(self, page: str, **page_params: str) -> str:
         """A relative URL to a page with the current filters (and e.g. an account)."""
         params = {**self.filters.query_params(self.newest_on),
@@ -95,7 +106,9 @@ class PageContext:
 
         Built from a dict of the distinct ids, not `map_elements`: a Python function
         called from Polars' thread pool can deadlock when sessions render at once."""
-        links = {value: self.link(page, account=value)
+        prefix = self.link(page)
+        prefix += "&" if "?" in prefix else "?"
+        links = {value: prefix + urlencode({"account": value})
                  for value in frame[column].drop_nulls().unique().to_list()}
         return frame[column].replace_strict(links, default=None, return_dtype=pl.String)
 
@@ -109,6 +122,13 @@ def cached_query(version: tuple[str, int, int], name: str,
                  params: dict[str, Any]) -> pl.DataFrame:
     """Query results cached per (database version, query, parameters)."""
     return queries.run(name, db=Path(version[0]), **params)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def cached_derivation(version: tuple[str, int, int], label: str, key: dict[str, Any],
+                      _build: Callable[[], Any]) -> Any:
+    """PageContext.memo's cache (`_build` is not hashed: label and key identify it)."""
+    return _build()
 
 
 def navigation() -> Any:
@@ -343,6 +363,21 @@ def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
     st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
                  icon=":material/arrow_forward:",
                  query_params={**ctx.page_params(), "account": account_id})
+
+
+def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """A chart as a plain figure dict, cached per builder and data: building and validating
+    a page's Plotly figures on every rerun costs more than its cached queries."""
+    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    figure = _builder(*args, **kwargs).to_dict()
+    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
+    # finding in the title): give it one empty trace
+    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
+    return figure
 
 
 def show_chart(figure: Any, key: str) -> None:
