@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import duckdb
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -104,27 +105,38 @@ class PageContext:
                       column: str = "account_id") -> pl.Series:
         """A link per row to a page about that row's account, keeping the filters.
 
-        Built from a dict of the distinct ids, not `map_elements`: a Python function
-        called from Polars' thread pool can deadlock when sessions render at once."""
+        Vectorised: the filters' part of the URL is built once; only ids with characters
+        that need escaping in a URL go through Python (never `map_elements`: a Python
+        function called from Polars' thread pool can deadlock when sessions render)."""
         prefix = self.link(page)
-        prefix += "&" if "?" in prefix else "?"
-        links = {value: prefix + urlencode({"account": value})
-                 for value in frame[column].drop_nulls().unique().to_list()}
-        return frame[column].replace_strict(links, default=None, return_dtype=pl.String)
+        prefix += "&account=" if "?" in prefix else "?account="
+        ids = frame[column]
+        escaped = {value: quote_plus(value) for value in
+                   ids.filter(~ids.str.contains(r"^[A-Za-z0-9_.\-]*$")).unique().to_list()}
+        plain = pl.lit(prefix) + pl.col(column)
+        links = (pl.when(pl.col(column).is_in(list(escaped)))
+                 .then(pl.lit(prefix) + pl.col(column).replace_strict(
+                     escaped, default=None, return_dtype=pl.String))
+                 .otherwise(plain)) if escaped else plain
+        return frame.select(links.alias(column))[column]
 
     def page_params(self) -> dict[str, list[str]]:
         """The current filters as query parameters, for st.page_link."""
         return self.filters.query_params(self.newest_on)
 
 
-@st.cache_data(ttl=900, max_entries=512, show_spinner=False)
+# The caches below are shared by all sessions and bounded in entries and time. They hold
+# the objects themselves (st.cache_resource), not pickled copies: a hit costs nothing, where
+# unpickling a 10,000-row frame or re-validating a figure costs tens of milliseconds.
+# Polars frames are immutable and no page changes a cached figure or dict.
+@st.cache_resource(ttl=900, max_entries=512, show_spinner=False)
 def cached_query(version: tuple[str, int, int], name: str,
                  params: dict[str, Any]) -> pl.DataFrame:
     """Query results cached per (database version, query, parameters)."""
     return queries.run(name, db=Path(version[0]), **params)
 
 
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+@st.cache_resource(ttl=900, max_entries=256, show_spinner=False)
 def cached_derivation(version: tuple[str, int, int], label: str, key: dict[str, Any],
                       _build: Callable[[], Any]) -> Any:
     """PageContext.memo's cache (`_build` is not hashed: label and key identify it)."""
@@ -365,19 +377,16 @@ def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
                  query_params={**ctx.page_params(), "account": account_id})
 
 
-def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    """A chart as a plain figure dict, cached per builder and data: building and validating
-    a page's Plotly figures on every rerun costs more than its cached queries."""
+def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:
+    """A chart cached per builder and data: building and validating a page's Plotly figures
+    on every rerun costs more than its cached queries. (A figure, not a dict: st.plotly_chart
+    validates a dict all over again.)"""
     return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
 
 
-@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
-def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-    figure = _builder(*args, **kwargs).to_dict()
-    # st.plotly_chart refuses a figure dict without traces (an empty chart states its
-    # finding in the title): give it one empty trace
-    figure["data"] = figure["data"] or [{"type": "scatter", "x": [], "y": []}]
-    return figure
+@st.cache_resource(ttl=900, max_entries=256, show_spinner=False)
+def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:
+    return _builder(*args, **kwargs)
 
 
 def show_chart(figure: Any, key: str) -> None:
