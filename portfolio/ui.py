@@ -241,10 +241,12 @@ def page_context(title: str) -> PageContext:
     """The shared context for a page, with its title, filter line and URL notices."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or CONTEXT_KEY not in st.session_state:
         # STACK_NOTES' trap: on a fresh server a deep link runs the page file alone, in
         # Streamlit's legacy pages/ mode. Leave that mode and run again through the entry
-        # script, which keeps the requested page and the URL's filters.
+        # script, which keeps the requested page and the URL's filters. The flag is
+        # process-wide: when deep links arrive at once, the first session clears it and
+        # the others only notice that the entry script (setup_app) never ran for them.
         PagesManager.uses_pages_directory = False
         st.rerun()
     context, notices = st.session_state[CONTEXT_KEY]

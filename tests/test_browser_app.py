@@ -63,6 +63,23 @@ def test_deep_link_with_filters_opens_the_right_page_filters_and_figures(
     page.close()
 
 
+def test_deep_links_opened_at_the_same_moment_on_a_fresh_server_all_work(browser, fresh_server):
+    # Streamlit's legacy-pages flag is process-wide: only the first of several sessions
+    # used to rerun through the entry script, the others failed on a missing page context.
+    paths = {"/pipeline": "Pipeline", "/buying_center": "Buying center", "/service": "service",
+             "/attractiveness": "attractiveness", "/account": "Account"}
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in paths]
+    tabs = [context.new_page() for context in contexts]
+    for tab, path in zip(tabs, paths, strict=True):
+        tab.goto(fresh_server.url + path, wait_until="commit")
+    for tab, heading in zip(tabs, paths.values(), strict=True):
+        wait_until_finished(tab, timeout_ms=60_000)
+        assert tab.get_by_test_id("stException").count() == 0
+        assert heading.lower() in tab.get_by_role("heading").first.inner_text().lower()
+    for context in contexts:
+        context.close()
+
+
 def test_filters_survive_a_reload_and_a_switch_to_another_page(browser, fresh_server):
     page = open_finished(browser, f"{fresh_server.url}/?manager=M02&as_of=2026-06-30")
     page.reload()

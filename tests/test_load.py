@@ -335,10 +335,9 @@ def cycle_while_importing(browser: Browser, base_url: str, link: Path,
     has shown a page started after the first had published; stop when every session has
     seen every page and a page started after the last publish (or at the time limit).
 
-    The first session opens its page alone, the others once it has finished: on a freshly
-    started server, deep links opened at the same moment fail with a KeyError on
-    `_page_context` (page_context() resets a process-wide flag, so only one of them reruns
-    through the entry script); this test is about a running dashboard."""
+    The first session opens its page alone, the others once it has finished: this test is
+    about a running dashboard (deep links opened at the same moment on a freshly started
+    server are tested in test_browser_app.py)."""
     contexts = [browser.new_context(viewport={"width": 1400, "height": 900})
                 for _ in range(SESSIONS)]
     sessions = [Session(n, context.new_page()) for n, context in enumerate(contexts)]

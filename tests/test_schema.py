@@ -76,7 +76,8 @@ EXPECTED_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("severity", TEXT), ("note", TEXT),
     ],
 }
-ALLOWED_EXTRA_TABLES = {"portfolio_settings", "schema_info", "deal_stage_spans"}  # our own, allowed by DATA_MODEL
+# our own tables, allowed by DATA_MODEL
+ALLOWED_EXTRA_TABLES = {"portfolio_settings", "schema_info", "deal_stage_spans"}
 
 
 @pytest.fixture(scope="module")
