@@ -3,7 +3,8 @@
 Builds the small demo in a temporary folder, then runs the export several times and
 prints the median and spread, seconds per picture, and the baseline of opening one page
 in a fresh browser tab measured in the same run; appends the result to bench/RESULTS.md.
-Run: `.venv/bin/python bench/bench_export.py [--runs 3] [--no-record]`
+Run: `.venv/bin/python bench/bench_export.py [--runs 3] [--tabs N] [--no-record]`
+(`--tabs 1` takes the pictures one after the other, as the export did before 2026-11-23).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from bench.bench_demo import RESULTS, commit, machine  # noqa: E402  (after sys.path)
 from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
 from portfolio.demo import build_demo_database  # noqa: E402
-from portfolio.export import Progress, Week, export  # noqa: E402
+from portfolio.export import TABS, Progress, Week, export  # noqa: E402
 
 
 class Quiet(Progress):
@@ -52,6 +53,8 @@ def fresh_tab_baseline(db: Path, runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tabs", type=int, default=TABS,
+                        help=f"browser tabs working at once (default {TABS})")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -62,14 +65,14 @@ def main() -> int:
         for run in range(args.runs):
             started = time.perf_counter()
             result = export(db, out=Path(folder) / f"run{run}" / "2026-W47", week=Week(2026, 47),
-                            progress=Quiet)
+                            progress=Quiet, tabs=args.tabs)
             timings.append(time.perf_counter() - started)
             pictures = len(result.pictures)
     median = statistics.median(timings)
     lines = [f"## Weekly export · {datetime.now():%Y-%m-%d %H:%M} · commit {commit()} · "
              f"{machine()}", "",
              f"- small demo, whole portfolio + each manager: {pictures} pictures, "
-             f"{len(result.pdfs)} PDFs",
+             f"{len(result.pdfs)} PDFs, {args.tabs} tab(s) of one browser",
              f"- export time: median {median:.1f} s (min {min(timings):.1f}, max "
              f"{max(timings):.1f}; {args.runs} runs), {median / pictures:.2f} s per picture",
              f"- baseline, one page opened in a fresh tab: {baseline:.2f} s; export per picture "

@@ -6,6 +6,8 @@ The rules follow /work/shared/STACK_NOTES.md, section "A real browser".
 
 from __future__ import annotations
 
+import base64
+import itertools
 import os
 import signal
 import socket
@@ -20,7 +22,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import Page as AsyncPage
+from playwright.async_api import Playwright as AsyncPlaywright
 from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,7 +41,14 @@ CHROMIUM_ARGS = [
 ]
 LOG_TAIL_LINES = 40
 POLL_INTERVAL_S = 0.1
-STABLE_POLL_MS = 150
+# A page counts as finished when every condition has held this long with no change of
+# Streamlit's run state in between (a deep link on a fresh server finishes a first run
+# and starts another ~25 ms later, STACK_NOTES).
+QUIET_MS = 150
+POLL_MS = 50  # how often the conditions are read in the page while waiting
+MAX_RESIZES = 4  # growing the viewport can reflow the page (responsive charts)
+# Lossless PNG of what the viewport shows; fast encoding (~2x faster, ~25 % larger files)
+SCREENSHOT_PARAMS = {"format": "png", "optimizeForSpeed": True}
 
 
 class ServerStartError(RuntimeError):
@@ -199,8 +212,8 @@ def _stop_group(proc: subprocess.Popen[bytes], grace_s: float = 10) -> None:
 # --------------------------------------------------------------------------- browser
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
-    """Launch the system Chromium (Playwright's own download does not work here)."""
+def chromium_path() -> str:
+    """The system Chromium (Playwright's own download does not work here)."""
     path = os.environ.get("CHROMIUM_PATH", DEFAULT_CHROMIUM)
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise BrowserMissingError(
@@ -208,132 +221,281 @@ def launch_chromium(playwright: Playwright) -> Browser:
             "`apt-get install -y chromium fonts-liberation fonts-dejavu-core` "
             "or point CHROMIUM_PATH at one."
         )
-    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    return path
 
 
-# Returns the state of every "finished rendering" condition (STACK_NOTES).
-_STATE_JS = """() => {
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Launch the system Chromium (sync API)."""
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+async def launch_chromium_async(playwright: AsyncPlaywright) -> AsyncBrowser:
+    """Launch the system Chromium (async API: several tabs driven from one thread)."""
+    return await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+# The page's state against every "finished rendering" condition (STACK_NOTES), read in the
+# page. On its first call it installs a watch that counts every change of Streamlit's run
+# state (`data-test-script-state`) from then on, so that no run, however short, goes
+# unseen between two reads.
+_READ_STATE = """function watchRuns() {
+  let watch = window.__portfolioWatch;
+  if (!watch) {
+    watch = window.__portfolioWatch = {
+      id: Math.random().toString(36).slice(2), changes: 0, goodSince: null, token: null};
+    new MutationObserver(() => { watch.changes += 1; watch.goodSince = null; }).observe(
+      document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  }
+  return watch;
+}
+function scriptState() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app ? app.getAttribute('data-test-script-state') : null;
+}
+// Has a run started since `after` (a mark taken before a click)? Seen by a change of the
+// run state, a new document, or a new address (Streamlit sets it when the run starts; React
+// may draw a fast run's start and end at once, so that the run state never changes).
+function ranSince(after) {
+  const watch = watchRuns();
+  return after === null || watch.id !== after.watch || watch.changes > after.changes
+    || location.href !== after.href;
+}
+function readState(after) {
+  const watch = watchRuns();
   const app = document.querySelector('[data-testid="stApp"]');
   const exc = document.querySelector('[data-testid="stException"]');
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   const count = (sel) => document.querySelectorAll(sel).length;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const main = document.querySelector('[data-testid="stMain"]');
+  const script = scriptState();
+  const connection = app ? app.getAttribute('data-test-connection-state') : null;
+  const unmet = [];
+  if (script !== 'notRunning') unmet.push(`script state is '${script}', not 'notRunning'`);
+  if (connection !== 'CONNECTED')
+    unmet.push(`connection state is '${connection}', not 'CONNECTED'`);
+  const counts = [
+    [count('[data-testid="stSkeleton"]'), 'stSkeleton'],
+    [count('[data-testid="stStatusWidget"]'), 'stStatusWidget'],
+    [count('[data-testid="stSpinner"]'), 'stSpinner'],
+    [count('[data-stale="true"]'), '[data-stale="true"]'],
+    [charts.filter((c) => !c.querySelector('.main-svg')).length,
+     'stPlotlyChart without .main-svg'],
+  ];
+  for (const [n, label] of counts) if (n) unmet.push(`${n} x ${label}`);
+  if (document.fonts.status !== 'loaded') unmet.push('fonts still loading');
+  if (!ranSince(after)) unmet.push('the script has not run since the click');
+  // the main area's own height, whatever the viewport's (it scrolls inside stMain)
+  const height = main ? Math.max(...[...main.children].map((c) => c.offsetTop + c.offsetHeight), 0)
+                      : document.documentElement.scrollHeight;
   return {
     exception: exc ? (exc.innerText || exc.textContent || '').trim() : null,
-    script_state: app ? app.getAttribute('data-test-script-state') : null,
-    connection_state: app ? app.getAttribute('data-test-connection-state') : null,
-    skeletons: count('[data-testid="stSkeleton"]'),
-    status_widgets: count('[data-testid="stStatusWidget"]'),
-    spinners: count('[data-testid="stSpinner"]'),
-    stale: count('[data-stale="true"]'),
-    charts_without_svg: charts.filter((c) => !c.querySelector('.main-svg')).length,
+    unmet, watch: watch.id, changes: watch.changes, href: location.href,
+    height: Math.ceil(height),
   };
 }"""
 
+_STATE_JS = f"(after) => {{ {_READ_STATE}\n return readState(after); }}"
 
-def _unmet(state: dict[str, Any]) -> list[str]:
-    """Names of the conditions that do not hold in `state`."""
-    unmet = []
-    if state["script_state"] != "notRunning":
-        unmet.append(f"script state is {state['script_state']!r}, not 'notRunning'")
-    if state["connection_state"] != "CONNECTED":
-        unmet.append(f"connection state is {state['connection_state']!r}, not 'CONNECTED'")
-    counts = {
-        "skeletons": "stSkeleton",
-        "status_widgets": "stStatusWidget",
-        "spinners": "stSpinner",
-        "stale": '[data-stale="true"]',
-        "charts_without_svg": "stPlotlyChart without .main-svg",
-    }
-    for key, label in counts.items():
-        if state[key]:
-            unmet.append(f"{state[key]} x {label}")
-    return unmet
+# Finished: every condition has held, without a change of the run state, for `quietMs`
+# (conditions read every POLL_MS, each change of the run state seen as it happens; after a
+# click, a run started since the mark `after`). A new `token` starts a new wait. Returns
+# the state when finished or on an exception box, else false (polled again).
+_FINISHED_JS = f"""({{quietMs, token, after}}) => {{ {_READ_STATE}
+  const watch = watchRuns();
+  if (watch.token !== token) {{ watch.token = token; watch.goodSince = null; }}
+  if (scriptState() !== 'notRunning') {{ watch.goodSince = null; return false; }}  // cheap
+  const state = readState(after);
+  if (state.exception !== null) return state;
+  const now = performance.now();
+  if (state.unmet.length) {{ watch.goodSince = null; return false; }}
+  if (watch.goodSince === null) watch.goodSince = now;
+  return now - watch.goodSince >= quietMs ? state : false;
+}}"""
+
+# The state after two animation frames: layout and paint have caught up with a resize.
+_SETTLED_JS = f"""() => {{ {_READ_STATE}
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(readState(null)))));
+}}"""
+
+_tokens = itertools.count(1)
 
 
-def _read_state(page: Page) -> dict[str, Any]:
-    state: dict[str, Any] = page.evaluate(_STATE_JS)
+def _finished_args(after: dict[str, Any] | None) -> dict[str, Any]:
+    return {"quietMs": QUIET_MS, "token": next(_tokens), "after": after}
+
+
+def _raise_on_exception(url: str, state: dict[str, Any]) -> dict[str, Any]:
     if state["exception"] is not None:
-        raise PageError(f"Streamlit exception on {page.url}:\n{state['exception']}")
+        raise PageError(f"Streamlit exception on {url}:\n{state['exception']}")
     return state
 
 
-def wait_until_finished(page: Page, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit has finished rendering `page`.
+def _timeout_error(url: str, timeout_ms: float, state: dict[str, Any]) -> PageTimeoutError:
+    _raise_on_exception(url, state)
+    return PageTimeoutError(
+        f"{url} not finished after {timeout_ms:g} ms: " + "; ".join(state["unmet"] or ["?"])
+    )
 
-    The conditions must hold on two consecutive polls ~150 ms apart; before its first
-    run the app reports script state 'initial', so a page that has not started yet
-    never counts as finished.
+
+def wait_until_finished(
+    page: Page, timeout_ms: float = 30_000, *, after: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Wait until Streamlit has finished rendering `page`; return the page's state.
+
+    Every condition must hold for QUIET_MS without any change of the run state in
+    between (read in the page every POLL_MS; a watch in the page sees every change of the
+    run state as it happens, however short the run). Before its first run
+    the app reports script state 'initial', so a page that has not started yet never
+    counts as finished. `after` (a mark from `run_mark`, taken before a click) also
+    requires a run to have started since.
 
     Raises PageError when an exception box shows, PageTimeoutError on timeout.
     """
-    deadline = time.monotonic() + timeout_ms / 1000
-    good_polls = 0
-    while True:
-        unmet = _unmet(_read_state(page))
-        good_polls = good_polls + 1 if not unmet else 0
-        if good_polls >= 2:
-            break
-        if time.monotonic() > deadline:
-            raise PageTimeoutError(
-                f"{page.url} not finished after {timeout_ms} ms: " + "; ".join(unmet or ["?"])
-            )
-        page.wait_for_timeout(STABLE_POLL_MS)
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-    _read_state(page)  # an error box may have appeared meanwhile
+    try:
+        handle = page.wait_for_function(
+            _FINISHED_JS, arg=_finished_args(after), polling=POLL_MS, timeout=timeout_ms
+        )
+    except PlaywrightTimeoutError:
+        raise _timeout_error(page.url, timeout_ms, page.evaluate(_STATE_JS, after)) from None
+    return _raise_on_exception(page.url, handle.json_value())
 
 
-def _main_scroll_height(page: Page) -> int:
-    height = page.evaluate(
-        """() => {
-          const main = document.querySelector('[data-testid="stMain"]');
-          return main ? main.scrollHeight : document.documentElement.scrollHeight;
-        }"""
-    )
-    return int(height)
+async def wait_until_finished_async(
+    page: AsyncPage, timeout_ms: float = 30_000, *, after: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`wait_until_finished` for the async API."""
+    try:
+        handle = await page.wait_for_function(
+            _FINISHED_JS, arg=_finished_args(after), polling=POLL_MS, timeout=timeout_ms
+        )
+    except PlaywrightTimeoutError:
+        state = await page.evaluate(_STATE_JS, after)
+        raise _timeout_error(page.url, timeout_ms, state) from None
+    return _raise_on_exception(page.url, await handle.json_value())
 
 
-def full_page_screenshot(page: Page, path: Path, width: int = 1400) -> int:
-    """Screenshot the whole main area; return the viewport height used.
-
-    `full_page=True` only captures the first screen (the main area scrolls inside
-    `stMain`), so the viewport is grown to `stMain`'s scrollHeight first.
-    """
-    viewport = page.viewport_size or {"width": width, "height": 900}
-    if viewport["width"] != width:
-        page.set_viewport_size({"width": width, "height": viewport["height"]})
-        wait_until_finished(page)
-    height = max(_main_scroll_height(page), viewport["height"])
-    for _ in range(3):  # growing the viewport can reflow (responsive charts)
-        page.set_viewport_size({"width": width, "height": height})
-        wait_until_finished(page)
-        new_height = _main_scroll_height(page)
-        if new_height <= height:
-            break
-        height = new_height
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    return height
+def _mark(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: state[key] for key in ("watch", "changes", "href")}
 
 
-_WATCH_NEXT_RUN = """() => {
-  window.__streamlitRan = false;
-  const app = document.querySelector('[data-testid="stApp"]');
-  const observer = new MutationObserver(() => {
-    window.__streamlitRan = true;
-    observer.disconnect();
-  });
-  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
+def run_mark(page: Page) -> dict[str, Any]:
+    """Where the page stands now (document, run-state changes, address), for `after`."""
+    return _mark(page.evaluate(_STATE_JS, None))
 
 
-def click_and_wait(page: Page, target: Any, timeout_ms: int = 30_000) -> None:
+async def run_mark_async(page: AsyncPage) -> dict[str, Any]:
+    return _mark(await page.evaluate(_STATE_JS, None))
+
+
+def click_and_wait(page: Page, target: Any, timeout_ms: float = 30_000) -> dict[str, Any]:
     """Click something that makes Streamlit run the script (a page link, a widget) and wait
     until that run has finished drawing.
 
-    Waiting for "finished" right after a click could see the previous run's finished page,
-    so a MutationObserver first records that the script state changed (STACK_NOTES).
+    Waiting for "finished" right after a click could see the previous run's finished page
+    (or, after a page link, the emptied page before the next run starts), so a run must
+    have started after the click (see `ranSince` in the page's state).
     """
-    page.evaluate(_WATCH_NEXT_RUN)
-    target.click()
-    page.wait_for_function("() => window.__streamlitRan === true", timeout=timeout_ms)
-    wait_until_finished(page, timeout_ms=timeout_ms)
+    before = run_mark(page)
+    target.click(timeout=timeout_ms)
+    return wait_until_finished(page, timeout_ms, after=before)
+
+
+async def click_and_wait_async(
+    page: AsyncPage, target: Any, timeout_ms: float = 30_000
+) -> dict[str, Any]:
+    """`click_and_wait` for the async API."""
+    before = await run_mark_async(page)
+    await target.click(timeout=timeout_ms)
+    return await wait_until_finished_async(page, timeout_ms, after=before)
+
+
+def _next_height(page_url: str, finished: dict[str, Any], state: dict[str, Any],
+                 size: dict[str, int] | None, width: int, min_height: int) -> int | None:
+    """The viewport height to set next, or None when `state` (read after the viewport
+    settled) is still the finished page at full height. A run since `finished` or an
+    unmet condition raises _RanAgain: the page must be waited for again."""
+    _raise_on_exception(page_url, state)
+    if state["unmet"] or (state["watch"], state["changes"]) != (finished["watch"],
+                                                                 finished["changes"]):
+        raise _RanAgain
+    height = max(state["height"], min_height)
+    if size == {"width": width, "height": height}:
+        return None
+    return height
+
+
+class _RanAgain(Exception):
+    """The page ran again or stopped being finished while its picture was being prepared."""
+
+
+def full_page_screenshot(page: Page, path: Path, width: int = 1400, min_height: int = 900,
+                         timeout_ms: float = 30_000,
+                         finished: dict[str, Any] | None = None) -> int:
+    """Screenshot the whole main area of a finished page; return the height used.
+
+    `full_page=True` only captures the first screen (the main area scrolls inside
+    `stMain`), so the viewport is set to the main area's height first (at least
+    `min_height`, so the sidebar fits). The picture is taken only once the page, read
+    after the viewport settled, is still finished at that height with no run since
+    `finished` (the state returned by the wait that saw it finished; else waited for here).
+    """
+    finished = finished or wait_until_finished(page, timeout_ms)
+    for _ in range(MAX_RESIZES):
+        try:
+            height = _next_height(page.url, finished, page.evaluate(_SETTLED_JS),
+                                  page.viewport_size, width, min_height)
+        except _RanAgain:
+            finished = wait_until_finished(page, timeout_ms)
+            continue
+        if height is None:
+            break
+        page.set_viewport_size({"width": width, "height": height})
+    else:
+        raise _unsettled(page.url)
+    session = page.context.new_cdp_session(page)
+    try:
+        _write_png(path, session.send("Page.captureScreenshot", SCREENSHOT_PARAMS))
+    finally:
+        session.detach()
+    return _viewport_height(page.viewport_size)
+
+
+async def full_page_screenshot_async(page: AsyncPage, path: Path, width: int = 1400,
+                                     min_height: int = 900, timeout_ms: float = 30_000,
+                                     finished: dict[str, Any] | None = None) -> int:
+    """`full_page_screenshot` for the async API."""
+    finished = finished or await wait_until_finished_async(page, timeout_ms)
+    for _ in range(MAX_RESIZES):
+        try:
+            height = _next_height(page.url, finished, await page.evaluate(_SETTLED_JS),
+                                  page.viewport_size, width, min_height)
+        except _RanAgain:
+            finished = await wait_until_finished_async(page, timeout_ms)
+            continue
+        if height is None:
+            break
+        await page.set_viewport_size({"width": width, "height": height})
+    else:
+        raise _unsettled(page.url)
+    session = await page.context.new_cdp_session(page)
+    try:
+        _write_png(path, await session.send("Page.captureScreenshot", SCREENSHOT_PARAMS))
+    finally:
+        await session.detach()
+    return _viewport_height(page.viewport_size)
+
+
+def _unsettled(url: str) -> PageTimeoutError:
+    return PageTimeoutError(f"{url}: the page did not settle at its full height after "
+                            f"{MAX_RESIZES} tries (it keeps running or growing)")
+
+
+def _viewport_height(size: dict[str, int] | None) -> int:
+    assert size is not None
+    return size["height"]
+
+
+def _write_png(path: Path, capture: dict[str, Any]) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(base64.b64decode(capture["data"]))

@@ -2,27 +2,32 @@
 each manager's portfolio, as of the end of an ISO week, with one PDF per scope and an index.
 
 It starts the dashboard itself on a free loopback port, drives the system Chromium through
-Playwright, and takes each picture only when the page has finished (portfolio.browser).
+Playwright (two tabs of one browser, each working through its own scopes, so that one tab
+draws while the server runs the other's page), and takes each picture only when the page
+has finished (portfolio.browser).
 Week-over-week changes of the overview's headline figures come from the same queries the
 overview uses, saved next to the pictures in summary.json.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import img2pdf
-from playwright.sync_api import Page, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 import queries
 from portfolio import fmt
@@ -30,17 +35,22 @@ from portfolio.browser import (
     DashboardServer,
     PageError,
     PageTimeoutError,
-    click_and_wait,
-    full_page_screenshot,
-    launch_chromium,
-    wait_until_finished,
+    click_and_wait_async,
+    full_page_screenshot_async,
+    launch_chromium_async,
+    wait_until_finished_async,
 )
 from portfolio.db import PROJECT_ROOT, database_version
 from portfolio.registry import PAGES, PageSpec
 
+T = TypeVar("T")
 WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
 PAGE_TIMEOUT_MS = 60_000
 VIEWPORT_WIDTH = 1400
+VIEWPORT_HEIGHT = 900
+# Tabs of the one browser working on different scopes at once: while the server runs one
+# tab's page, the other tab draws or takes its picture (2 suits 2 cores, STACK_NOTES).
+TABS = 2
 NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None}
 # The overview's headline figures compared week over week: (key, label, kind)
 HEADLINES = (
@@ -238,13 +248,15 @@ class Progress:
         self.stream.flush()
 
 
-def capture(page: Page, open_page: Callable[[], None], target: Path, where: str) -> None:
+async def capture(tab: Page, open_page: Callable[[], Awaitable[dict[str, Any]]], target: Path,
+                  where: str) -> None:
     """Open a page, wait until it has finished, take a full-height picture."""
-    page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": 900})
     try:
-        open_page()
-        page.mouse.move(VIEWPORT_WIDTH // 2, 2)  # no hover highlight in the picture
-        full_page_screenshot(page, target, width=VIEWPORT_WIDTH)
+        finished = await open_page()
+        await tab.mouse.move(VIEWPORT_WIDTH // 2, 2)  # no hover highlight in the picture
+        await full_page_screenshot_async(tab, target, width=VIEWPORT_WIDTH,
+                                         min_height=VIEWPORT_HEIGHT,
+                                         timeout_ms=PAGE_TIMEOUT_MS, finished=finished)
     except PageError as error:
         raise ExportError(f"{where} shows an error: {error}") from error
     except (PageTimeoutError, PlaywrightTimeoutError) as error:
@@ -256,7 +268,8 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
            scope_specs: Sequence[str] = ("all", "each-manager"),
            pages: Sequence[PageSpec] = PAGES,
            app: Path = PROJECT_ROOT / "dashboard.py",
-           progress: Callable[[int], Progress] = Progress) -> ExportResult:
+           progress: Callable[[int], Progress] = Progress,
+           tabs: int = TABS) -> ExportResult:
     """Export every page for every scope; raise ExportError naming what failed."""
     started = time.perf_counter()
     week = week or choose_week(db, None)
@@ -265,63 +278,132 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
     scopes = resolve_scopes(scope_specs, db)
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(week, as_of, out)
-    bar = progress(len(scopes) * len(pages))
-    with DashboardServer(app, env={"PORTFOLIO_DB": str(db)}) as server, \
-            sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    job = Job(pages, as_of, out, progress(len(scopes) * len(pages)))
+    server = DashboardServer(app, env={"PORTFOLIO_DB": str(db)})
+    with ThreadPoolExecutor(1) as pool:  # the headline figures while the server starts
+        figures = pool.submit(make_summary, db, week, as_of, scopes)
         try:
-            tab = browser.new_page(viewport={"width": VIEWPORT_WIDTH, "height": 900})
-            for scope in scopes:
-                pictures = export_scope(tab, server.url, scope, pages, as_of, out, bar)
-                result.pictures += pictures
-                result.pdfs.append(write_pdf(pictures, out / f"{scope.slug}.pdf"))
+            pictures = run_coroutine(export_scopes(server, scopes, job, tabs))
         finally:
-            browser.close()
-    summary = write_summary(db, out, week, as_of, scopes)
+            server.stop()
+        summary = write_summary(figures.result(), out)
+    for scope in scopes:  # in the order asked for, whichever tab finished first
+        result.pictures += pictures[scope]
+        result.pdfs.append(out / f"{scope.slug}.pdf")
     result.index = write_index(result, scopes, pages, summary, previous_summary(out, week))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def export_scope(tab: Page, base: str, scope: Scope, pages: Sequence[PageSpec], as_of: date,
-                 out: Path, bar: Progress) -> list[Path]:
+def run_coroutine(coroutine: Coroutine[None, None, T]) -> T:
+    """`asyncio.run`, also when this thread already runs an event loop (a notebook, or
+    Playwright's sync API in use): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every scope gets: these pages as of this date, into this folder."""
+
+    pages: Sequence[PageSpec]
+    as_of: date
+    out: Path
+    bar: Progress
+    # set once the first picture is taken: the server has run the app, so the other tabs
+    # do not make its first imports race (STACK_NOTES: parallel first loads)
+    warm: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def export_scopes(server: DashboardServer, scopes: Sequence[Scope], job: Job,
+                        tabs: int) -> dict[Scope, list[Path]]:
+    """Start the server (the caller stops it) and the browser at once; then every scope's
+    pictures and PDF, with `tabs` tabs of one browser taking the next scope in turn; the
+    first failure stops them all."""
+    waiting, done = list(scopes), {}
+    async with async_playwright() as playwright:
+        browser, _ = await asyncio.gather(launch_chromium_async(playwright),
+                                          asyncio.to_thread(server.start))
+        try:
+            await all_or_nothing([tab_worker(browser, server.url, waiting, done, job,
+                                             first=n == 0)
+                                  for n in range(max(1, min(tabs, len(scopes))))])
+        finally:
+            await browser.close()
+    return done
+
+
+async def tab_worker(browser: Browser, base: str, waiting: list[Scope],
+                     done: dict[Scope, list[Path]], job: Job, first: bool) -> None:
+    """One tab: export the next waiting scope until none is left."""
+    tab = await browser.new_page(viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT})
+    if not first:
+        await job.warm.wait()
+    while waiting:
+        scope = waiting.pop(0)
+        done[scope] = await export_scope(tab, base, scope, job)
+        await asyncio.to_thread(write_pdf, done[scope], job.out / f"{scope.slug}.pdf")
+
+
+async def all_or_nothing(coroutines: Sequence[Coroutine[None, None, None]]) -> None:
+    """Run the coroutines together; on the first failure cancel the others and raise it."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def export_scope(tab: Page, base: str, scope: Scope, job: Job) -> list[Path]:
     """The first page is opened by its URL (a new session with the scope's filters); the
     others through the sidebar's links, as a person would, which keeps the session and its
     filters and saves reloading the app for every picture."""
-    folder = out / scope.slug
+    folder = job.out / scope.slug
     folder.mkdir(parents=True, exist_ok=True)
     pictures = []
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(job.pages, start=1):
         target = folder / f"{number:02d}-{page.slug}.png"
         where = f"page {page.label!r} for scope {scope.label!r}"
         if number == 1:
-            url = page_url(base, page, scope, as_of)
-            capture(tab, lambda url=url: open_url(tab, url), target, where)
+            url = page_url(base, page, scope, job.as_of)
+            await capture(tab, lambda url=url: open_url(tab, url), target, where)
         else:
-            capture(tab, lambda page=page: open_from_sidebar(tab, page), target, where)
+            await capture(tab, lambda page=page: open_from_sidebar(tab, page), target, where)
         pictures.append(target)
-        bar.step(f"{scope.label} · {page.label}")
+        job.warm.set()
+        job.bar.step(f"{scope.label} · {page.label}")
     return pictures
 
 
-def open_url(tab: Page, url: str) -> None:
-    tab.goto(url)
-    wait_until_finished(tab, timeout_ms=PAGE_TIMEOUT_MS)
-    refuse_error_messages(tab)
+async def open_url(tab: Page, url: str) -> dict[str, Any]:
+    await tab.set_viewport_size({"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT})
+    await tab.goto(url)
+    finished = await wait_until_finished_async(tab, timeout_ms=PAGE_TIMEOUT_MS)
+    await refuse_error_messages(tab)
+    return finished
 
 
-def open_from_sidebar(tab: Page, page: PageSpec) -> None:
+async def open_from_sidebar(tab: Page, page: PageSpec) -> dict[str, Any]:
+    await tab.set_viewport_size({"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT})
     link = tab.get_by_test_id("stSidebarNav").get_by_role("link", name=page.label, exact=True)
-    click_and_wait(tab, link, timeout_ms=PAGE_TIMEOUT_MS)
-    refuse_error_messages(tab)
+    finished = await click_and_wait_async(tab, link, timeout_ms=PAGE_TIMEOUT_MS)
+    await refuse_error_messages(tab)
+    return finished
 
 
-def refuse_error_messages(tab: Page) -> None:
+async def refuse_error_messages(tab: Page) -> None:
     """A page that could not read its data shows an error message, not an exception box;
     it must fail the export all the same."""
-    errors = tab.get_by_test_id("stAlertContentError")
-    if errors.count():
-        raise PageError(errors.first.inner_text())
+    errors = await tab.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stAlertContentError"]')].map((e) => e.innerText)""")
+    if errors:
+        raise PageError(errors[0])
 
 
 def write_pdf(pictures: Sequence[Path], target: Path) -> Path:
@@ -335,14 +417,19 @@ def data_release(db: Path) -> str:
     return f"{Path(real).name} ({size / 2**20:.1f} MiB, written {modified})"
 
 
-def write_summary(db: Path, out: Path, week: Week, as_of: date, scopes: list[Scope]) -> dict:
-    summary = {
+def make_summary(db: Path, week: Week, as_of: date, scopes: list[Scope]) -> dict:
+    return {
         "week": str(week), "as_of": as_of.isoformat(), "release": data_release(db),
         "currency": data_dates(db)["currency"],
         "scopes": {scope.slug: {"label": scope.label,
                                 "figures": headline_figures(db, scope, as_of)}
                    for scope in scopes},
     }
+
+
+def write_summary(summary: dict, out: Path) -> dict:
+    """summary.json, written only when every picture has been taken (the next export
+    compares with it)."""
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary
 

@@ -6,15 +6,18 @@ makes these tests fail (BrowserMissingError), never skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import struct
 import textwrap
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from portfolio.browser import (
@@ -23,15 +26,19 @@ from portfolio.browser import (
     PageError,
     PageTimeoutError,
     ServerStartError,
+    click_and_wait,
     full_page_screenshot,
+    full_page_screenshot_async,
     launch_chromium,
+    launch_chromium_async,
     wait_until_finished,
+    wait_until_finished_async,
 )
 
 VIEWPORT = {"width": 1400, "height": 800}
 ERROR_TEXT = "harness-test-boom-4711"
 
-# One app, three behaviours chosen by ?mode=..., so a single server serves every page test.
+# One app, behaviours chosen by ?mode=..., so a single server serves every page test.
 APP = f"""
 import time
 
@@ -45,6 +52,18 @@ if mode == "error":
 if mode == "slow":
     with st.spinner("working"):
         time.sleep(4)
+if mode == "short":
+    st.stop()
+if mode == "rerun" and "reran" not in st.session_state:
+    # a first run that ends in a rerun: the run state reads 'notRunning' for a moment
+    st.session_state.reran = True
+    time.sleep(0.3)
+    st.rerun()
+if mode == "rerun":
+    st.write("second run")
+if mode == "button" and st.button("Go"):
+    time.sleep(0.5)
+    st.write("clicked")
 fig = go.Figure(go.Scatter(x=[1, 2, 3, 4], y=[3, 1, 4, 1], name="series"))
 st.plotly_chart(fig)
 for i in range(80):
@@ -140,6 +159,58 @@ def test_full_page_screenshot_is_taller_than_viewport(
     assert width_px == VIEWPORT["width"]
     assert height_px == height
     assert height_px > VIEWPORT["height"]
+
+
+def test_a_short_page_gets_the_minimum_height(
+    server: DashboardServer, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{server.url}/?mode=short")
+    height = full_page_screenshot(page, tmp_path / "short.png", width=VIEWPORT["width"],
+                                  min_height=900)
+    assert height == 900
+    assert png_size(tmp_path / "short.png") == (VIEWPORT["width"], 900)
+
+
+def test_a_rerun_is_not_taken_for_the_end(server: DashboardServer, page: Page) -> None:
+    page.goto(f"{server.url}/?mode=rerun")
+    wait_until_finished(page)
+    assert page.get_by_text("second run").count() == 1
+
+
+def test_click_and_wait_waits_for_the_run_the_click_started(
+    server: DashboardServer, page: Page
+) -> None:
+    page.goto(f"{server.url}/?mode=button")
+    wait_until_finished(page)
+    click_and_wait(page, page.get_by_role("button", name="Go"))
+    assert page.get_by_text("clicked").count() == 1
+
+
+def test_two_tabs_of_one_browser_with_the_async_api(
+    server: DashboardServer, tmp_path: Path
+) -> None:
+    async def picture(browser, name: str) -> tuple[int, int]:
+        tab = await browser.new_page(viewport=VIEWPORT)
+        await tab.goto(server.url)
+        finished = await wait_until_finished_async(tab)
+        assert finished["height"] > VIEWPORT["height"]
+        height = await full_page_screenshot_async(tab, tmp_path / name, width=1400,
+                                                  finished=finished)
+        assert height == finished["height"]
+        return png_size(tmp_path / name)
+
+    async def two_tabs() -> list[tuple[int, int]]:
+        async with async_playwright() as playwright:
+            browser = await launch_chromium_async(playwright)
+            try:
+                return await asyncio.gather(picture(browser, "a.png"), picture(browser, "b.png"))
+            finally:
+                await browser.close()
+
+    # in a thread of its own: the module's sync Playwright runs an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        sizes = pool.submit(asyncio.run, two_tabs()).result()
+    assert sizes[0] == sizes[1] and sizes[0][1] > VIEWPORT["height"]
 
 
 def test_exception_box_raises_page_error(server: DashboardServer, page: Page) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -15,8 +16,15 @@ import pikepdf
 import pytest
 from PIL import Image, ImageStat
 
-from portfolio.export import Week, export, last_complete_week, resolve_scopes
-from portfolio.registry import PAGES
+from portfolio.export import (
+    ExportError,
+    Week,
+    all_or_nothing,
+    export,
+    last_complete_week,
+    resolve_scopes,
+)
+from portfolio.registry import PAGES, PageSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT_HEIGHT = 900
@@ -147,6 +155,68 @@ def test_a_failing_page_fails_the_export_loudly_and_stops_the_server(tiny_db, tm
     assert "for scope 'Whole portfolio'" in result.stderr
     assert any(f"page '{page.label}'" in result.stderr for page in PAGES)
     assert processes_serving(broken) == []
+
+
+# Two pages besides the default one at /. The second fails for every manager's scope: the
+# first, opened by its URL, keeps the manager in the session; the second is reached through
+# the sidebar.
+TWO_PAGE_APP = """
+import streamlit as st
+
+
+def one():
+    st.title("One")
+    st.write("scope", st.session_state.manager)
+
+
+def two():
+    st.title("Two")
+    if st.session_state.manager != "all":
+        raise RuntimeError("two-fails-for-" + st.session_state.manager)
+    st.write("fine")
+
+
+st.set_page_config(initial_sidebar_state="expanded")
+if "manager" not in st.session_state:
+    st.session_state.manager = st.query_params.get("manager", "all")
+st.sidebar.write("Manager:", st.session_state.manager)
+st.navigation([st.Page(lambda: st.title("Start"), title="Start", default=True),
+               st.Page(one, title="One", url_path="one"),
+               st.Page(two, title="Two", url_path="two")]).run()
+"""
+
+
+def test_a_failing_page_in_one_tab_stops_every_tab_and_the_server(tiny_db, tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text(TWO_PAGE_APP, encoding="utf-8")
+    pages = (PageSpec("one.py", "One", ""), PageSpec("two.py", "Two", ""))
+    scopes = resolve_scopes(["all", "each-manager"], tiny_db)
+    assert len(scopes) >= 3  # both tabs have work when the first manager's page fails
+    with pytest.raises(ExportError, match=r"(?s)page 'Two' for scope '.+' shows an error.*"
+                                          r"two-fails-for-M"):
+        export(tiny_db, out=tmp_path / "out", week=Week(2026, 47), app=app, pages=pages,
+               scope_specs=["all", "each-manager"], tabs=2)
+    assert processes_serving(tiny_db) == []
+    assert (tmp_path / "out" / "all" / "01-one.png").is_file()  # taken before the others began
+
+
+def test_the_first_failure_cancels_the_other_tabs():
+    cancelled = []
+
+    async def failing() -> None:
+        await asyncio.sleep(0.05)
+        raise ExportError("page 'Service' for scope 'Whole portfolio' shows an error")
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    with pytest.raises(ExportError, match="page 'Service'"):
+        asyncio.run(asyncio.wait_for(all_or_nothing([slow(), failing()]), timeout=10))
+    assert cancelled == [True]
 
 
 def test_bad_week_and_scope_are_refused_with_a_message(tiny_db, tmp_path):
