@@ -15,6 +15,7 @@ import asyncio
 import html
 import json
 import re
+import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -41,6 +42,7 @@ from portfolio.browser import (
     wait_until_finished_async,
 )
 from portfolio.db import PROJECT_ROOT, database_version
+from portfolio.filters import shown
 from portfolio.registry import PAGES, PageSpec
 
 T = TypeVar("T")
@@ -51,6 +53,7 @@ VIEWPORT_HEIGHT = 900
 # Tabs of the one browser working on different scopes at once: while the server runs one
 # tab's page, the other tab draws or takes its picture (2 suits 2 cores, STACK_NOTES).
 TABS = 2
+VIEWER_HEADER = "X-Portfolio-Export-Viewer"
 NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None}
 # The overview's headline figures compared week over week: (key, label, kind)
 HEADLINES = (
@@ -73,6 +76,9 @@ class Scope:
 
     label: str
     manager_id: str | None = None
+    # whom the dashboard signs in as for this scope (the manager's e-mail), so the pictures
+    # show what that manager sees when signed in; None: the export's own executive identity
+    viewer: str | None = None
 
     @property
     def slug(self) -> str:
@@ -151,6 +157,8 @@ def choose_week(db: Path, week_text: str | None) -> Week:
 def resolve_scopes(specs: Sequence[str], db: Path) -> list[Scope]:
     """`all`, `each-manager` (every manager with accounts in their scope) or manager ids."""
     managers = queries.run("filter_managers", db=db, visible=None)
+    people = queries.run("viewer_managers", db=db)
+    emails = dict(zip(people["manager_id"], people["email"], strict=True))
     names = dict(zip(managers["manager_id"], managers["name"], strict=True))
     team_sizes = dict(zip(managers["manager_id"], managers["team_size"], strict=True))
     scopes: list[Scope] = []
@@ -167,7 +175,7 @@ def resolve_scopes(specs: Sequence[str], db: Path) -> list[Scope]:
         for manager_id in candidates:
             label = ("Whole portfolio" if manager_id is None else names[manager_id]
                      + (" and team" if team_sizes[manager_id] else ""))
-            scope = Scope(label, manager_id)
+            scope = Scope(label, manager_id, emails.get(manager_id))
             if scope not in scopes:
                 scopes.append(scope)
     return scopes
@@ -279,7 +287,7 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(week, as_of, out)
     job = Job(pages, as_of, out, progress(len(scopes) * len(pages)))
-    server = DashboardServer(app, env={"PORTFOLIO_DB": str(db)})
+    server = DashboardServer(app, env=job.server_env(db))
     with ThreadPoolExecutor(1) as pool:  # the headline figures while the server starts
         figures = pool.submit(make_summary, db, week, as_of, scopes)
         try:
@@ -317,6 +325,14 @@ class Job:
     # set once the first picture is taken: the server has run the app, so the other tabs
     # do not make its first imports race (STACK_NOTES: parallel first loads)
     warm: asyncio.Event = field(default_factory=asyncio.Event)
+    # the export's own identity on its private server: an executive, for the whole portfolio
+    identity: str = field(default_factory=lambda: f"export-{secrets.token_hex(8)}@export.invalid")
+
+    def server_env(self, db: Path) -> dict[str, str]:
+        """The dashboard in trusted-header sign-in: each tab says whom it shows, and the
+        server applies that person's scope exactly as for someone signed in."""
+        return {"PORTFOLIO_DB": str(db), "PORTFOLIO_SIGN_IN": "header",
+                "PORTFOLIO_USER_HEADER": VIEWER_HEADER, "PORTFOLIO_EXECUTIVES": self.identity}
 
 
 async def export_scopes(server: DashboardServer, scopes: Sequence[Scope], job: Job,
@@ -371,14 +387,25 @@ async def export_scope(tab: Page, base: str, scope: Scope, job: Job) -> list[Pat
         target = folder / f"{number:02d}-{page.slug}.png"
         where = f"page {page.label!r} for scope {scope.label!r}"
         if number == 1:
+            viewer = scope.viewer or job.identity
+            await tab.set_extra_http_headers({VIEWER_HEADER: viewer})
             url = page_url(base, page, scope, job.as_of)
             await capture(tab, lambda url=url: open_url(tab, url), target, where)
+            await confirm_viewer(tab, viewer, where)
         else:
             await capture(tab, lambda page=page: open_from_sidebar(tab, page), target, where)
         pictures.append(target)
         job.warm.set()
         job.bar.step(f"{scope.label} · {page.label}")
     return pictures
+
+
+async def confirm_viewer(tab: Page, viewer: str, where: str) -> None:
+    """Fail unless the dashboard signed in as the scope's person (or the export itself)."""
+    sidebar = await tab.get_by_test_id("stSidebar").inner_text()
+    if f"Signed in as {shown(viewer)}" not in sidebar:
+        raise ExportError(f"{where}: the dashboard did not sign in as {viewer}, so the "
+                          "pictures could show another scope")
 
 
 async def open_url(tab: Page, url: str) -> dict[str, Any]:
@@ -421,7 +448,7 @@ def make_summary(db: Path, week: Week, as_of: date, scopes: list[Scope]) -> dict
     return {
         "week": str(week), "as_of": as_of.isoformat(), "release": data_release(db),
         "currency": data_dates(db)["currency"],
-        "scopes": {scope.slug: {"label": scope.label,
+        "scopes": {scope.slug: {"label": scope.label, "viewer": scope.viewer,
                                 "figures": headline_figures(db, scope, as_of)}
                    for scope in scopes},
     }

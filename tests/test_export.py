@@ -113,6 +113,10 @@ def test_manager_pictures_show_the_manager_filter(exported, demo_db):
     team = summary["scopes"]["manager-M02"]
     whole = summary["scopes"]["all"]["figures"]
     assert team["label"] == "Jonas Weber and team"
+    # signed in as the manager (the export checked the sidebar of the first page), so the
+    # pictures show the scope that manager sees when signed in
+    assert team["viewer"] == "jonas.weber@supplier.example"
+    assert summary["scopes"]["all"]["viewer"] is None  # the export's executive identity
     with duckdb.connect(str(demo_db), read_only=True,
                         config={"enable_external_access": False,
                                 "autoinstall_known_extensions": False,
@@ -180,6 +184,8 @@ st.set_page_config(initial_sidebar_state="expanded")
 if "manager" not in st.session_state:
     st.session_state.manager = st.query_params.get("manager", "all")
 st.sidebar.write("Manager:", st.session_state.manager)
+# like the dashboard in sign-in mode: say whom the export's header signed in
+st.sidebar.caption("Signed in as " + st.context.headers.get("X-Portfolio-Export-Viewer", ""))
 st.navigation([st.Page(lambda: st.title("Start"), title="Start", default=True),
                st.Page(one, title="One", url_path="one"),
                st.Page(two, title="Two", url_path="two")]).run()
@@ -226,3 +232,14 @@ def test_bad_week_and_scope_are_refused_with_a_message(tiny_db, tmp_path):
     assert result.returncode == 1 and "outside the data" in result.stderr
     result = run_export("--db", str(tiny_db), "--scope", "NOBODY", "--out", str(tmp_path))
     assert result.returncode == 1 and "unknown scope 'NOBODY'" in result.stderr
+
+
+def test_the_export_fails_when_the_dashboard_does_not_sign_in_as_the_scope(tiny_db, tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text(TWO_PAGE_APP.replace('st.sidebar.caption("Signed in as "', 'print(""'),
+                   encoding="utf-8")
+    pages = (PageSpec("one.py", "One", ""),)
+    with pytest.raises(ExportError, match=r"did not sign in as export-.*could show another"):
+        export(tiny_db, out=tmp_path / "out", week=Week(2026, 47), app=app, pages=pages,
+               scope_specs=["all"], tabs=1)
+    assert processes_serving(tiny_db) == []
