@@ -45,6 +45,12 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def record(lines: list[str]) -> None:
+    """Append a result section to bench/RESULTS.md."""
+    with RESULTS.open("a", encoding="utf-8") as results:
+        results.write("\n".join(lines) + "\n")
+
+
 def commit() -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True, check=False)
@@ -70,8 +76,7 @@ def main() -> int:
               f"({args.runs} runs each, medians)", ""]
     print("\n".join(lines))
     if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n".join(lines) + "\n")
+        record(lines)
     return 0
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import polars as pl  # noqa: E402
 
-from bench.bench_demo import RESULTS, commit, machine  # noqa: E402  (after sys.path)
+from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
 from portfolio.demo import generate  # noqa: E402
 from portfolio.importer import import_sources  # noqa: E402
 
@@ -75,8 +75,7 @@ def main() -> int:
              f"{imported[0] / read[0]:.1f}×", ""]
     print("\n".join(lines))
     if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n".join(lines) + "\n")
+        record(lines)
     return 0
 
 

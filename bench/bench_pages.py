@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.bench_demo import RESULTS, commit, machine  # noqa: E402  (after sys.path)
+from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
 from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
 from portfolio.db import publish_release, write_database  # noqa: E402
 from portfolio.demo import generate  # noqa: E402
@@ -192,8 +192,7 @@ def main() -> int:
     for scale in args.scales:
         lines += bench_scale(scale, args.runs)
     if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n".join(lines) + "\n")
+        record(lines)
     return 0
 
 

@@ -22,6 +22,7 @@ from portfolio.db import (
     TABLES,
     publish_release,
     read_only_connection,
+    recorded_schema,
     schema_fingerprint,
     write_database,
 )
@@ -214,10 +215,7 @@ def check_database(path: Path) -> tuple[list[Problem], int]:
 def schema_problems(con: duckdb.DuckDBPyConnection, name: str) -> list[Problem]:
     """A problem when the file was built from another version of the schema (its macros
     would not match the dashboard's queries)."""
-    try:
-        recorded = next(iter(con.table("schema_info").limit(1).fetchall()), None)
-    except duckdb.Error:
-        recorded = None
+    recorded = recorded_schema(con)
     if recorded is not None and recorded[0] == schema_fingerprint():
         return []
     return [Problem(name, None, "schema_info", recorded[0] if recorded else None,
