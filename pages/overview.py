@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt, scoring
+from portfolio import fmt, overview, scoring
 from portfolio.charts import pipeline as pipeline_charts
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
@@ -21,8 +21,8 @@ cur = ctx.currency
 as_of = ctx.filters.as_of
 dates = {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
          "year": scoring.shifted(as_of, years=1)}
-figures = {period: ctx.run("overview_figures", as_of=day,
-                           on_time_days=config.on_time_days).row(0, named=True)
+figures = {period: overview.headline_figures(
+               ctx.run("overview_figures", as_of=day, on_time_days=config.on_time_days))
            for period, day in dates.items()}
 # the suggestions and risk now, a week and a year earlier (strength only now: the earlier
 # dates feed counts that do not depend on it, and leaving it out saves the deals scan)
@@ -85,12 +85,14 @@ st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio m
 
 left, right = st.columns(2)
 with left:
-    show_chart(drawn(pipeline_charts.pipeline_by_stage, ctx.run("pipeline_by_stage"), cur),
+    show_chart(drawn(pipeline_charts.pipeline_by_stage,
+                     overview.pipeline_by_stage(ctx.run("pipeline_by_stage")), cur),
                key="overview_pipeline")
     st.page_link("pages/pipeline.py", label="Pipeline details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:
-    show_chart(drawn(portfolio_charts.late_stage_coverage, ctx.run("overview_late_coverage"), cur),
+    show_chart(drawn(portfolio_charts.late_stage_coverage,
+                     overview.late_coverage_by_roles(ctx.run("overview_late_coverage")), cur),
                key="overview_coverage")
     st.page_link("pages/buying_center.py", label="Buying-center details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())

@@ -48,6 +48,10 @@ class Filters:
                 "tiers": list(self.tiers), "kam_stages": list(self.kam_stages),
                 "as_of": self.as_of}
 
+    def narrowed(self) -> bool:
+        """Whether any filter besides the as-of date narrows the accounts."""
+        return bool(self.manager_ids or self.regions or self.tiers or self.kam_stages)
+
     def query_params(self, newest_on: date) -> dict[str, list[str]]:
         """The URL form. The as-of date is left out while it is the newest date of the
         data, so a bookmark of the current view stays current."""

@@ -19,6 +19,7 @@ from portfolio.db import read_only_connection, served_database_path
 QUERY_DIR = Path(__file__).resolve().parent
 _PARAMETER = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")
+_ACCOUNT_GRAIN = re.compile(r"^-- grain: account\b", re.MULTILINE)
 
 
 class QueryParameterError(TypeError):
@@ -42,6 +43,16 @@ def sql_text(name: str) -> str:
 def parameters(name: str) -> frozenset[str]:
     """The named parameters ($name) a query's SQL uses, comments excluded."""
     return frozenset(_PARAMETER.findall(_COMMENT.sub("", sql_text(name))))
+
+
+@cache
+def per_account(name: str) -> bool:
+    """Whether a query is marked `-- grain: account`: its rows are per account (an
+    `account_id` column), each computed from that account's own data only, so the
+    filters merely choose which accounts appear. Such a result, run once for the whole
+    scope, can be narrowed to any filter's accounts instead of being run again
+    (tests/test_account_grain.py proves it for every marked query)."""
+    return bool(_ACCOUNT_GRAIN.search(sql_text(name)))
 
 
 def run(name: str, *, db: Path | None = None, **params: Any) -> pl.DataFrame:

@@ -1,13 +1,15 @@
--- One row: the overview's headline figures for the filtered accounts as of $as_of (the
--- overview runs it again for a week and a year earlier, for the changes).
--- key_accounts: strategic/key tier that had entered the programme by $as_of (key_since;
+-- grain: account
+-- One row per account in view: its share of the overview's headline figures as of $as_of
+-- (portfolio/overview.py adds them up; the overview runs it again for a week and a year
+-- earlier, for the changes). Per account, so a filter change only narrows a cached result.
+-- key_account: strategic/key tier that had entered the programme by $as_of (key_since;
 -- tiers have no history, so the current tier is used). Revenue T12M: the twelve complete
 -- months up to $as_of (as in the scoring model) and the twelve before. Pipeline: deals
--- open on $as_of, weighted by $stage_probabilities. Late-stage coverage: the mean share of
--- the seven buying-center roles covered (an active contact engaged within $recent_days
--- days) over deals in demonstrating_capability or obtaining_commitment on $as_of, and
--- those with no decider or approver met. On time: deliveries promised in the
--- $on_time_days days up to $as_of delivered by the promised day.
+-- open on $as_of, weighted by $stage_probabilities. Late-stage coverage: the share of the
+-- seven buying-center roles covered (an active contact engaged within $recent_days days),
+-- summed over deals in demonstrating_capability or obtaining_commitment on $as_of (the
+-- mean is the sum over late_deals), and those with no decider or approver met. On time:
+-- deliveries promised in the $on_time_days days up to $as_of delivered by the promised day.
 WITH scoped AS (
     SELECT account_id, tier, key_since
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -20,6 +22,7 @@ bounds AS (
 ),
 revenue AS (
     SELECT
+        m.account_id,
         sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
             FILTER (WHERE m.month > b.last_month - INTERVAL 12 MONTH)::DOUBLE AS revenue_t12m,
         sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
@@ -28,15 +31,17 @@ revenue AS (
     FROM account_metrics m, bounds b
     WHERE m.month <= b.last_month AND m.month > b.last_month - INTERVAL 24 MONTH
       AND m.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY m.account_id
 ),
 open_deals AS MATERIALIZED (
-    SELECT d.deal_id, d.value::DOUBLE AS value, d.stage_on AS stage
+    SELECT d.deal_id, d.account_id, d.value::DOUBLE AS value, d.stage_on AS stage
     FROM deals_as_of($as_of::DATE) d
     WHERE d.stage_on NOT IN ('won', 'lost')
       AND d.account_id IN (SELECT account_id FROM scoped)
 ),
 pipeline AS (
     SELECT
+        account_id,
         count(*) AS open_deals,
         coalesce(sum(value), 0) AS open_value,
         coalesce(sum(value * CASE stage
@@ -46,6 +51,7 @@ pipeline AS (
             WHEN 'obtaining_commitment' THEN ($stage_probabilities::DOUBLE[])[4]
         END), 0) AS weighted_value
     FROM open_deals
+    GROUP BY account_id
 ),
 late_members AS (
     SELECT dc.deal_id,
@@ -62,33 +68,43 @@ late_members AS (
 ),
 late AS (
     SELECT
+        o.account_id,
         count(*) AS late_deals,
-        avg(coalesce(m.roles_covered, 0) / 7) AS late_coverage,
+        sum(coalesce(m.roles_covered, 0) / 7) AS late_coverage_sum,
         count(*) FILTER (WHERE NOT coalesce(m.top_met, false)) AS late_without_top,
         coalesce(sum(o.value) FILTER (WHERE NOT coalesce(m.top_met, false)), 0)
             AS late_without_top_value
     FROM open_deals o
     LEFT JOIN late_members m USING (deal_id)
     WHERE o.stage IN ('demonstrating_capability', 'obtaining_commitment')
+    GROUP BY o.account_id
 ),
 delivery AS (
     SELECT
+        dl.account_id,
         count(*) AS deliveries_due,
         count(*) FILTER (WHERE dl.delivered_on <= dl.promised_on) AS deliveries_on_time
     FROM deliveries dl, bounds b
     WHERE dl.promised_on <= b.as_of
       AND dl.promised_on > b.as_of - to_days($on_time_days::INTEGER)
       AND dl.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY dl.account_id
 )
 SELECT
-    (SELECT count(*) FROM scoped) AS accounts,
-    (SELECT count(*) FROM scoped, bounds b
-     WHERE tier IN ('strategic', 'key') AND (key_since IS NULL OR key_since <= b.as_of))
-        AS key_accounts,
-    revenue.revenue_t12m, revenue.revenue_prior_t12m,
-    pipeline.open_deals, pipeline.open_value, pipeline.weighted_value,
-    late.late_deals, late.late_coverage, late.late_without_top, late.late_without_top_value,
-    delivery.deliveries_due, delivery.deliveries_on_time,
-    CASE WHEN delivery.deliveries_due > 0
-         THEN delivery.deliveries_on_time / delivery.deliveries_due END AS on_time_rate
-FROM revenue, pipeline, late, delivery;
+    s.account_id,
+    s.tier IN ('strategic', 'key') AND (s.key_since IS NULL OR s.key_since <= $as_of::DATE)
+        AS key_account,
+    r.revenue_t12m, r.revenue_prior_t12m,
+    coalesce(p.open_deals, 0) AS open_deals, coalesce(p.open_value, 0) AS open_value,
+    coalesce(p.weighted_value, 0) AS weighted_value,
+    coalesce(l.late_deals, 0) AS late_deals, coalesce(l.late_coverage_sum, 0) AS late_coverage_sum,
+    coalesce(l.late_without_top, 0) AS late_without_top,
+    coalesce(l.late_without_top_value, 0) AS late_without_top_value,
+    coalesce(dv.deliveries_due, 0) AS deliveries_due,
+    coalesce(dv.deliveries_on_time, 0) AS deliveries_on_time
+FROM scoped s
+LEFT JOIN revenue r USING (account_id)
+LEFT JOIN pipeline p USING (account_id)
+LEFT JOIN late l USING (account_id)
+LEFT JOIN delivery dv USING (account_id)
+ORDER BY s.account_id;

@@ -1,3 +1,4 @@
+-- grain: account
 -- One row per account in view: the uncoupling-risk signals of the recent window, the
 -- $recent_days days up to $as_of (the dashboard's one meaning of "recent", settings.toml);
 -- portfolio/scoring.py weighs them into a risk level and puts them in words.

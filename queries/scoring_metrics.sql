@@ -1,3 +1,4 @@
+-- grain: account
 -- One row per account in view and period: the raw factors of the attractiveness scorecard
 -- and the share of wallet (portfolio/scoring.py turns them into 0-100 scores). period 0
 -- is "now": the twelve complete months up to $as_of (a month counts once its last day is

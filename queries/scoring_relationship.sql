@@ -1,3 +1,4 @@
+-- grain: account
 -- One row per account in view and period (0 = as of $as_of, 12 = as of twelve months
 -- earlier): the raw factors of the relative-strength scorecard that come from deals and
 -- service. Buying-center coverage: the value-weighted mean share of the seven roles

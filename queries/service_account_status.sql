@@ -1,3 +1,4 @@
+-- grain: account
 -- One row per account in view: the service facts of the $status_window_days days up to
 -- $as_of that portfolio/service.py turns into a green/amber/red service status with its
 -- reasons in words (the Service, Account and Overview pages share it).

@@ -17,6 +17,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
+from portfolio.overview import pipeline_by_stage
 
 AS_OF = date(2026, 6, 30)
 STAGE_PROBABILITIES = [0.1, 0.25, 0.5, 0.75]
@@ -71,7 +72,7 @@ def test_pipeline_by_stage_counts_open_deals_as_of_and_deals_closed_in_last_twel
         ("won", 5, 1, 120000.0),
         ("lost", 6, 2, 45000.0),
     ])
-    assert_frame_equal(run("pipeline_by_stage", tiny_db), expected)
+    assert_frame_equal(pipeline_by_stage(run("pipeline_by_stage", tiny_db)), expected)
 
 
 def test_pipeline_by_stage_for_a_lead_covers_the_lead_and_the_team(tiny_db: Path) -> None:
@@ -83,7 +84,7 @@ def test_pipeline_by_stage_for_a_lead_covers_the_lead_and_the_team(tiny_db: Path
         ("won", 5, 0, 0.0),
         ("lost", 6, 0, 0.0),
     ])
-    result = run("pipeline_by_stage", tiny_db, manager_ids=["M2"])
+    result = pipeline_by_stage(run("pipeline_by_stage", tiny_db, manager_ids=["M2"]))
     assert_frame_equal(result, expected)
 
 
@@ -99,7 +100,7 @@ def test_pipeline_by_stage_excludes_deal_closed_exactly_twelve_months_before_as_
         ("won", 5, 1, 120000.0),
         ("lost", 6, 0, 0.0),
     ])
-    result = run("pipeline_by_stage", tiny_db, manager_ids=["M5"])
+    result = pipeline_by_stage(run("pipeline_by_stage", tiny_db, manager_ids=["M5"]))
     assert_frame_equal(result, expected)
 
 

@@ -11,6 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
+from portfolio.overview import headline_figures, late_coverage_by_roles
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
@@ -103,7 +104,7 @@ def test_risk_window_is_the_recent_days(scoring_db):
 
 
 def test_overview_figures_on_tiny(tiny_db):
-    got = queries.run("overview_figures", db=tiny_db, **ALL)
+    got = pl.DataFrame([headline_figures(queries.run("overview_figures", db=tiny_db, **ALL))])
     expected = pl.DataFrame({
         "accounts": [6], "key_accounts": [4],
         "revenue_t12m": [2500.0], "revenue_prior_t12m": [700.0],
@@ -118,7 +119,7 @@ def test_overview_figures_on_tiny(tiny_db):
 
 
 def test_overview_late_coverage_on_tiny(tiny_db):
-    got = queries.run("overview_late_coverage", db=tiny_db, **ALL)
+    got = late_coverage_by_roles(queries.run("overview_late_coverage", db=tiny_db, **ALL))
     assert got["roles_covered"].to_list() == list(range(8))
     two = got.filter(pl.col("roles_covered") == 2).row(0, named=True)
     assert two == {"roles_covered": 2, "deals": 2, "value": 120_000.0, "without_top": 1,

@@ -1,0 +1,115 @@
+"""Per-account queries (`-- grain: account`): a result for the whole scope, narrowed to
+a filter's accounts, equals the query run under that filter. The dashboard relies on
+this to answer a filter change from a cached result (PageContext.run); the totals the
+overview adds up from such rows are checked against the demo's own sums."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import queries
+from portfolio import overview
+from tests.test_access import PARAMS
+
+AS_OF = date(2026, 11, 22)
+PER_ACCOUNT = [name for name in queries.available() if queries.per_account(name)]
+NARROWING = [
+    {"tiers": ["key"]},
+    {"regions": ["CEE"]},
+    {"manager_ids": ["M02"]},                       # a lead: the lead and the team
+    {"kam_stages": ["mid_kam", "uncoupling_kam"]},
+    {"regions": ["DACH"], "tiers": ["strategic", "key"]},
+    {"manager_ids": ["M11"], "regions": ["DACH"]},  # nobody: CEE manager, DACH region
+]
+VIEWERS = [None, ["M04"]]  # everything; one lead's team
+
+
+def params(**overrides: Any) -> dict[str, Any]:
+    return {**PARAMS, "as_of": AS_OF, **overrides}
+
+
+def narrowed(db: Path, name: str, visible: list[str] | None, **filters: Any) -> pl.DataFrame:
+    """What PageContext.run returns: the whole scope's rows cut to the filter's accounts."""
+    whole = queries.run(name, db=db, **params(visible=visible))
+    chosen = queries.run("scoped_account_ids", db=db, **params(visible=visible, **filters))
+    return whole.filter(pl.col("account_id").is_in(chosen["account_id"].implode()))
+
+
+def test_the_per_account_queries_are_the_ones_expected() -> None:
+    assert set(PER_ACCOUNT) == {"overview_figures", "overview_late_coverage",
+                                "pipeline_by_stage", "risk_signals", "scoring_metrics",
+                                "scoring_relationship", "service_account_status"}
+
+
+@pytest.mark.parametrize("visible", VIEWERS)
+@pytest.mark.parametrize("filters", NARROWING, ids=lambda f: "-".join(map(str, f.values())))
+@pytest.mark.parametrize("name", PER_ACCOUNT)
+def test_narrowing_the_whole_result_equals_running_under_the_filter(
+        demo_db: Path, name: str, filters: dict[str, list[str]],
+        visible: list[str] | None) -> None:
+    direct = queries.run(name, db=demo_db, **params(visible=visible, **filters))
+    assert_frame_equal(narrowed(demo_db, name, visible, **filters), direct)
+
+
+def test_the_check_catches_a_query_whose_rows_depend_on_the_other_accounts(
+        demo_db: Path) -> None:
+    # revenue_mix_by_account counts all filtered accounts in every row (accounts_total):
+    # narrowing its whole result gives other rows than running it under the filter.
+    direct = queries.run("revenue_mix_by_account", db=demo_db,
+                            **params(visible=None, tiers=["key"]))
+    with pytest.raises(AssertionError):
+        assert_frame_equal(narrowed(demo_db, "revenue_mix_by_account", None, tiers=["key"]),
+                           direct)
+
+
+def test_the_narrowing_filters_leave_some_accounts_and_not_all(demo_db: Path) -> None:
+    everyone = queries.run("scoped_account_ids", db=demo_db, **params(visible=None)).height
+    sizes = [queries.run("scoped_account_ids", db=demo_db, **params(visible=None, **f)).height
+             for f in NARROWING]
+    assert all(size < everyone for size in sizes)
+    assert sizes[-1] == 0 and min(sizes[:-1]) > 0
+
+
+def test_headline_figures_add_up_the_accounts(demo_db: Path) -> None:
+    rows = queries.run("overview_figures", db=demo_db, **params(visible=None))
+    figures = overview.headline_figures(rows)
+    assert figures["accounts"] == rows.height == 120
+    assert figures["open_deals"] == rows["open_deals"].sum() > 0
+    assert figures["late_coverage"] == pytest.approx(
+        rows["late_coverage_sum"].sum() / rows["late_deals"].sum())
+    assert figures["on_time_rate"] == pytest.approx(
+        rows["deliveries_on_time"].sum() / rows["deliveries_due"].sum())
+    # the late-stage deals by roles covered are the same deals
+    by_roles = overview.late_coverage_by_roles(
+        queries.run("overview_late_coverage", db=demo_db, **params(visible=None)))
+    assert by_roles["deals"].sum() == figures["late_deals"]
+    assert by_roles["without_top"].sum() == figures["late_without_top"]
+    by_stage = overview.pipeline_by_stage(
+        queries.run("pipeline_by_stage", db=demo_db, **params(visible=None)))
+    assert by_stage["deals"][:4].sum() == figures["open_deals"]
+    assert by_stage["value"][:4].sum() == pytest.approx(figures["open_value"])
+
+
+def test_totals_over_no_accounts_are_zero_counts_and_no_rates(demo_db: Path) -> None:
+    nobody = params(visible=None, **NARROWING[-1])
+    figures = overview.headline_figures(queries.run("overview_figures", db=demo_db, **nobody))
+    assert figures == {
+        "accounts": 0, "key_accounts": 0, "revenue_t12m": None, "revenue_prior_t12m": None,
+        "open_deals": 0, "open_value": 0.0, "weighted_value": 0.0, "late_deals": 0,
+        "late_coverage": None, "late_without_top": 0, "late_without_top_value": 0.0,
+        "deliveries_due": 0, "deliveries_on_time": 0, "on_time_rate": None}
+    by_roles = overview.late_coverage_by_roles(
+        queries.run("overview_late_coverage", db=demo_db, **nobody))
+    assert by_roles["roles_covered"].to_list() == list(range(8))
+    assert by_roles["deals"].to_list() == [0] * 8
+    by_stage = overview.pipeline_by_stage(queries.run("pipeline_by_stage", db=demo_db, **nobody))
+    assert by_stage["stage"].to_list() == ["preliminaries", "investigation",
+                                           "demonstrating_capability", "obtaining_commitment",
+                                           "won", "lost"]
+    assert by_stage["value"].to_list() == [0.0] * 6
