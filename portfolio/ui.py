@@ -84,9 +84,11 @@ class PageContext:
                   "recent_days": settings.recent_days, **extra,
                   "visible": self.viewer.sql_param()}
         version = database_version(self.db)
+        inputs = {alias: self.run(source, **extra)
+                  for alias, source in queries.declared_inputs(name).items()}
         if queries.per_account(name) and self.filters.narrowed():
             return guarded(lambda: narrowed_result(version, name, params))
-        return guarded(lambda: cached_query(version, name, params))
+        return guarded(lambda: cached_query(version, name, used(name, params), inputs))
 
     def memo(self, label: str, build: Callable[[], T], **inputs: Any) -> T:
         """A value derived in Python from this page's queries (scores, service bands, a
@@ -134,10 +136,17 @@ class PageContext:
 # unpickling a 10,000-row frame or re-validating a figure costs tens of milliseconds.
 # Polars frames are immutable and no page changes a cached figure or dict.
 @st.cache_resource(ttl=900, max_entries=512, show_spinner=False)
-def cached_query(version: tuple[str, int, int], name: str,
-                 params: dict[str, Any]) -> pl.DataFrame:
-    """Query results cached per (database version, query, parameters)."""
-    return queries.run(name, db=Path(version[0]), **params)
+def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any],
+                 _inputs: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+    """Query results cached per (database version, query, parameters). `_inputs`, the
+    rows of the query's declared inputs, follow from those and are not hashed."""
+    return queries.run(name, db=Path(version[0]), inputs=_inputs, **params)
+
+
+def used(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a query's SQL reads: the rest must not split its cache entries."""
+    needed = queries.parameters(name)
+    return {key: value for key, value in params.items() if key in needed}
 
 
 def narrowed_result(version: tuple[str, int, int], name: str,
@@ -145,7 +154,7 @@ def narrowed_result(version: tuple[str, int, int], name: str,
     """A per-account query (`-- grain: account`) under narrowing filters: its result for
     the viewer's whole scope, cached once, cut to the filtered accounts. A filter change
     then costs a lookup of account ids instead of re-reading deals and deliveries."""
-    whole = cached_query(version, name, {**params, **UNNARROWED})
+    whole = cached_query(version, name, used(name, {**params, **UNNARROWED}))
     chosen = cached_query(version, "scoped_account_ids",
                           {key: params[key] for key in (*UNNARROWED, "visible")})["account_id"]
     return whole.filter(pl.col("account_id").is_in(chosen.implode()))

@@ -8,6 +8,7 @@ assembled from strings: a file's text is sent as it is and values travel as para
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ QUERY_DIR = Path(__file__).resolve().parent
 _PARAMETER = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")
 _ACCOUNT_GRAIN = re.compile(r"^-- grain: account\b", re.MULTILINE)
+_INPUT = re.compile(r"^-- input: (\w+) = (\w+)\s*$", re.MULTILINE)
 
 
 class QueryParameterError(TypeError):
@@ -55,12 +57,26 @@ def per_account(name: str) -> bool:
     return bool(_ACCOUNT_GRAIN.search(sql_text(name)))
 
 
-def run(name: str, *, db: Path | None = None, **params: Any) -> pl.DataFrame:
+@cache
+def declared_inputs(name: str) -> dict[str, str]:
+    """The rows a query reads besides the tables, by the name it reads them under:
+    `-- input: rated_deals = buying_center_rated` makes the rows of that query visible to
+    this one as `rated_deals`. A page passes them from its cache; `run` computes them."""
+    return dict(_INPUT.findall(sql_text(name)))
+
+
+def run(name: str, *, db: Path | None = None,
+        inputs: Mapping[str, pl.DataFrame] | None = None, **params: Any) -> pl.DataFrame:
     """Run one dataset query and return its rows.
 
     Parameters the SQL does not use are ignored, so pages can pass the whole filter set;
-    a parameter the SQL needs but was not given is an error, never a silent NULL.
+    a parameter the SQL needs but was not given is an error, never a silent NULL. Declared
+    inputs not given in `inputs` are run first, with the same parameters.
     """
+    given = dict(inputs or {})
+    for alias, source in declared_inputs(name).items():
+        if alias not in given:
+            given[alias] = run(source, db=db, **params)
     needed = parameters(name)
     missing = needed - params.keys()
     if missing:
@@ -69,6 +85,8 @@ def run(name: str, *, db: Path | None = None, **params: Any) -> pl.DataFrame:
     connection = read_only_connection(db or served_database_path())
     cursor = connection.cursor()
     try:
+        for alias, frame in given.items():
+            cursor.register(alias, frame)
         return cursor.sql(sql_text(name), params=bound).pl()
     finally:
         cursor.close()

@@ -1,3 +1,4 @@
+-- input: rated_deals = buying_center_rated
 -- One row per deal open on $as_of at the filtered accounts: its buying center against the
 -- seven roles, each role's state on $as_of ('recent': reached through a contact still with
 -- the client and engaged on the deal in the $recent_days days up to $as_of; 'long_ago':
@@ -20,9 +21,11 @@
 -- matching_value give the size and value of the whole selection.
 WITH rated AS (
     SELECT *
-    FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                          $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[])
+    FROM rated_deals
+    WHERE account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 selected AS (
     SELECT r.*, m.name AS owner_name,

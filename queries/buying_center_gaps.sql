@@ -1,3 +1,4 @@
+-- input: rated_deals = buying_center_rated
 -- One row per buying-center finding and stage, for the deals open on $as_of at the
 -- filtered accounts (the rules of buying_center_deals, same parameters): the number of
 -- deals, their value and their average coverage. `finding` is 'open' (every open deal),
@@ -6,9 +7,11 @@
 -- 'single_threaded', 'dark'. Only findings with at least one deal in the stage have a row.
 WITH rated AS (
     SELECT *
-    FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                          $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[])
+    FROM rated_deals
+    WHERE account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 findings(finding, finding_order) AS (
     VALUES ('open', 1), ('alarm', 2), ('high_risk', 3), ('no_decider', 4), ('no_approver', 5),

@@ -1,3 +1,4 @@
+-- input: rated_deals = buying_center_rated
 -- One row per deal owner (the deal's owner, else its account's manager) with deals open on
 -- $as_of at the filtered accounts (the rules of buying_center_deals, same parameters): the
 -- number and value of their open deals, the average coverage per deal and weighted by
@@ -5,9 +6,11 @@
 -- $late_stages without an active decider or approver). Most value at high risk first.
 WITH rated AS (
     SELECT *
-    FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                          $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                          $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[])
+    FROM rated_deals
+    WHERE account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 )
 SELECT
     r.owner_id, m.name AS owner_name,

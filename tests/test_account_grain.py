@@ -42,7 +42,7 @@ def narrowed(db: Path, name: str, visible: list[str] | None, **filters: Any) -> 
 
 
 def test_the_per_account_queries_are_the_ones_expected() -> None:
-    assert set(PER_ACCOUNT) == {"overview_figures", "overview_late_coverage",
+    assert set(PER_ACCOUNT) == {"buying_center_rated", "overview_figures", "overview_late_coverage",
                                 "pipeline_by_stage", "risk_signals", "scoring_metrics",
                                 "scoring_relationship", "service_account_status"}
 
@@ -55,6 +55,30 @@ def test_narrowing_the_whole_result_equals_running_under_the_filter(
         visible: list[str] | None) -> None:
     direct = queries.run(name, db=demo_db, **params(visible=visible, **filters))
     assert_frame_equal(narrowed(demo_db, name, visible, **filters), direct)
+
+
+WITH_INPUTS = [name for name in queries.available() if queries.declared_inputs(name)]
+
+
+def test_the_queries_with_inputs_are_the_ones_expected() -> None:
+    assert set(WITH_INPUTS) == {"buying_center_deals", "buying_center_gaps",
+                                "buying_center_managers"}
+
+
+@pytest.mark.parametrize("visible", VIEWERS)
+@pytest.mark.parametrize("filters", NARROWING[:4], ids=lambda f: "-".join(map(str, f.values())))
+@pytest.mark.parametrize("name", WITH_INPUTS)
+def test_a_query_reading_a_narrowed_input_equals_running_it_under_the_filter(
+        demo_db: Path, name: str, filters: dict[str, list[str]],
+        visible: list[str] | None) -> None:
+    """What PageContext.run does: the inputs come from the cache, narrowed."""
+    inputs = {alias: narrowed(demo_db, source, visible, **filters)
+              for alias, source in queries.declared_inputs(name).items()}
+    direct = queries.run(name, db=demo_db, **params(visible=visible, **filters))
+    assert direct.height > 0 or visible is not None  # a filter outside the scope: none
+    assert_frame_equal(
+        queries.run(name, db=demo_db, inputs=inputs, **params(visible=visible, **filters)),
+        direct)
 
 
 def test_the_check_catches_a_query_whose_rows_depend_on_the_other_accounts(

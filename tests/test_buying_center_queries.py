@@ -237,10 +237,13 @@ def test_grid_table_writes_each_cell_and_the_risk_factors(db):
 
 def test_the_three_buying_center_queries_share_one_definition_of_the_rules():
     """The per-deal rules (covered, gaps, risk) live once, in the schema's macro
-    rated_open_deals; the three queries read it and none writes the rules again."""
+    rated_open_deals; buying_center_rated reads it, the three queries read its rows and
+    none writes the rules again."""
+    assert "FROM rated_open_deals(" in queries.sql_text("buying_center_rated")
     for name in ("buying_center_deals", "buying_center_gaps", "buying_center_managers"):
         text = queries.sql_text(name)
-        assert "FROM rated_open_deals(" in text
+        assert queries.declared_inputs(name) == {"rated_deals": "buying_center_rated"}
+        assert "FROM rated_deals" in text
         assert "bit_count(" not in text and "WHEN 'high'" not in text.split("rated AS")[0]
     schema = (Path(queries.__file__).parent / "ddl" / "schema.sql").read_text()
     assert re.search(r"CREATE MACRO rated_open_deals\(", schema)
