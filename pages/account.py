@@ -76,9 +76,9 @@ if status:
 # --- attractiveness: the scoring model's verdict, then the 24-month trends it weighs ----
 st.subheader("Attractiveness")
 scoring_config = scoring.load_scoring_config()
-scored = ctx.memo("scores", lambda: scoring.score_accounts(
-    scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship")),
-    ctx.run("risk_signals"), scoring_config, ctx.currency), config=scoring_config,
+scored = ctx.memo_accounts("scores", lambda c: scoring.score_accounts(
+    scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship")),
+    c.run("risk_signals"), scoring_config, c.currency), config=scoring_config,
     day=ctx.filters.as_of)
 verdict = scored.filter(pl.col("account_id") == account_id)
 if verdict.height:

@@ -9,7 +9,7 @@ import streamlit as st
 from portfolio import fmt, scoring
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts.theme import SUGGESTION_COLORS
-from portfolio.ui import drawn, link_column, money_column, page_context, show_chart
+from portfolio.ui import PageContext, drawn, link_column, money_column, page_context, show_chart
 
 ctx = page_context("Account attractiveness")
 saved = scoring.load_scoring_config()
@@ -69,22 +69,22 @@ except scoring.ScoringConfigError as error:
 
 
 
-def scores_with(weights: scoring.ScoringConfig) -> pl.DataFrame:
-    factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
-    return scoring.score_accounts(factors, ctx.run("risk_signals"), weights, ctx.currency)
+def scores_with(c: PageContext, weights: scoring.ScoringConfig) -> pl.DataFrame:
+    factors = scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship"))
+    return scoring.score_accounts(factors, c.run("risk_signals"), weights, c.currency)
 
 
 # the same label and inputs as the overview's and the account page's scores: one cache
-scored = ctx.memo("scores", lambda: scores_with(config), config=config,
-                  day=ctx.filters.as_of)
+scored = ctx.memo_accounts("scores", lambda c: scores_with(c, config), config=config,
+                           day=ctx.filters.as_of)
 if scored.height == 0:
     st.info("No accounts match the filters.")
     st.stop()
 
 if what_if:
     changed = scoring.suggestion_changes(
-        scored, ctx.memo("scores", lambda: scores_with(saved), config=saved,
-                         day=ctx.filters.as_of))
+        scored, ctx.memo_accounts("scores", lambda c: scores_with(c, saved), config=saved,
+                                  day=ctx.filters.as_of))
     names = ", ".join(f"{scoring.escape_markdown(n)} ({fmt.label(old).lower()} → "
                       f"{fmt.label(new).lower()})"
                       for n, new, old in changed.head(8).select(

@@ -13,7 +13,7 @@ from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.service import ServiceSettings, band_counts, with_service_status
-from portfolio.ui import drawn, page_context, show_chart
+from portfolio.ui import PageContext, drawn, page_context, show_chart
 
 ctx = page_context("Portfolio overview")
 config = scoring.load_scoring_config()
@@ -28,16 +28,17 @@ figures = {period: overview.headline_figures(
 # dates feed counts that do not depend on it, and leaving it out saves the deals scan)
 
 
-def scores_on(day: date, with_strength: bool) -> pl.DataFrame:
+def scores_on(c: PageContext, day: date, with_strength: bool) -> pl.DataFrame:
     return scoring.score_accounts(
-        scoring.combine_factors(ctx.run("scoring_metrics", as_of=day),
-                                ctx.run("scoring_relationship") if with_strength else None),
-        ctx.run("risk_signals", as_of=day), config, cur)
+        scoring.combine_factors(c.run("scoring_metrics", as_of=day),
+                                c.run("scoring_relationship") if with_strength else None),
+        c.run("risk_signals", as_of=day), config, cur)
 
 
-scored = {period: ctx.memo("scores" if period == "now" else "scores_without_strength",
-                           lambda day=day, now=period == "now": scores_on(day, now),
-                           config=config, day=day)
+scored = {period: ctx.memo_accounts(
+              "scores" if period == "now" else "scores_without_strength",
+              lambda c, day=day, now=period == "now": scores_on(c, day, now),
+              config=config, day=day)
           for period, day in dates.items()}
 
 
@@ -101,9 +102,9 @@ with left:
     show_chart(drawn(service_charts.on_time_trend, ctx.run("deliveries_by_month")),
                key="overview_on_time")
     service_settings = ServiceSettings.load()
-    bands = ctx.memo("service_bands", lambda: band_counts(with_service_status(
-        ctx.run("service_account_status", **service_settings.query_params()),
-        service_settings)), settings=service_settings)
+    bands = band_counts(ctx.memo_accounts("service_status", lambda c: with_service_status(
+        c.run("service_account_status", **service_settings.query_params()),
+        service_settings), settings=service_settings))
     st.markdown("Service status of the accounts: " + ", ".join(
         f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]} {band}</span>"
         for band in ("red", "amber", "green")), unsafe_allow_html=True)

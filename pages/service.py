@@ -56,8 +56,8 @@ def shown_of(shown: int, total: int, what: str) -> None:
 
 
 # every account's service status: ~70 ms of Python for 10,000 accounts, cached
-statuses = ctx.memo("service_status", lambda: with_service_status(
-    ctx.run("service_account_status", **params), svc), settings=svc)
+statuses = ctx.memo_accounts("service_status", lambda c: with_service_status(
+    c.run("service_account_status", **params), svc), settings=svc)
 if statuses.height == 0:
     st.info("No accounts match the filters.")
     st.stop()

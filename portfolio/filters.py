@@ -52,6 +52,10 @@ class Filters:
         """Whether any filter besides the as-of date narrows the accounts."""
         return bool(self.manager_ids or self.regions or self.tiers or self.kam_stages)
 
+    def unnarrowed(self) -> Filters:
+        """The same as-of date with every account in scope."""
+        return Filters(as_of=self.as_of)
+
     def query_params(self, newest_on: date) -> dict[str, list[str]]:
         """The URL form. The as-of date is left out while it is the newest date of the
         data, so a bookmark of the current view stays current."""

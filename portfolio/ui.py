@@ -99,6 +99,24 @@ class PageContext:
                "currency": self.currency, **inputs}
         return cached_derivation(database_version(self.db), label, key, build)
 
+    def memo_accounts(self, label: str, build: Callable[[PageContext], pl.DataFrame],
+                      **inputs: Any) -> pl.DataFrame:
+        """`memo` for a frame with a row per account that `build` derives from per-account
+        queries (`-- grain: account`) by rules that judge each account alone (scores,
+        service status). Under narrowing filters it is built once for the viewer's whole
+        scope, with the context `build` is given, and cut to the filtered accounts."""
+        if not self.filters.narrowed():
+            return self.memo(label, lambda: build(self), **inputs)
+        whole = replace(self, filters=self.filters.unnarrowed())
+        frame = whole.memo(label, lambda: build(whole), **inputs)
+        return frame.filter(pl.col("account_id").is_in(self.account_ids().implode()))
+
+    def account_ids(self) -> pl.Series:
+        """The accounts within the filters and the viewer's scope."""
+        params = {**self.filters.sql_params(), "visible": self.viewer.sql_param()}
+        return guarded(lambda: cached_query(database_version(self.db), "scoped_account_ids",
+                                            used("scoped_account_ids", params)))["account_id"]
+
     def link(self, page: str, **page_params: str) -> str:
         """A relative URL to a page with the current filters (and e.g. an account)."""
         params = {**self.filters.query_params(self.newest_on),
@@ -156,7 +174,7 @@ def narrowed_result(version: tuple[str, int, int], name: str,
     then costs a lookup of account ids instead of re-reading deals and deliveries."""
     whole = cached_query(version, name, used(name, {**params, **UNNARROWED}))
     chosen = cached_query(version, "scoped_account_ids",
-                          {key: params[key] for key in (*UNNARROWED, "visible")})["account_id"]
+                          used("scoped_account_ids", params))["account_id"]
     return whole.filter(pl.col("account_id").is_in(chosen.implode()))
 
 

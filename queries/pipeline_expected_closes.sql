@@ -1,25 +1,19 @@
+-- input: pipeline_deals = pipeline_deals
 -- One row per month of expected close and stage, for the deals open on $as_of at the
 -- filtered accounts: their number, value and weighted value ($stage_probabilities, one per
 -- open stage in order) and the most valuable of them. `bucket` is 'overdue' (expected
 -- before $as_of, still open), 'month' (the month of $as_of and the eleven after it; `month`
 -- is its first day), 'later' or 'no_date'; bucket_order sorts the buckets in time.
-WITH scoped AS (
-    SELECT account_id, name AS account_name
-    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
-),
-stages(stage, stage_order) AS (
-    VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
-           ('obtaining_commitment', 4)
-),
-open_deals AS (
-    SELECT d.deal_id, d.name AS deal_name, s.account_name, d.stage_on AS stage, st.stage_order,
-           d.value::DOUBLE AS value,
-           d.value::DOUBLE * ($stage_probabilities::DOUBLE[])[st.stage_order] AS weighted_value,
-           d.expected_close_on
-    FROM deals_as_of($as_of::DATE) d
-    JOIN scoped s USING (account_id)
-    JOIN stages st ON st.stage = d.stage_on
+WITH open_deals AS (
+    SELECT p.deal_id, p.deal_name, p.account_name, p.stage, p.stage_order, p.value,
+           p.value * ($stage_probabilities::DOUBLE[])[p.stage_order] AS weighted_value,
+           p.expected_close_on
+    FROM pipeline_deals p
+    WHERE p.account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
+      AND p.stage_order <= 4
 ),
 bucketed AS (
     SELECT *,

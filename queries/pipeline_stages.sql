@@ -1,18 +1,16 @@
+-- input: pipeline_deals = pipeline_deals
 -- One row per stage, the four open stages in order and then won and lost, for the filtered
 -- accounts: the deals in that stage on $as_of and their value; for the open stages also
 -- the stage probability ($stage_probabilities, one per open stage in order), the weighted
 -- value (value x probability) and the median days the deals have been in the stage so far.
 -- Won and lost count the deals closed in the twelve months up to $as_of.
-WITH scoped AS (
-    SELECT account_id
-    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
-),
-stage_at AS (
-    SELECT d.deal_id, d.value, d.stage_on AS stage, d.stage_since,
-           coalesce(d.closed_on, d.stage_since) AS closed_on
-    FROM deals_as_of($as_of::DATE) d
-    JOIN scoped USING (account_id)
+WITH stage_at AS (
+    SELECT p.deal_id, p.value, p.stage, p.stage_since, p.closed_on
+    FROM pipeline_deals p
+    WHERE p.account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),

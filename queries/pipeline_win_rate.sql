@@ -1,23 +1,22 @@
+-- input: pipeline_deals = pipeline_deals
 -- One row per calendar quarter, the eight up to and including the quarter of $as_of
 -- (which counts up to $as_of only): the deals of the filtered accounts won and lost in
 -- that quarter (by their close date as of $as_of), their value, the win rate by number
 -- (won / (won + lost)) and by value, and the biggest win.
-WITH scoped AS (
-    SELECT account_id, name AS account_name
-    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
-),
-quarters AS (
+WITH quarters AS (
     SELECT unnest(generate_series(date_trunc('quarter', $as_of::DATE) - INTERVAL 21 MONTH,
                                   date_trunc('quarter', $as_of::DATE),
                                   INTERVAL 3 MONTH))::DATE AS quarter
 ),
 closed AS (
-    SELECT d.stage_on AS outcome, d.value::DOUBLE AS value, d.name AS deal_name, s.account_name,
-           date_trunc('quarter', coalesce(d.closed_on, d.stage_since))::DATE AS quarter
-    FROM deals_as_of($as_of::DATE) d
-    JOIN scoped s USING (account_id)
-    WHERE d.stage_on IN ('won', 'lost')
+    SELECT p.stage AS outcome, p.value, p.deal_name, p.account_name,
+           date_trunc('quarter', p.closed_on)::DATE AS quarter
+    FROM pipeline_deals p
+    WHERE p.account_id IN (
+        SELECT account_id
+        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
+                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
+      AND p.stage IN ('won', 'lost')
 )
 SELECT
     q.quarter,

@@ -42,9 +42,10 @@ def narrowed(db: Path, name: str, visible: list[str] | None, **filters: Any) -> 
 
 
 def test_the_per_account_queries_are_the_ones_expected() -> None:
-    assert set(PER_ACCOUNT) == {"buying_center_rated", "overview_figures", "overview_late_coverage",
-                                "pipeline_by_stage", "risk_signals", "scoring_metrics",
-                                "scoring_relationship", "service_account_status"}
+    assert set(PER_ACCOUNT) == {"buying_center_rated", "overview_figures",
+                                "overview_late_coverage", "pipeline_by_stage", "pipeline_deals",
+                                "risk_signals", "scoring_metrics", "scoring_relationship",
+                                "service_account_status"}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)
@@ -62,7 +63,9 @@ WITH_INPUTS = [name for name in queries.available() if queries.declared_inputs(n
 
 def test_the_queries_with_inputs_are_the_ones_expected() -> None:
     assert set(WITH_INPUTS) == {"buying_center_deals", "buying_center_gaps",
-                                "buying_center_managers"}
+                                "buying_center_managers", "pipeline_expected_closes",
+                                "pipeline_open_deals", "pipeline_stages", "pipeline_win_rate",
+                                "stalling_deals"}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)
@@ -137,3 +140,31 @@ def test_totals_over_no_accounts_are_zero_counts_and_no_rates(demo_db: Path) -> 
                                            "demonstrating_capability", "obtaining_commitment",
                                            "won", "lost"]
     assert by_stage["value"].to_list() == [0.0] * 6
+
+
+@pytest.mark.parametrize("filters", NARROWING[:4], ids=lambda f: "-".join(map(str, f.values())))
+def test_scores_and_service_status_judge_each_account_alone(
+        demo_db: Path, filters: dict[str, list[str]]) -> None:
+    """PageContext.memo_accounts builds these once for the whole scope and narrows them."""
+    from portfolio import scoring
+    from portfolio.service import ServiceSettings, with_service_status
+
+    def scores(**chosen: Any) -> pl.DataFrame:
+        def rows(name: str) -> pl.DataFrame:
+            return queries.run(name, db=demo_db, **params(visible=None, **chosen))
+        factors = scoring.combine_factors(rows("scoring_metrics"), rows("scoring_relationship"))
+        return scoring.score_accounts(factors, rows("risk_signals"),
+                                      scoring.load_scoring_config())
+
+    def statuses(**chosen: Any) -> pl.DataFrame:
+        settings = ServiceSettings.load()
+        return with_service_status(queries.run(
+            "service_account_status", db=demo_db,
+            **params(visible=None, **chosen, **settings.query_params())), settings)
+
+    chosen = queries.run("scoped_account_ids", db=demo_db,
+                         **params(visible=None, **filters))["account_id"].implode()
+    for derive in (scores, statuses):
+        direct = derive(**filters)
+        assert direct.height > 0
+        assert_frame_equal(derive().filter(pl.col("account_id").is_in(chosen)), direct)
