@@ -9,7 +9,7 @@ Filter widgets live in the entry script, so they keep their values across pages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +74,8 @@ class PageContext:
     manager_names: dict[str, str]
     leads: frozenset[str] = frozenset()
     viewer: Viewer = OPEN_VIEWER
+    _input_tables: dict[tuple[str, str], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:
         """A dataset query under the filters and the viewer's scope. The scope is added
@@ -84,11 +86,24 @@ class PageContext:
                   "recent_days": settings.recent_days, **extra,
                   "visible": self.viewer.sql_param()}
         version = database_version(self.db)
-        inputs = {alias: self.run(source, **extra)
-                  for alias, source in queries.declared_inputs(name).items()}
         if queries.per_account(name) and self.filters.narrowed():
             return guarded(lambda: narrowed_result(version, name, params))
-        return guarded(lambda: cached_query(version, name, used(name, params), inputs))
+        sources = queries.declared_inputs(name)
+
+        def inputs() -> dict[str, Any]:  # only when the result is not cached
+            return {alias: self.input_rows(source, params, extra)
+                    for alias, source in sources.items()}
+
+        return guarded(lambda: cached_query(version, name, used(name, params),
+                                            inputs if sources else None))
+
+    def input_rows(self, source: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+        """A query's rows as another's input (`-- input:`), as an Arrow table made once per
+        page run: several queries of a page read the same input."""
+        key = (source, repr(used(source, params)))
+        if key not in self._input_tables:
+            self._input_tables[key] = self.run(source, **extra).to_arrow()
+        return self._input_tables[key]
 
     def memo(self, label: str, build: Callable[[], T], **inputs: Any) -> T:
         """A value derived in Python from this page's queries (scores, service bands, a
@@ -155,10 +170,11 @@ class PageContext:
 # Polars frames are immutable and no page changes a cached figure or dict.
 @st.cache_resource(ttl=900, max_entries=512, show_spinner=False)
 def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any],
-                 _inputs: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
-    """Query results cached per (database version, query, parameters). `_inputs`, the
-    rows of the query's declared inputs, follow from those and are not hashed."""
-    return queries.run(name, db=Path(version[0]), inputs=_inputs, **params)
+                 _inputs: Callable[[], dict[str, Any]] | None = None) -> pl.DataFrame:
+    """Query results cached per (database version, query, parameters). `_inputs` gives
+    the rows of the query's declared inputs, which follow from those; not hashed."""
+    return queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
+                       **params)
 
 
 def used(name: str, params: dict[str, Any]) -> dict[str, Any]:

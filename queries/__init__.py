@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from portfolio.db import read_only_connection, served_database_path
 
@@ -66,7 +67,8 @@ def declared_inputs(name: str) -> dict[str, str]:
 
 
 def run(name: str, *, db: Path | None = None,
-        inputs: Mapping[str, pl.DataFrame] | None = None, **params: Any) -> pl.DataFrame:
+        inputs: Mapping[str, pl.DataFrame | pa.Table] | None = None,
+        **params: Any) -> pl.DataFrame:
     """Run one dataset query and return its rows.
 
     Parameters the SQL does not use are ignored, so pages can pass the whole filter set;

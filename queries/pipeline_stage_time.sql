@@ -1,3 +1,4 @@
+-- input: pipeline_deals = pipeline_deals
 -- One row per open stage, in order: how long deals stay in it, from the stage history.
 -- A finished stay is one that ended (the deal entered another stage) in the
 -- $history_months months up to $as_of. For the filtered accounts: the number of finished
@@ -14,22 +15,14 @@ WITH scoped AS (
 ),
 stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
-           ('obtaining_commitment', 4), ('won', 5), ('lost', 6)
+           ('obtaining_commitment', 4)
 ),
-stays AS (  -- known on $as_of: a stay ended later is still going on
-    SELECT deal_id, stage_order, entered_on,
-           CASE WHEN left_on <= $as_of::DATE THEN left_on END AS left_on
+finished AS (  -- stays that ended by $as_of (one ended later was still going on)
+    SELECT stage_order, (left_on - entered_on)::DOUBLE AS days,
+           account_id IN (SELECT account_id FROM scoped) AS in_view
     FROM deal_stage_spans
-    WHERE entered_on <= $as_of::DATE
-),
-finished AS (
-    SELECT st.stage_order, (st.left_on - st.entered_on)::DOUBLE AS days,
-           sc.account_id IS NOT NULL AS in_view
-    FROM stays st
-    JOIN deals d USING (deal_id)
-    LEFT JOIN scoped sc ON sc.account_id = d.account_id
-    WHERE st.stage_order <= 4
-      AND st.left_on > $as_of::DATE - to_months($history_months::INTEGER)
+    WHERE stage_order <= 4 AND entered_on <= $as_of::DATE AND left_on <= $as_of::DATE
+      AND left_on > $as_of::DATE - to_months($history_months::INTEGER)
 ),
 benchmarks AS (
     SELECT stage_order,
@@ -50,11 +43,9 @@ usual AS (
     FROM benchmarks
 ),
 open_now AS (
-    SELECT s.stage_order, ($as_of::DATE - d.stage_since)::DOUBLE AS days
-    FROM deals_as_of($as_of::DATE) d
-    JOIN scoped USING (account_id)
-    JOIN stages s ON s.stage = d.stage_on
-    WHERE s.stage_order <= 4
+    SELECT p.stage_order, ($as_of::DATE - p.stage_since)::DOUBLE AS days
+    FROM pipeline_deals p
+    WHERE p.stage_order <= 4 AND p.account_id IN (SELECT account_id FROM scoped)
 )
 SELECT
     s.stage, s.stage_order,

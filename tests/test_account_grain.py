@@ -43,7 +43,8 @@ def narrowed(db: Path, name: str, visible: list[str] | None, **filters: Any) -> 
 
 def test_the_per_account_queries_are_the_ones_expected() -> None:
     assert set(PER_ACCOUNT) == {"buying_center_rated", "overview_figures",
-                                "overview_late_coverage", "pipeline_by_stage", "pipeline_deals",
+                                "overview_late_coverage", "pipeline_by_stage",
+                                "pipeline_conversion_accounts", "pipeline_deals",
                                 "risk_signals", "scoring_metrics", "scoring_relationship",
                                 "service_account_status"}
 
@@ -63,8 +64,9 @@ WITH_INPUTS = [name for name in queries.available() if queries.declared_inputs(n
 
 def test_the_queries_with_inputs_are_the_ones_expected() -> None:
     assert set(WITH_INPUTS) == {"buying_center_deals", "buying_center_gaps",
-                                "buying_center_managers", "pipeline_expected_closes",
-                                "pipeline_open_deals", "pipeline_stages", "pipeline_win_rate",
+                                "buying_center_managers", "pipeline_conversion",
+                                "pipeline_expected_closes", "pipeline_open_deals",
+                                "pipeline_stage_time", "pipeline_stages", "pipeline_win_rate",
                                 "stalling_deals"}
 
 

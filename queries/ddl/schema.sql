@@ -155,6 +155,7 @@ CREATE TABLE relationship_events (
 -- "the stage on a date" is a range filter instead of a window over the whole history.
 CREATE TABLE deal_stage_spans (
     deal_id      VARCHAR NOT NULL,
+    account_id   VARCHAR NOT NULL,   -- the deal's, so that history reads need no join
     stage        VARCHAR NOT NULL,
     stage_order  INTEGER NOT NULL,
     entered_on   DATE NOT NULL,
