@@ -34,6 +34,10 @@ READ_ONLY_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "lock_configuration": True,
+    # DuckDB keeps the blocks it read in its buffer pool, up to 80 % of RAM by default; the
+    # operating system's page cache holds the file anyway, so a modest pool costs little
+    # speed and keeps the server's memory bounded (bench/RESULTS.md, peak memory).
+    "memory_limit": "384MB",
 }
 
 TABLES = (

@@ -18,6 +18,8 @@ from urllib.parse import quote_plus, urlencode
 import duckdb
 import plotly.graph_objects as go
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
 import queries
@@ -91,18 +93,24 @@ class PageContext:
         sources = queries.declared_inputs(name)
 
         def inputs() -> dict[str, Any]:  # only when the result is not cached
-            return {alias: self.input_rows(source, params, extra)
-                    for alias, source in sources.items()}
+            return {alias: self.input_rows(source, params) for alias, source in sources.items()}
 
         return guarded(lambda: cached_query(version, name, used(name, params),
                                             inputs if sources else None))
 
-    def input_rows(self, source: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
-        """A query's rows as another's input (`-- input:`), as an Arrow table made once per
-        page run: several queries of a page read the same input."""
+    def input_rows(self, source: str, params: dict[str, Any]) -> pa.Table:
+        """A query's rows as another's input (`-- input:`): computed once for the viewer's
+        whole scope and cached as Arrow (no copy from DuckDB), cut to the filtered accounts
+        once per page run (several queries of a page read the same input)."""
+        whole = cached_input(database_version(self.db), source,
+                             used(source, {**params, **UNNARROWED}))
+        if not self.filters.narrowed():
+            return whole
         key = (source, repr(used(source, params)))
         if key not in self._input_tables:
-            self._input_tables[key] = self.run(source, **extra).to_arrow()
+            chosen = pa.array(self.account_ids().to_list(), type=pa.string())
+            self._input_tables[key] = whole.filter(
+                pc.is_in(whole["account_id"], value_set=chosen))
         return self._input_tables[key]
 
     def memo(self, label: str, build: Callable[[], T], **inputs: Any) -> T:
@@ -175,6 +183,14 @@ def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any
     the rows of the query's declared inputs, which follow from those; not hashed."""
     return queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
                        **params)
+
+
+@st.cache_resource(ttl=900, max_entries=16, show_spinner=False)
+def cached_input(version: tuple[str, int, int], name: str,
+                 params: dict[str, Any]) -> pa.Table:
+    """The rows of a query that others read as their input (e.g. every open deal, rated),
+    for a viewer's whole scope: a few tens of MB at large scale, so few are kept."""
+    return queries.run_arrow(name, db=Path(version[0]), **params)
 
 
 def used(name: str, params: dict[str, Any]) -> dict[str, Any]:

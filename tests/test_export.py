@@ -16,6 +16,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageStat
 
+from portfolio.db import READ_ONLY_CONFIG
 from portfolio.export import (
     ExportError,
     Week,
@@ -117,11 +118,7 @@ def test_manager_pictures_show_the_manager_filter(exported, demo_db):
     # pictures show the scope that manager sees when signed in
     assert team["viewer"] == "jonas.weber@supplier.example"
     assert summary["scopes"]["all"]["viewer"] is None  # the export's executive identity
-    with duckdb.connect(str(demo_db), read_only=True,
-                        config={"enable_external_access": False,
-                                "autoinstall_known_extensions": False,
-                                "autoload_known_extensions": False,
-                                "lock_configuration": True}) as con:
+    with duckdb.connect(str(demo_db), read_only=True, config=READ_ONLY_CONFIG) as con:
         expected = con.execute(
             "SELECT count(*) FROM accounts WHERE tier IN ('strategic', 'key') AND manager_id IN "
             "('M02', 'M05', 'M06', 'M07')").fetchone()[0]
