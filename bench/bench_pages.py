@@ -1,8 +1,10 @@
 """Benchmark: every page at small and large scale, server side and in the real browser.
 
 For each scale (the demo database is built once into bench/.data/ and reused):
-1. server-side run time of each page under AppTest: the first run in a fresh process, a
-   rerun with the same filters, a rerun after a filter change (medians of several runs);
+1. server-side run time of each page under AppTest: the first run in a fresh process
+   (cold, and again once the results of the default view are stored beside the release,
+   portfolio/stored.py), a rerun with the same filters, a rerun after a filter change
+   (medians of several runs);
 2. the time of the page's queries run directly in DuckDB during that first run, and the
    ratio page time / query time (what the app adds on top of the database);
 3. in the real browser: time from opening a page to "finished", one user and three users
@@ -50,14 +52,16 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import queries
 calls = []
-original = queries.run
-def timed(name, **kwargs):
-    started = time.perf_counter()
-    try:
-        return original(name, **kwargs)
-    finally:
-        calls.append(time.perf_counter() - started)
-queries.run = timed
+def timer(original):
+    def timed(name, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(name, **kwargs)
+        finally:
+            calls.append(time.perf_counter() - started)
+    return timed
+# run_arrow: the rows other queries read as their input (also run from inside run)
+queries.run, queries.run_arrow = timer(queries.run), timer(queries.run_arrow)
 from streamlit.testing.v1 import AppTest
 page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=300)
@@ -90,12 +94,15 @@ def database(scale: str) -> Path:
     return link
 
 
-def server_side(db: Path, page: str, runs: int) -> dict:
+def server_side(db: Path, page: str, runs: int, stored_results: bool = False) -> dict:
+    """One page under AppTest in a fresh process. Without `stored_results` the process
+    neither reads nor writes the results stored beside the release (a cold start)."""
     result = subprocess.run(
         [sys.executable, "-c", APPTEST_SCRIPT, str(ROOT), page, str(runs),
          json.dumps(FILTER_CHANGES)],
         capture_output=True, text=True, check=True, timeout=1800,
-        env={"PORTFOLIO_DB": str(db), "PATH": "/usr/bin:/bin"})
+        env={"PORTFOLIO_DB": str(db), "PATH": "/usr/bin:/bin",
+             "PORTFOLIO_STORED_RESULTS": "on" if stored_results else "off"})
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -150,14 +157,18 @@ class Quiet(Progress):
 def bench_scale(scale: str, runs: int) -> list[str]:
     db = database(scale)
     lines = [f"### {scale} ({db.resolve().stat().st_size / 2**20:.0f} MiB)", "",
-             "| page | first run s | rerun same filters ms (min–max) | rerun after filter "
-             "change ms (min–max) | queries in first run s | page / queries |",
-             "|---|---|---|---|---|---|"]
+             "| page | first run s | first run, stored results s | rerun same filters ms "
+             "(min–max) | rerun after filter change ms (min–max) | queries in first run s | "
+             "page / queries |",
+             "|---|---|---|---|---|---|---|"]
     for page in PAGES:
         timing = server_side(db, page.path, runs)
+        server_side(db, page.path, 0, stored_results=True)  # stores the default view
+        warm = server_side(db, page.path, 0, stored_results=True)["first"]
         same, changed = timing["same"], timing["changed"]
         lines.append(
-            f"| {page.label} | {timing['first']:.2f} | {statistics.median(same) * 1000:.0f} "
+            f"| {page.label} | {timing['first']:.2f} | {warm:.2f} | "
+            f"{statistics.median(same) * 1000:.0f} "
             f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
             f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"
             f"{max(changed) * 1000:.0f}) | {timing['queries']:.2f} | "

@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,9 @@ OPEN_VERSIONS = 3  # connections kept open: the current release and two before i
 
 # The dashboard's connections can read only the database they were opened on: no other
 # files, no extension downloads, and no query may switch that back on.
+# Beside each release: the query results the dashboard stored for it (portfolio/stored.py).
+RESULTS_SUFFIX = ".results"
+
 READ_ONLY_CONFIG = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
@@ -294,6 +298,7 @@ def publish_release(link: Path, write: Callable[[Path], None],
         switch_link(link, target)
         for old in releases(link)[:-keep]:
             old.unlink(missing_ok=True)
+            shutil.rmtree(old.with_name(old.name + RESULTS_SUFFIX), ignore_errors=True)
     return target
 
 

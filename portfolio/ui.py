@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import streamlit as st
 
 import queries
-from portfolio import fmt
+from portfolio import fmt, stored
 from portfolio.access import (
     OPEN_VIEWER,
     AccessConfig,
@@ -180,9 +180,15 @@ class PageContext:
 def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any],
                  _inputs: Callable[[], dict[str, Any]] | None = None) -> pl.DataFrame:
     """Query results cached per (database version, query, parameters). `_inputs` gives
-    the rows of the query's declared inputs, which follow from those; not hashed."""
-    return queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
-                       **params)
+    the rows of the query's declared inputs, which follow from those; not hashed.
+    Default views are also stored beside the release for the next process (stored.py)."""
+    kept = stored.load(version, name, params)
+    if kept is not None:
+        return pl.from_arrow(kept)
+    result = queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
+                         **params)
+    stored.save(version, name, params, result.to_arrow())
+    return result
 
 
 @st.cache_resource(ttl=900, max_entries=16, show_spinner=False)
@@ -190,7 +196,11 @@ def cached_input(version: tuple[str, int, int], name: str,
                  params: dict[str, Any]) -> pa.Table:
     """The rows of a query that others read as their input (e.g. every open deal, rated),
     for a viewer's whole scope: a few tens of MB at large scale, so few are kept."""
-    return queries.run_arrow(name, db=Path(version[0]), **params)
+    kept = stored.load(version, name, params)
+    if kept is None:
+        kept = queries.run_arrow(name, db=Path(version[0]), **params)
+        stored.save(version, name, params, kept)
+    return kept
 
 
 def used(name: str, params: dict[str, Any]) -> dict[str, Any]:
