@@ -187,7 +187,8 @@ def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any
         return pl.from_arrow(kept)
     result = queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
                          **params)
-    stored.save(version, name, params, result.to_arrow())
+    if stored.storable(params):
+        stored.save(version, name, params, result.to_arrow())
     return result
 
 
