@@ -1,4 +1,3 @@
--- input: recent_deliveries = service_deliveries_recent
 -- One row per late delivery of the filtered accounts promised in the $history_days days
 -- up to $as_of: delivered after the promised day (state 'late', by $as_of) or not delivered
 -- by $as_of although the promised day has passed (state 'outstanding'). days_late counts
@@ -20,7 +19,7 @@ late AS (
             - dl.promised_on AS days_late,
         dl.quality_issue AND dl.delivered_on <= $as_of::DATE AS quality_issue,
         dl.invoice_issue AND dl.delivered_on <= $as_of::DATE AS invoice_issue
-    FROM recent_deliveries dl
+    FROM deliveries dl
     WHERE dl.promised_on > $as_of::DATE - $history_days::INTEGER
       AND dl.promised_on < $as_of::DATE
       AND (dl.delivered_on IS NULL OR dl.delivered_on > dl.promised_on)

@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per case kind, broken-promise state and told-status for the filtered accounts,
 -- with the rules of service_broken_promises: cases (not cancelled) open on $as_of past
 -- their due date (state 'open') and cases opened in the $history_days days up to $as_of
@@ -19,7 +18,7 @@ broken AS (
              ELSE 'in_time' END AS told,
         CASE WHEN closed_on <= $as_of::DATE THEN closed_on ELSE $as_of::DATE END - due_on
             AS days_overdue
-    FROM recent_cases
+    FROM service_cases
     WHERE status <> 'cancelled'
       AND opened_on <= $as_of::DATE
       AND due_on < $as_of::DATE

@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per broken promise of the filtered accounts: a service case (not cancelled)
 -- past its due date, either still open on $as_of (state 'open', whenever it was opened,
 -- days overdue counted to $as_of) or, among the cases opened in the $history_days days up
@@ -23,7 +22,7 @@ broken AS (
             - c.due_on AS days_overdue,
         CASE WHEN c.client_informed_on <= $as_of::DATE THEN c.client_informed_on END
             AS client_informed_on
-    FROM recent_cases c
+    FROM service_cases c
     WHERE c.status <> 'cancelled'
       AND c.opened_on <= $as_of::DATE
       AND c.due_on < $as_of::DATE

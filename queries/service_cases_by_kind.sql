@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per case kind and state for the filtered accounts: the service cases opened in
 -- the $history_days days up to $as_of plus every case still open on $as_of, by their state
 -- on $as_of: done (closed by $as_of on or before its due date, or without one), late
@@ -22,7 +21,7 @@ cases AS (
         CASE WHEN closed_on <= $as_of::DATE THEN closed_on - opened_on
              WHEN status = 'cancelled' THEN NULL
              ELSE $as_of::DATE - opened_on END AS age_days
-    FROM recent_cases
+    FROM service_cases
     WHERE opened_on <= $as_of::DATE
       AND (opened_on > $as_of::DATE - $history_days::INTEGER
            OR closed_on > $as_of::DATE OR (closed_on IS NULL AND status <> 'cancelled'))

@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per month of opening in the twelve months up to $as_of for the filtered
 -- accounts: the service cases opened (cancelled ones excluded) and whether, by $as_of, the
 -- client was told within $inform_within_days days of the opening (in_time), later (late),
@@ -15,7 +14,7 @@ cases AS (
         CASE WHEN client_informed_on <= $as_of::DATE THEN client_informed_on - opened_on END
             AS days_to_tell,
         $as_of::DATE - opened_on AS days_open
-    FROM recent_cases
+    FROM service_cases
     WHERE opened_on <= $as_of::DATE
       AND opened_on >= date_trunc('month', $as_of::DATE) - INTERVAL 11 MONTH
       AND status <> 'cancelled'

@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per service case of the filtered accounts opened in the $history_days days up to
 -- $as_of (cancelled ones excluded) whose client was told more than $inform_within_days days
 -- after the opening ('late') or not told by $as_of although that many days have passed
@@ -23,7 +22,7 @@ lapses AS (
         c.closed_on IS NULL OR c.closed_on > $as_of::DATE AS still_open,
         c.due_on < coalesce(CASE WHEN c.closed_on <= $as_of::DATE THEN c.closed_on END,
                             $as_of::DATE) AS past_due
-    FROM recent_cases c
+    FROM service_cases c
     WHERE c.opened_on <= $as_of::DATE
       AND c.opened_on > $as_of::DATE - $history_days::INTEGER
       AND c.status <> 'cancelled'

@@ -1,5 +1,3 @@
--- input: recent_cases = service_cases_recent
--- input: recent_deliveries = service_deliveries_recent
 -- One row per filtered account with a delivery delivered, or an installation or training
 -- case opened, in the $setup_days days up to $as_of: deliveries delivered in that time and
 -- the last one, and its installation and training cases of that time (cancelled ones
@@ -14,7 +12,7 @@ WITH scoped AS (
 ),
 delivered AS (
     SELECT account_id, count(*) AS deliveries, max(delivered_on) AS last_delivered_on
-    FROM recent_deliveries
+    FROM deliveries
     WHERE delivered_on <= $as_of::DATE
       AND delivered_on > $as_of::DATE - $setup_days::INTEGER
       AND account_id IN (SELECT account_id FROM scoped)
@@ -26,7 +24,7 @@ setup_cases AS (
         CASE WHEN closed_on <= $as_of::DATE THEN 'done'
              WHEN due_on < $as_of::DATE THEN 'overdue'
              ELSE 'pending' END AS state
-    FROM recent_cases
+    FROM service_cases
     WHERE kind IN ('installation', 'training')
       AND opened_on <= $as_of::DATE
       AND opened_on > $as_of::DATE - $setup_days::INTEGER

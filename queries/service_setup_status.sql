@@ -1,4 +1,3 @@
--- input: recent_cases = service_cases_recent
 -- One row per kind (installation, training) and state for the filtered accounts: the
 -- installation and training cases opened in the $setup_days days up to $as_of (cancelled
 -- ones excluded) by their state on $as_of: done (closed by $as_of), pending (open, not yet
@@ -19,7 +18,7 @@ cases AS (
              ELSE 'pending' END AS state,
         CASE WHEN closed_on <= $as_of::DATE THEN closed_on ELSE $as_of::DATE END
             - opened_on AS age_days
-    FROM recent_cases
+    FROM service_cases
     WHERE kind IN ('installation', 'training')
       AND opened_on <= $as_of::DATE
       AND opened_on > $as_of::DATE - $setup_days::INTEGER

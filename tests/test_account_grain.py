@@ -46,8 +46,7 @@ def test_the_per_account_queries_are_the_ones_expected() -> None:
                                 "overview_late_coverage", "pipeline_by_stage",
                                 "pipeline_conversion_accounts", "pipeline_deals",
                                 "risk_signals", "scoring_metrics", "scoring_relationship",
-                                "service_account_status", "service_cases_recent",
-                                "service_deliveries_recent"}
+                                "service_account_status"}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)
@@ -68,10 +67,7 @@ def test_the_queries_with_inputs_are_the_ones_expected() -> None:
                                 "buying_center_managers", "pipeline_conversion",
                                 "pipeline_expected_closes", "pipeline_open_deals",
                                 "pipeline_stage_time", "pipeline_stages", "pipeline_win_rate",
-                                "stalling_deals", "delivery_late", "service_broken_by_kind",
-                                "service_broken_promises", "service_cases_by_kind",
-                                "service_informed_by_month", "service_informed_lapses",
-                                "service_setup_accounts", "service_setup_status"}
+                                "stalling_deals"}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)
@@ -175,29 +171,3 @@ def test_scores_and_service_status_judge_each_account_alone(
         assert direct.height > 0
         assert_frame_equal(derive().filter(pl.col("account_id").is_in(chosen)), direct)
 
-
-READ_AS_INPUT = {"recent_cases": "service_cases", "recent_deliveries": "deliveries"}
-SERVICE_WITH_INPUTS = [name for name in WITH_INPUTS
-                       if set(queries.declared_inputs(name)) <= set(READ_AS_INPUT)]
-
-
-@pytest.mark.parametrize("days", [(365, 180), (30, 400), (800, 10)], ids=str)
-@pytest.mark.parametrize("name", SERVICE_WITH_INPUTS)
-def test_the_service_inputs_hold_every_row_the_queries_read(
-        demo_db: Path, name: str, days: tuple[int, int]) -> None:
-    """The service queries read the recent cases and deliveries instead of the tables:
-    whatever the look-back settings, they give what they give reading the whole tables."""
-    from portfolio.db import read_only_connection
-
-    chosen = params(visible=None, history_days=days[0], setup_days=days[1])
-    text = queries.sql_text(name)
-    for alias, table in READ_AS_INPUT.items():
-        text = text.replace(f"FROM {alias}", f"FROM {table}")
-    cursor = read_only_connection(demo_db).cursor()
-    try:
-        bound = {key: chosen[key] for key in queries.parameters(name)}
-        whole_tables = cursor.sql(text, params=bound).pl()
-    finally:
-        cursor.close()
-    assert whole_tables.height > 0
-    assert_frame_equal(queries.run(name, db=demo_db, **chosen), whole_tables)
