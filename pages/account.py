@@ -11,7 +11,7 @@ from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.filters import shown
 from portfolio.service import ServiceSettings, service_status
 from portfolio.settings import load_settings
-from portfolio.ui import date_column, drawn, money_column, page_context, show_chart
+from portfolio.ui import date_column, drawn, money_column, page_context, show_chart, show_table
 
 ctx = page_context("Account")
 choices = ctx.run("account_choices")
@@ -136,7 +136,7 @@ st.subheader(f"Open deals: {deals.height}, worth "
              f"{fmt.money(deals['value'].sum() if deals.height else 0, cur)}")
 if deals.height:
     show_chart(drawn(account_charts.open_deals, deals, cur), key="account_deals")
-    st.dataframe(
+    show_table(
         labelled(deals, "stage", "last_outcome").with_columns(
             pl.col("coverage") * 100).select(
             "deal_name", "stage", "value", "days_in_stage", "expected_close_on",
@@ -180,7 +180,7 @@ st.subheader(f"Buying center: {fmt.plural(people.height, 'person', 'people')}, "
              f"{left_people.height} of them left the client")
 if members.height:
     show_chart(drawn(account_charts.buying_center_roles, members, recent_days), key="account_roles")
-    st.dataframe(
+    show_table(
         labelled(people, "attitude").with_columns(
             pl.when(pl.col("left_on").is_not_null()).then(pl.lit("Left the client"))
             .when(pl.col("engaged_recently")).then(pl.lit("Engaged recently"))
@@ -242,7 +242,7 @@ with left:
                key="account_on_time")
 with right:
     show_chart(drawn(account_charts.open_cases, cases, as_of), key="account_open_cases")
-st.dataframe(
+show_table(
     labelled(cases, "kind", "severity", "state", "told").select(
         "state", "kind", "severity", "opened_on", "due_on", "closed_on", "days_open",
         "days_overdue", "client_informed_on", "told", "case_id"),
@@ -260,7 +260,7 @@ st.dataframe(
         "case_id": "Case",
     },
 )
-st.dataframe(
+show_table(
     labelled(contracts, "kind", "state").select(
         "kind", "state", "annual_value", "starts_on", "ends_on", "days_left", "auto_renew",
         "contract_id"),
@@ -282,7 +282,7 @@ st.page_link("pages/service.py", label="Service across the portfolio",
 events = ctx.run("account_timeline", **params)
 st.subheader(f"Relationship timeline: {fmt.plural(events.height, 'event')} in 24 months")
 show_chart(drawn(account_charts.relationship_timeline, events, as_of), key="account_timeline")
-st.dataframe(
+show_table(
     events.with_columns(
         pl.col("kind").replace_strict(account_charts.EVENT_LANES, default=pl.col("kind")),
         fmt.label_expr("severity"),

@@ -9,7 +9,15 @@ import streamlit as st
 from portfolio import fmt, scoring
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts.theme import SUGGESTION_COLORS
-from portfolio.ui import PageContext, drawn, link_column, money_column, page_context, show_chart
+from portfolio.ui import (
+    PageContext,
+    drawn,
+    link_column,
+    money_column,
+    page_context,
+    show_chart,
+    show_table,
+)
 
 ctx = page_context("Account attractiveness")
 saved = scoring.load_scoring_config()
@@ -128,7 +136,7 @@ table = scored.with_columns(
     ctx.account_links(scored, "pages/attractiveness.py").alias("why_link"),
     ctx.account_links(scored).alias("open"),
 )
-st.dataframe(
+show_table(
     table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
                  "trend", "strength", "quadrant", "risk_level", "revenue", "manager_name",
                  "why_link", "open"),
@@ -199,7 +207,7 @@ show_chart(drawn(portfolio_charts.factor_contributions,
 show_chart(drawn(portfolio_charts.factor_contributions,
     explained, "Relative strength", account["strength"], account["prev_strength"]),
     key="strength_why")
-st.dataframe(
+show_table(
     explained.select("scorecard", "label", "weight", "value_before", "value", "score_before",
                      "score", "contribution_before", "contribution", "change"),
     hide_index=True, width="stretch", height=36 * (explained.height + 1) + 4,

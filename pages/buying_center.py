@@ -18,6 +18,7 @@ from portfolio.ui import (
     page_context,
     selectable_chart,
     show_chart,
+    show_table,
 )
 
 ctx = page_context("Buying center")
@@ -66,7 +67,7 @@ if lines:
         if totals[gap].deals > behind.height:
             st.caption(f"The {behind.height} most valuable of {count(totals[gap].deals)} deals.")
         table = logic.grid_table(behind, rules)
-        st.dataframe(
+        show_table(
             table.with_columns(
                 fmt.label_expr("stage", "risk"),
                 ctx.account_links(table).alias("open"),
@@ -110,7 +111,7 @@ if grid_rows.height:
         key=f"bc_grid_{first}")
     drill_to_account(ctx, clicked, names)
     table = logic.grid_table(table_rows, rules)
-    st.dataframe(
+    show_table(
         table.with_columns(
             fmt.label_expr("stage", "risk"),
             ctx.account_links(table).alias("open"),
@@ -150,7 +151,7 @@ with right:
     managers = ctx.run("buying_center_managers", **params)
     show_chart(drawn(charts.coverage_by_manager, managers, cur, logic.MANAGERS_CHARTED),
                key="bc_managers")
-st.dataframe(
+show_table(
     managers.with_columns(pl.col("average_coverage", "value_weighted_coverage") * 100).select(
         "owner_name", "deals", "value", "average_coverage", "value_weighted_coverage",
         "alarm_deals", "alarm_value", "high_risk_deals", "high_risk_value"),

@@ -18,6 +18,7 @@ from portfolio.ui import (
     page_context,
     selectable_chart,
     show_chart,
+    show_table,
 )
 
 ctx = page_context("Pipeline")
@@ -89,7 +90,7 @@ st.caption(f"Showing {shown} open deals" + (f", {', '.join(notes)}" if notes els
            + ". Sort by any column; download as CSV from the table's menu.")
 if picked_stages and not stage:
     st.info("Won and lost deals are closed: see the win rate below.", icon=":material/info:")
-st.dataframe(
+show_table(
     deals.with_columns(
         fmt.label_expr("stage"),
         fmt.label_expr("last_outcome"),
@@ -128,7 +129,7 @@ if stalling.height:
                                key="pipeline_stalling_chart")
     drill_to_account(ctx, clicked, names)
     reasons = logic.with_reasons(stalling)
-    st.dataframe(
+    show_table(
         reasons.with_columns(
             fmt.label_expr("stage"),
             fmt.label_expr("last_outcome"),

@@ -22,6 +22,7 @@ from portfolio.ui import (
     money_column,
     page_context,
     show_chart,
+    show_table,
 )
 
 ctx = page_context("Post-sale service")
@@ -122,7 +123,7 @@ CASE_COLUMNS = {
         "Client told", help=f"In time: within {svc.inform_within_days} days of opening"),
     "manager_name": "Manager", "open": link_column("Account page"),
 }
-st.dataframe(
+show_table(
     with_links(open_broken).select("account_name", "kind", "severity", "opened_on", "due_on",
                                    "days_overdue", "client_informed_on", "told",
                                    "manager_name", "open"),
@@ -134,7 +135,7 @@ shown_of(open_broken.height, open_total, "overdue cases")
 st.markdown(f"**Client not told in time: {lapses_total} cases** opened in the last {history} "
             f"were reported to the client more than {svc.inform_within_days} days after "
             f"opening, {int(lapses['never_total'][0]) if lapses.height else 0} never.")
-st.dataframe(
+show_table(
     with_links(lapses).with_columns(
         pl.when(pl.col("still_open")).then(pl.lit("Open")).otherwise(pl.lit("Closed"))
         .alias("state")).select(
@@ -150,7 +151,7 @@ shown_of(lapses.height, lapses_total, "cases")
 
 with st.expander(f"Promises kept late: {late_total} cases opened in the last {history} were "
                  "closed after the promised date"):
-    st.dataframe(
+    show_table(
         with_links(kept_late).select("account_name", "kind", "severity", "opened_on",
                                      "due_on", "closed_on", "days_overdue", "told",
                                      "manager_name", "open"),
@@ -183,7 +184,7 @@ status_table = with_links(ranked.head(svc.table_rows)).with_columns(
 ).select("band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
          "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
 band_of = {fmt.label(b): c for b, c in BAND_COLORS.items()}
-st.dataframe(
+show_table(
     status_table.to_pandas().style.map(
         lambda v: f"background-color: {band_of.get(v, '')}; color: white; font-weight: 600"
         if v in band_of else "", subset=["band"]),
@@ -216,7 +217,7 @@ with right:
     show_chart(drawn(service_charts.on_time_by_manager, managers, svc.on_time_red,
                      svc.on_time_amber, svc.min_deliveries, svc.status_window_days),
                key="service_on_time_managers")
-st.dataframe(
+show_table(
     with_links(late).with_columns(
         pl.col("state").replace({"Outstanding": "Not delivered yet"})).select(
         "account_name", "deal_name", "promised_on", "delivered_on", "state", "days_late",
@@ -234,7 +235,7 @@ st.dataframe(
 shown_of(late.height, late_count + outstanding_count, "late deliveries")
 st.markdown(f"**By manager, last {window}**: deliveries promised, on time, quality and "
             "invoice issues, and the service status of their accounts.")
-st.dataframe(
+show_table(
     managers.with_columns(pl.col("on_time_rate", "quality_rate", "invoice_rate") * 100).select(
         "manager_name", "accounts", "deliveries_due", "on_time_rate", "delivered_late",
         "outstanding", "quality_rate", "invoice_rate", "overdue_cases", "red", "amber"),
@@ -269,7 +270,7 @@ for state in ("pending", "overdue", "done", "late"):
             ages = ages.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
 st.markdown(f"**Ages by kind**: days open so far for open cases, days taken for those closed "
             f"(median; cases opened in the last {history} or still open).")
-st.dataframe(
+show_table(
     ages.with_columns(fmt.label_expr("kind"),
                       pl.col("^cases_.*$").fill_null(0)).select(
         "kind", "cases_pending", "median_age_days_pending", "cases_overdue",
@@ -290,7 +291,7 @@ st.dataframe(
 setup = ctx.run("service_setup_accounts", **params)
 st.markdown(f"**Installation and training at accounts with recent deliveries** (last "
             f"{svc.setup_days} days), overdue first.")
-st.dataframe(
+show_table(
     with_links(setup).select(
         "account_name", "deliveries", "last_delivered_on", "installations_done",
         "installations_pending", "installations_overdue", "trainings_done",
@@ -320,7 +321,7 @@ with left:
     show_chart(drawn(service_charts.contracts_by_kind, contracts, cur, svc.renewal_days),
                key="service_contracts")
 with right:
-    st.dataframe(
+    show_table(
         with_links(renewals).select("account_name", "kind", "annual_value", "ends_on",
                                     "days_left", "auto_renew", "manager_name", "open"),
         hide_index=True, width="stretch", height=380,
@@ -344,7 +345,7 @@ with left:
                key="service_revenue_mix")
 with right:
     show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur), key="service_aftersales")
-st.dataframe(
+show_table(
     with_links(mix).with_columns(
         pl.col("aftersales_share", "aftersales_share_before") * 100).select(
         "account_name", "tier", "revenue", "equipment", "service", "consumables", "spares",

@@ -476,6 +476,13 @@ def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -
     return _builder(*args, **kwargs)
 
 
+def show_table(data: pl.DataFrame, **kwargs: Any) -> Any:
+    """st.dataframe of a Polars frame, handed over as Arrow: Streamlit serialises an Arrow
+    table as it is, where a Polars frame goes through pandas first (that conversion was a
+    quarter of a rerun of the service page)."""
+    return st.dataframe(data.to_arrow() if isinstance(data, pl.DataFrame) else data, **kwargs)
+
+
 def show_chart(figure: Any, key: str) -> None:
     st.plotly_chart(figure, width="stretch", key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
