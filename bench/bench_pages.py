@@ -60,7 +60,7 @@ def timer(original):
         finally:
             calls.append(time.perf_counter() - started)
     return timed
-# run_arrow: the rows other queries read as their input (also run from inside run)
+# run_arrow: the rows other queries read as their input (pages fetch them through it)
 queries.run, queries.run_arrow = timer(queries.run), timer(queries.run_arrow)
 from streamlit.testing.v1 import AppTest
 page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])

@@ -26,8 +26,9 @@ import pyarrow as pa
 
 import queries
 from portfolio.db import RESULTS_SUFFIX
+from portfolio.filters import LIST_KEYS
 
-FILTER_PARAMS = ("manager_ids", "regions", "tiers", "kam_stages")
+FILTER_PARAMS = tuple(LIST_KEYS.values())  # manager_ids, regions, tiers, kam_stages
 
 
 def enabled() -> bool:

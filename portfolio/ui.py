@@ -62,7 +62,7 @@ CONTEXT_KEY = "_page_context"
 WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
                "stage": "f_stage", AS_OF_KEY: "f_as_of"}
 PAGE_KEYS = ("account",)
-UNNARROWED = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": []}
+UNNARROWED: dict[str, list[str]] = {attr: [] for attr in LIST_KEYS.values()}
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,11 @@ class PageContext:
                   "visible": self.viewer.sql_param()}
         version = database_version(self.db)
         if queries.per_account(name) and self.filters.narrowed():
-            return guarded(lambda: narrowed_result(version, name, params))
+            # run once for the viewer's whole scope, then cut to the filtered accounts: a
+            # filter change costs a lookup of account ids instead of re-reading deals
+            whole = guarded(lambda: cached_query(version, name,
+                                                 used(name, {**params, **UNNARROWED})))
+            return whole.filter(pl.col("account_id").is_in(self.account_ids().implode()))
         sources = queries.declared_inputs(name)
 
         def inputs() -> dict[str, Any]:  # only when the result is not cached
@@ -208,17 +212,6 @@ def used(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """The parameters a query's SQL reads: the rest must not split its cache entries."""
     needed = queries.parameters(name)
     return {key: value for key, value in params.items() if key in needed}
-
-
-def narrowed_result(version: tuple[str, int, int], name: str,
-                    params: dict[str, Any]) -> pl.DataFrame:
-    """A per-account query (`-- grain: account`) under narrowing filters: its result for
-    the viewer's whole scope, cached once, cut to the filtered accounts. A filter change
-    then costs a lookup of account ids instead of re-reading deals and deliveries."""
-    whole = cached_query(version, name, used(name, {**params, **UNNARROWED}))
-    chosen = cached_query(version, "scoped_account_ids",
-                          used("scoped_account_ids", params))["account_id"]
-    return whole.filter(pl.col("account_id").is_in(chosen.implode()))
 
 
 @st.cache_resource(ttl=900, max_entries=256, show_spinner=False)
