@@ -13,6 +13,7 @@ from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.service import ServiceSettings, band_counts, with_service_status
+from portfolio.service_totals import monthly_deliveries
 from portfolio.ui import PageContext, drawn, page_context, show_chart
 
 ctx = page_context("Portfolio overview")
@@ -99,7 +100,8 @@ with right:
                  icon=":material/arrow_forward:", query_params=ctx.page_params())
 left, right = st.columns(2)
 with left:
-    show_chart(drawn(service_charts.on_time_trend, ctx.run("deliveries_by_month")),
+    show_chart(drawn(service_charts.on_time_trend,
+                     ctx.summed("deliveries_by_month", monthly_deliveries)),
                key="overview_on_time")
     service_settings = ServiceSettings.load()
     bands = band_counts(ctx.memo_accounts("service_status", lambda c: with_service_status(

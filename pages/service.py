@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from portfolio import fmt
+from portfolio import service_totals as totals
 from portfolio.charts import account as account_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS
@@ -63,12 +64,12 @@ if statuses.height == 0:
     st.info("No accounts match the filters.")
     st.stop()
 rates = portfolio_delivery_rates(statuses)
-months = ctx.run("deliveries_by_month")
-broken = ctx.run("service_broken_promises", **params)
-broken_kinds = ctx.run("service_broken_by_kind", **params)
-informed = ctx.run("service_informed_by_month", **params)
-lapses = ctx.run("service_informed_lapses", **params)
-contracts = ctx.run("contracts_by_kind", **params)
+months = ctx.summed("deliveries_by_month", totals.monthly_deliveries)
+broken = ctx.summed("service_broken_promises", totals.broken_promises, svc.table_rows, **params)
+broken_kinds = ctx.summed("service_broken_by_kind", totals.broken_by_kind, **params)
+informed = ctx.summed("service_informed_by_month", totals.informed_by_month, **params)
+lapses = ctx.summed("service_informed_lapses", totals.informed_lapses, svc.table_rows, **params)
+contracts = ctx.summed("contracts_by_kind", totals.contracts_by_kind, **params)
 
 open_broken = broken.filter(pl.col("state") == "open")
 kept_late = broken.filter(pl.col("state") == "closed_late")
@@ -203,7 +204,7 @@ show_table(
 shown_of(status_table.height, ranked.height, "accounts")
 
 # --- deliveries -------------------------------------------------------------------------
-late = ctx.run("delivery_late", **params)
+late = ctx.summed("delivery_late", totals.late_deliveries, svc.table_rows, **params)
 late_count = int(late["late_total"][0]) if late.height else 0
 outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
 st.subheader(f"Deliveries: {late_count} delivered late and {outstanding_count} overdue "
@@ -261,8 +262,9 @@ with left:
     show_chart(drawn(service_charts.cases_by_kind, cases_kinds, svc.history_days),
                key="service_cases_kinds")
 with right:
-    show_chart(drawn(service_charts.setup_status, ctx.run("service_setup_status", **params),
-                                           svc.setup_days), key="service_setup")
+    show_chart(drawn(service_charts.setup_status,
+                     ctx.summed("service_setup_status", totals.setup_status, **params),
+                     svc.setup_days), key="service_setup")
 ages = cases_kinds.pivot(on="state", index="kind", values=["cases", "median_age_days"])
 for state in ("pending", "overdue", "done", "late"):
     for column in (f"cases_{state}", f"median_age_days_{state}"):
@@ -288,7 +290,7 @@ show_table(
         "median_age_days_late": count_column("… days to close"),
     },
 )
-setup = ctx.run("service_setup_accounts", **params)
+setup = ctx.summed("service_setup_accounts", totals.setup_accounts, svc.table_rows, **params)
 st.markdown(f"**Installation and training at accounts with recent deliveries** (last "
             f"{svc.setup_days} days), overdue first.")
 show_table(
@@ -312,7 +314,7 @@ show_table(
 shown_of(setup.height, int(setup["accounts_total"][0]) if setup.height else 0, "accounts")
 
 # --- contracts --------------------------------------------------------------------------
-renewals = ctx.run("contracts_renewals", **params)
+renewals = ctx.summed("contracts_renewals", totals.renewals, svc.table_rows, **params)
 renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
 st.subheader(f"Service contracts: {renewals_total} renewals due within "
              f"{svc.renewal_days} days")
@@ -336,12 +338,13 @@ with right:
     shown_of(renewals.height, renewals_total, "renewals")
 
 # --- revenue mix ------------------------------------------------------------------------
-mix = ctx.run("revenue_mix_by_account", **params)
+mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
 led = int(mix["aftersales_led_total"][0]) if mix.height else 0
 st.subheader(f"Revenue mix: after-sales out-earns equipment at {led} accounts")
 left, right = st.columns(2)
 with left:
-    show_chart(drawn(account_charts.revenue_mix, ctx.run("revenue_mix_by_month"), cur),
+    show_chart(drawn(account_charts.revenue_mix,
+                     ctx.summed("revenue_mix_by_month", totals.revenue_mix_by_month), cur),
                key="service_revenue_mix")
 with right:
     show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur), key="service_aftersales")

@@ -126,6 +126,15 @@ class PageContext:
                "currency": self.currency, **inputs}
         return cached_derivation(database_version(self.db), label, key, build)
 
+    def summed(self, name: str, combine: Callable[..., pl.DataFrame], *args: Any,
+               **extra: Any) -> pl.DataFrame:
+        """A per-account query's rows as the page shows them: `combine(rows, *args)` adds
+        the filtered accounts up (portfolio/service_totals.py). Cached like `memo`, so a
+        rerun with unchanged filters skips the adding up of 100,000s of rows."""
+        label = f"summed:{name}:{combine.__module__}.{combine.__qualname__}"
+        return self.memo(label, lambda: combine(self.run(name, **extra), *args),
+                         args=args, **extra)
+
     def memo_accounts(self, label: str, build: Callable[[PageContext], pl.DataFrame],
                       **inputs: Any) -> pl.DataFrame:
         """`memo` for a frame with a row per account that `build` derives from per-account

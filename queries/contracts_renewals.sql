@@ -1,8 +1,10 @@
+-- grain: account
 -- One row per service contract of the filtered accounts running on $as_of and ending
 -- within $renewal_days days after it (ends_on from $as_of to $as_of + $renewal_days): a
 -- renewal due. With its annual value, the days left and whether it renews automatically;
--- those that do not renew by themselves first, then the soonest; at most $limit rows;
--- renewals_total and renewal_value_total count them all, before that cut.
+-- account_renewals and account_renewal_value count the account's.
+-- portfolio/service_totals.py (renewals) merges the accounts into one list, those that do
+-- not renew by themselves first, then the soonest, and the totals.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -18,18 +20,16 @@ due AS (
       AND ends_on <= $as_of::DATE + $renewal_days::INTEGER
       AND account_id IN (SELECT account_id FROM scoped)
 ),
-totals AS (
-    SELECT count(*) AS renewals_total, coalesce(sum(annual_value), 0) AS renewal_value_total
+counts AS (
+    SELECT account_id, count(*) AS account_renewals,
+           sum(annual_value) AS account_renewal_value
     FROM due
-),
-shown AS (
-    SELECT * FROM due ORDER BY auto_renew, ends_on, annual_value DESC, contract_id
-    LIMIT $limit::INTEGER
+    GROUP BY account_id
 )
 SELECT d.contract_id, d.account_id, s.account_name, s.manager_name, d.kind, d.annual_value,
-       d.starts_on, d.ends_on, d.days_left, d.auto_renew, t.renewals_total,
-       t.renewal_value_total
-FROM shown d
+       d.starts_on, d.ends_on, d.days_left, d.auto_renew, c.account_renewals,
+       c.account_renewal_value
+FROM due d
+JOIN counts c USING (account_id)
 JOIN scoped s USING (account_id)
-CROSS JOIN totals t
-ORDER BY d.auto_renew, d.ends_on, d.annual_value DESC, d.contract_id;
+ORDER BY d.account_id, d.contract_id;

@@ -1,9 +1,9 @@
+-- grain: account
 -- One row per filtered account with revenue in the twelve months up to $as_of (T12M, the
 -- months of account_trends): revenue by stream, after-sales (service + consumables +
 -- spares), its share of the total and the same share in the twelve months before, and
--- whether after-sales out-earns equipment. The largest accounts first; at most $limit rows;
--- accounts_total, aftersales_led_total (accounts where after-sales out-earns equipment) and
--- aftersales_led_revenue (their T12M revenue) count them all, before that cut.
+-- whether after-sales out-earns equipment. portfolio/service_totals.py (revenue_mix) puts the
+-- largest first, cuts the list and counts them all.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -42,20 +42,10 @@ mix AS (
         p.service + p.consumables + p.spares AS aftersales
     FROM per_account p
     JOIN scoped s USING (account_id)
-),
-totals AS (
-    SELECT count(*) AS accounts_total,
-           count(*) FILTER (WHERE aftersales > equipment) AS aftersales_led_total,
-           coalesce(sum(revenue) FILTER (WHERE aftersales > equipment), 0)
-               AS aftersales_led_revenue
-    FROM mix
 )
 SELECT
-    m.account_id, m.account_name, m.tier, m.manager_name, m.revenue, m.equipment,
-    m.service, m.consumables, m.spares, m.aftersales,
-    m.aftersales / nullif(m.revenue, 0) AS aftersales_share, m.aftersales_share_before,
-    m.aftersales > m.equipment AS aftersales_led,
-    t.accounts_total, t.aftersales_led_total, t.aftersales_led_revenue
-FROM (SELECT * FROM mix ORDER BY revenue DESC, account_id LIMIT $limit::INTEGER) m
-CROSS JOIN totals t
-ORDER BY m.revenue DESC, m.account_id;
+    account_id, account_name, tier, manager_name, revenue, equipment, service, consumables,
+    spares, aftersales, aftersales / nullif(revenue, 0) AS aftersales_share,
+    aftersales_share_before, aftersales > equipment AS aftersales_led
+FROM mix
+ORDER BY account_id;

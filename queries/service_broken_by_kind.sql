@@ -1,9 +1,11 @@
--- One row per case kind, broken-promise state and told-status for the filtered accounts,
--- with the rules of service_broken_promises: cases (not cancelled) open on $as_of past
--- their due date (state 'open') and cases opened in the $history_days days up to $as_of
--- closed by $as_of after their due date ('closed_late'); told = 'in_time' (client told
--- within $inform_within_days days of opening, by $as_of), 'late' or 'never'. With the count
--- and the most days overdue (to $as_of, or to the closing day).
+-- grain: account
+-- One row per filtered account, case kind, broken-promise state and told-status, with the
+-- rules of service_broken_promises: cases (not cancelled) open on $as_of past their due
+-- date (state 'open') and cases opened in the $history_days days up to $as_of closed by
+-- $as_of after their due date ('closed_late'); told = 'in_time' (client told within
+-- $inform_within_days days of opening, by $as_of), 'late' or 'never'. With the count and
+-- the most days overdue (to $as_of, or to the closing day). portfolio/service_totals.py
+-- (broken_by_kind) adds the accounts up.
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -11,6 +13,7 @@ WITH scoped AS (
 ),
 broken AS (
     SELECT
+        account_id,
         kind,
         CASE WHEN closed_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END AS state,
         CASE WHEN client_informed_on IS NULL OR client_informed_on > $as_of::DATE THEN 'never'
@@ -27,7 +30,7 @@ broken AS (
            OR (closed_on > due_on AND opened_on > $as_of::DATE - $history_days::INTEGER))
       AND account_id IN (SELECT account_id FROM scoped)
 )
-SELECT kind, state, told, count(*) AS cases, max(days_overdue) AS max_days_overdue
+SELECT account_id, kind, state, told, count(*) AS cases, max(days_overdue) AS max_days_overdue
 FROM broken
-GROUP BY kind, state, told
-ORDER BY kind, state DESC, told;
+GROUP BY account_id, kind, state, told
+ORDER BY account_id, kind, state DESC, told;

@@ -1,12 +1,13 @@
+-- grain: account
 -- One row per broken promise of the filtered accounts: a service case (not cancelled)
 -- past its due date, either still open on $as_of (state 'open', whenever it was opened,
 -- days overdue counted to $as_of) or, among the cases opened in the $history_days days up
 -- to $as_of, closed by $as_of after its due date (state 'closed_late', days overdue
 -- counted to the closing day). With when the client was told (by $as_of) and whether
 -- that was in time: 'in_time' when told within $inform_within_days days of opening, 'late'
--- after that, 'never' when not told by $as_of. Open ones first, then by severity and days
--- overdue; at most $limit rows of each state. open_total and closed_late_total count
--- every broken promise in view, before that cut.
+-- after that, 'never' when not told by $as_of; account_open and account_closed_late count
+-- the account's. portfolio/service_totals.py (broken_promises) merges the accounts into
+-- one list, open ones first, by severity and days overdue, and the totals.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -42,23 +43,18 @@ ranked AS (
                         WHEN 'low' THEN 4 ELSE 5 END AS severity_rank
     FROM broken b
 ),
-totals AS (
-    SELECT count(*) FILTER (WHERE state = 'open') AS open_total,
-           count(*) FILTER (WHERE state = 'closed_late') AS closed_late_total
+counts AS (
+    SELECT account_id,
+           count(*) FILTER (WHERE state = 'open') AS account_open,
+           count(*) FILTER (WHERE state = 'closed_late') AS account_closed_late
     FROM broken
-),
-shown AS (
-    (SELECT * FROM ranked WHERE state = 'open'
-     ORDER BY severity_rank, days_overdue DESC, case_id LIMIT $limit::INTEGER)
-    UNION ALL
-    (SELECT * FROM ranked WHERE state = 'closed_late'
-     ORDER BY severity_rank, days_overdue DESC, case_id LIMIT $limit::INTEGER)
+    GROUP BY account_id
 )
 SELECT
     r.case_id, r.account_id, s.account_name, s.manager_name, r.kind, r.severity, r.state,
     r.opened_on, r.due_on, r.closed_on, r.days_overdue, r.client_informed_on, r.told,
-    t.open_total, t.closed_late_total
-FROM shown r
+    r.severity_rank, c.account_open, c.account_closed_late
+FROM ranked r
+JOIN counts c USING (account_id)
 JOIN scoped s USING (account_id)
-CROSS JOIN totals t
-ORDER BY r.state DESC, r.severity_rank, r.days_overdue DESC, r.case_id;
+ORDER BY r.account_id, r.case_id;

@@ -1,10 +1,12 @@
+-- grain: account
 -- One row per service case of the filtered accounts opened in the $history_days days up to
 -- $as_of (cancelled ones excluded) whose client was told more than $inform_within_days days
 -- after the opening ('late') or not told by $as_of although that many days have passed
 -- ('never'): days_to_tell is the days it took (NULL for never). With whether the case is
--- still open on $as_of and whether it went past its due date. Never told and still open
--- first, then never told, then the longest wait, oldest first; at most $limit rows;
--- lapses_total and never_total count them all, before that cut.
+-- still open on $as_of and whether it went past its due date; account_lapses and
+-- account_never count the account's. portfolio/service_totals.py (informed_lapses) merges
+-- the accounts into one list, never told and still open first, then never told, then the
+-- longest wait, oldest first, and the totals.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -30,20 +32,17 @@ lapses AS (
                 ELSE $as_of::DATE END) - c.opened_on > $inform_within_days::INTEGER
       AND c.account_id IN (SELECT account_id FROM scoped)
 ),
-totals AS (
-    SELECT count(*) AS lapses_total, count(*) FILTER (WHERE told = 'never') AS never_total
+counts AS (
+    SELECT account_id, count(*) AS account_lapses,
+           count(*) FILTER (WHERE told = 'never') AS account_never
     FROM lapses
-),
-shown AS (
-    SELECT * FROM lapses
-    ORDER BY told DESC, still_open DESC, days_to_tell DESC, opened_on, case_id
-    LIMIT $limit::INTEGER
+    GROUP BY account_id
 )
 SELECT
     l.case_id, l.account_id, s.account_name, s.manager_name, l.kind, l.severity,
     l.opened_on, l.due_on, l.client_informed_on, l.told, l.days_to_tell, l.still_open,
-    l.past_due, t.lapses_total, t.never_total
-FROM shown l
+    l.past_due, c.account_lapses, c.account_never
+FROM lapses l
+JOIN counts c USING (account_id)
 JOIN scoped s USING (account_id)
-CROSS JOIN totals t
-ORDER BY l.told DESC, l.still_open DESC, l.days_to_tell DESC, l.opened_on, l.case_id;
+ORDER BY l.account_id, l.case_id;

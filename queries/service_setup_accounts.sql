@@ -1,9 +1,10 @@
+-- grain: account
 -- One row per filtered account with a delivery delivered, or an installation or training
 -- case opened, in the $setup_days days up to $as_of: deliveries delivered in that time and
 -- the last one, and its installation and training cases of that time (cancelled ones
 -- excluded) by state on $as_of: done (closed by $as_of), pending (open, not yet due) or
--- overdue (open past its due date). Accounts with overdue cases first, then pending; at
--- most $limit rows; accounts_total counts every such account, before that cut.
+-- overdue (open past its due date). portfolio/service_totals.py (setup_accounts) puts those
+-- with overdue cases first, then pending, cuts the list and counts them all.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -60,8 +61,6 @@ joined AS (
     LEFT JOIN setup u USING (account_id)
     WHERE d.account_id IS NOT NULL OR u.account_id IS NOT NULL
 )
-SELECT *, count(*) OVER () AS accounts_total
+SELECT *
 FROM joined
-ORDER BY installations_overdue + trainings_overdue DESC,
-         installations_pending + trainings_pending DESC, deliveries DESC, account_id
-LIMIT $limit::INTEGER;
+ORDER BY account_id;

@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 
 import queries
 from portfolio import overview
+from portfolio import service_totals as totals
 from tests.test_access import PARAMS
 
 AS_OF = date(2026, 11, 22)
@@ -46,7 +47,7 @@ def test_the_per_account_queries_are_the_ones_expected() -> None:
                                 "overview_late_coverage", "pipeline_by_stage",
                                 "pipeline_conversion_accounts", "pipeline_deals",
                                 "risk_signals", "scoring_metrics", "scoring_relationship",
-                                "service_account_status"}
+                                "service_account_status", *totals.SUMMED, *totals.LISTED}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)
@@ -88,12 +89,12 @@ def test_a_query_reading_a_narrowed_input_equals_running_it_under_the_filter(
 
 def test_the_check_catches_a_query_whose_rows_depend_on_the_other_accounts(
         demo_db: Path) -> None:
-    # revenue_mix_by_account counts all filtered accounts in every row (accounts_total):
-    # narrowing its whole result gives other rows than running it under the filter.
-    direct = queries.run("revenue_mix_by_account", db=demo_db,
+    # stalling_deals counts all filtered deals in every row (stalling_deals): narrowing
+    # its whole result gives other rows than running it under the filter.
+    direct = queries.run("stalling_deals", db=demo_db,
                             **params(visible=None, tiers=["key"]))
     with pytest.raises(AssertionError):
-        assert_frame_equal(narrowed(demo_db, "revenue_mix_by_account", None, tiers=["key"]),
+        assert_frame_equal(narrowed(demo_db, "stalling_deals", None, tiers=["key"]),
                            direct)
 
 

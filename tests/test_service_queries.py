@@ -15,6 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
+from portfolio import service_totals as totals
 from portfolio.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
@@ -32,8 +33,14 @@ def service_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
+    """The rows the Service page shows: per-account rows added up as the page does."""
     params = {**NO_FILTERS, "as_of": AS_OF, **SETTINGS.query_params(), **overrides}
-    return queries.run(name, db=db, **params)
+    rows = queries.run(name, db=db, **params)
+    if name in totals.SUMMED:
+        return totals.SUMMED[name](rows)
+    if name in totals.LISTED:
+        return totals.LISTED[name](rows, params["limit"])
+    return rows
 
 
 def frame(schema: dict[str, pl.DataType], rows: list[tuple]) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from portfolio.charts.theme import (
     QUADRANT_COLORS,
     RISK_COLORS,
     SUGGESTION_COLORS,
+    add_level_line,
     base_layout,
 )
 
@@ -210,8 +211,8 @@ def add_labels(fig: go.Figure, accounts: pl.DataFrame, highlight: str | None) ->
 
 def add_quadrants(fig: go.Figure, lines: MatrixLines) -> None:
     a, s = lines.attractiveness_from, lines.strength_from
-    fig.add_hline(y=a, line_color="#777", line_dash="dot", line_width=1)
-    fig.add_vline(x=s, line_color="#777", line_dash="dot", line_width=1)
+    add_level_line(fig, "y", a, {"color": "#777", "dash": "dot", "width": 1})
+    add_level_line(fig, "x", s, {"color": "#777", "dash": "dot", "width": 1})
     corners = {"Strategic": (101, 101, "right", "top"), "Star": (-1, 101, "left", "top"),
                "Status": (101, -1, "right", "bottom"), "Streamline": (-1, -1, "left", "bottom")}
     for name, (x, y, xanchor, yanchor) in corners.items():

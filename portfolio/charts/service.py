@@ -18,6 +18,7 @@ from portfolio.charts.theme import (
     CONTRACT_KIND_COLORS,
     STATUS_COLORS,
     TIER_COLORS,
+    add_level_line,
     base_layout,
     money_axis_ticks,
 )
@@ -46,11 +47,11 @@ def wrap_title(fig: go.Figure, chars: int = 58, plot_width: int = 380) -> go.Fig
         widths = [len(n) * 7 + 40 for n in names]
         per_row = len(names) if sum(widths) <= plot_width else max(1, plot_width // max(widths))
         legend_rows = -(-len(names) // per_row)
-    layout: dict = {"title_text": "<br>".join(lines),
-                    "margin_t": 24 + 21 * len(lines) + 22 * legend_rows + 8 * (legend_rows > 0)}
+    layout = fig.layout  # set directly: update_layout's "title_text" paths cost ~2 ms
+    layout.title.text = "<br>".join(lines)
+    layout.margin.t = 24 + 21 * len(lines) + 22 * legend_rows + 8 * (legend_rows > 0)
     if len(lines) > 1:  # Plotly lifts a multi-line title above its top anchor by ~14 px
-        layout["title_y"] = 1 - 22 / (fig.layout.height or 450)
-    fig.update_layout(layout)
+        layout.title.y = 1 - 22 / (layout.height or 450)
     return fig
 
 
@@ -76,10 +77,9 @@ def on_time_trend(months: pl.DataFrame, target: float | None = None) -> go.Figur
     base_layout(fig, title, "Month of promised delivery", "Delivered on time (%)")
     fig.update_yaxes(range=[0, 105], ticksuffix=" %")
     if target is not None:
-        fig.add_hline(y=target * 100, line={"color": BAND_COLORS["amber"], "dash": "dash",
-                                            "width": 1.5},
-                      annotation_text=f"target {fmt.percent(target)}",
-                      annotation_position="top left")
+        add_level_line(fig, "y", target * 100,
+                       {"color": BAND_COLORS["amber"], "dash": "dash", "width": 1.5},
+                       label=f"target {fmt.percent(target)}")
     return wrap_title(fig)
 
 
