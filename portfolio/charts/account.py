@@ -25,6 +25,7 @@ from portfolio.charts.theme import (
     STATUS_COLORS,
     base_layout,
     money_axis_ticks,
+    set_axes,
 )
 
 TREND_INK = "#34495e"
@@ -62,7 +63,7 @@ def revenue_mix(monthly: pl.DataFrame, currency: str) -> go.Figure:
                        for m, v in monthly.select("month", stream).iter_rows()],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, "Month", f"Revenue ({currency})")
     money_axis_ticks(fig, currency)
     return wrap_title(fig)
@@ -90,9 +91,9 @@ def metric_trend(monthly: pl.DataFrame, column: str, name: str, unit: str,
     axis = "Percent" if unit == "%" else "Score (0–100)"  # the title names the measure
     base_layout(fig, title, "Month", axis, height=300)
     if y_range:
-        fig.update_yaxes(range=list(y_range))
+        set_axes(fig, "y", range=list(y_range))
     if unit == "%":
-        fig.update_yaxes(ticksuffix=" %")
+        set_axes(fig, "y", ticksuffix=" %")
     return wrap_title(fig)
 
 
@@ -139,9 +140,9 @@ def open_deals(deals: pl.DataFrame, currency: str, top: int = 15) -> go.Figure:
     more = f" ({top} largest of {deals.height})" if deals.height > top else ""
     base_layout(fig, title, f"Deal value ({currency}){more}", "",
                 height=max(260, 110 + 34 * rows.height))
-    fig.update_yaxes(categoryorder="array", categoryarray=rows["deal_name"].to_list())
+    set_axes(fig, "y", categoryorder="array", categoryarray=rows["deal_name"].to_list())
     money_axis_ticks(fig, currency, axis="x")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     return wrap_title(fig, chars=100, plot_width=1000)
 
 
@@ -177,9 +178,9 @@ def buying_center_roles(members: pl.DataFrame, recent_days: int) -> go.Figure:
         fig.add_trace(_role_bar(gone, labels, "Left the client",
                                 {"color": "#ffffff", "line": {"color": "#555", "width": 1},
                                  "pattern": {"shape": "x", "fgcolor": "#555"}}))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, "Buying-center role (on the open deals)", "People (count)")
-    fig.update_yaxes(dtick=1)
+    set_axes(fig, "y", dtick=1)
     return wrap_title(fig, chars=100, plot_width=1000)
 
 
@@ -238,10 +239,10 @@ def relationship_timeline(events: pl.DataFrame, as_of: date, recent_days: int = 
     base_layout(fig, title, "Date (shaded: the last "
                 f"{recent_days} days; ● recorded, ◆ contacts, ■ service cases)", "",
                 height=max(260, 120 + 40 * len(lanes)))
-    fig.update_xaxes(range=[start, as_of + timedelta(days=10)])
-    fig.update_yaxes(categoryorder="array",
-                     categoryarray=[EVENT_LANES[k] for k in reversed(lanes)])
-    fig.update_yaxes(automargin=True)
+    set_axes(fig, "x", range=[start, as_of + timedelta(days=10)])
+    set_axes(fig, "y", categoryorder="array",
+             categoryarray=[EVENT_LANES[k] for k in reversed(lanes)])
+    set_axes(fig, "y", automargin=True)
     return wrap_title(fig, chars=110, plot_width=1000)
 
 
@@ -290,6 +291,6 @@ def open_cases(cases: pl.DataFrame, as_of: date, top: int = 20) -> go.Figure:
     more = f"; {top} of {rows.height} open cases, overdue first" if rows.height > top else ""
     base_layout(fig, title, f"Open since (red: past the promised date){more}", "",
                 height=max(300, 190 + 30 * shown.height))
-    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
+    set_axes(fig, "y", categoryorder="array", categoryarray=labels[::-1], automargin=True)
     fig.add_vline(x=as_of, line={"color": "#999", "width": 1, "dash": "dot"})
     return wrap_title(fig)

@@ -24,6 +24,8 @@ from portfolio.charts.theme import (
     STATUS_COLORS,
     base_layout,
     money_axis_ticks,
+    set_axes,
+    set_props,
 )
 from portfolio.pipeline import count, plural, quarter_label
 
@@ -72,19 +74,18 @@ def _money_axis(fig: go.Figure, currency: str, largest: float, axis: str = "y") 
     step = 10 ** math.floor(math.log10(largest / 4))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if largest / (step * m) <= 6)
     ticks = [step * i for i in range(int(largest // step) + 2)]
-    settings = {"tickvals": ticks, "ticktext": [fmt.money(t, currency) for t in ticks]}
-    fig.update_yaxes(**settings) if axis == "y" else fig.update_xaxes(**settings)
+    set_axes(fig, axis, tickvals=ticks, ticktext=[fmt.money(t, currency) for t in ticks])
 
 
 def _finish(fig: go.Figure, detail: str | None = None, legend_rows: int = 1,
             height: int = CHART_HEIGHT) -> go.Figure:
     """Subtitle under the finding, room above the plot for title, subtitle and legend."""
-    top = 40 + (22 if detail else 0) + 24 * legend_rows
-    fig.update_layout(height=height, margin={"t": top})
-    fig.update_xaxes(tickangle=0)
+    layout = fig.layout
+    layout.height = height
+    layout.margin.t = 40 + (22 if detail else 0) + 24 * legend_rows
+    set_axes(fig, "x", tickangle=0)
     if detail:
-        fig.update_layout(title={"subtitle": {"text": detail,
-                                              "font": {"size": 12, "color": SUBTITLE_COLOR}}})
+        layout.title.subtitle = {"text": detail, "font": {"size": 12, "color": SUBTITLE_COLOR}}
     return fig
 
 
@@ -173,12 +174,12 @@ def coverage_scatter(coverage: pl.DataFrame, currency: str, *,
             hovertext=hover(blind), hoverinfo="text",
         ))
     base_layout(fig, title, "Buying-center roles covered (% of 7)", f"Deal value ({currency})")
-    fig.update_xaxes(range=[-5, 105], ticksuffix=" %")
-    fig.update_layout(clickmode="event+select")
+    set_axes(fig, "x", range=[-5, 105], ticksuffix=" %")
+    fig.layout.clickmode = "event+select"
     if detail:
         _finish(fig, detail, legend_rows=3)
         # two legend columns whatever the width of the plot
-        fig.update_layout(legend={"entrywidth": 0.5, "entrywidthmode": "fraction"})
+        set_props(fig.layout.legend, entrywidth=0.5, entrywidthmode="fraction")
     _money_axis(fig, currency, float(coverage["value"].max() or 0) if coverage.height else 0)
     return fig
 
@@ -228,12 +229,13 @@ def stage_values(stages: pl.DataFrame, currency: str) -> go.Figure:
         orientation="h", hovertext=hover, hoverinfo="text", customdata=custom,
     ))
     base_layout(fig, title, f"Deal value ({currency})", "Stage")
-    fig.update_layout(barmode="overlay", clickmode="event+select")
-    fig.update_yaxes(autorange="reversed")
+    fig.layout.barmode = "overlay"
+    fig.layout.clickmode = "event+select"
+    set_axes(fig, "y", autorange="reversed")
     _finish(fig, detail, legend_rows=2)
     largest = float(stages["value"].max() or 0)
     _money_axis(fig, currency, largest, "x")
-    fig.update_xaxes(range=[0, (largest or 1) * 1.4])
+    set_axes(fig, "x", range=[0, (largest or 1) * 1.4])
     return fig
 
 
@@ -292,12 +294,12 @@ def expected_closes(closes: pl.DataFrame, as_of: date, currency: str) -> go.Figu
         ))
     base_layout(fig, title, f"Month of expected close (from {fmt.day(as_of)})",
                 f"Deal value ({currency})")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(categoryorder="array", categoryarray=order, tickfont={"size": 11})
+    fig.layout.barmode = "stack"
+    set_axes(fig, "x", categoryorder="array", categoryarray=order, tickfont={"size": 11})
     _finish(fig, detail, legend_rows=0)
     # the stages' legend inside the plot, top right, where the later months are low
-    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.99,
-                              "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)"})
+    set_props(fig.layout.legend, orientation="v", x=0.99, xanchor="right", y=0.99,
+              yanchor="top", bgcolor="rgba(255,255,255,0.85)")
     stacked = closes.group_by("bucket_order").agg(pl.col("value").sum())["value"].max()
     _money_axis(fig, currency, float(stacked or 0))
     return fig
@@ -360,7 +362,7 @@ def win_rate_trend(quarters: pl.DataFrame, as_of: date, currency: str) -> go.Fig
         hovertext=hover, hoverinfo="text",
     ))
     base_layout(fig, title, "Quarter of closing", "Won of the deals closed (%)")
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %")
+    set_axes(fig, "y", range=[0, 100], ticksuffix=" %")
     return _finish(fig, detail)
 
 
@@ -394,7 +396,7 @@ def won_lost_by_quarter(quarters: pl.DataFrame, as_of: date, currency: str) -> g
             marker_color=STAGE_COLORS[outcome], hovertext=hover, hoverinfo="text",
         ))
     base_layout(fig, title, "Quarter of closing", f"Deal value ({currency})")
-    fig.update_layout(barmode="group")
+    fig.layout.barmode = "group"
     _finish(fig, detail)
     _money_axis(fig, currency, float(max(quarters["won_value"].max() or 0,
                                          quarters["lost_value"].max() or 0)))
@@ -438,9 +440,9 @@ def stage_conversion(conversion: pl.DataFrame, history_months: int,
             hoverinfo="text",
         ))
     base_layout(fig, title, "Share of the deals that entered the stage (%)", "")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(range=[0, 100], ticksuffix=" %")
-    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    fig.layout.barmode = "stack"
+    set_axes(fig, "x", range=[0, 100], ticksuffix=" %")
+    set_axes(fig, "y", categoryorder="array", categoryarray=labels[::-1])
     return _finish(fig, detail)
 
 
@@ -488,7 +490,7 @@ def time_in_stage(stage_time: pl.DataFrame, percentile_words: str) -> go.Figure:
     ))
     base_layout(fig, title, "Stage", "Days in the stage")
     top = max([d for d in stage_time["usual_days"].to_list() if d is not None] or [10])
-    fig.update_yaxes(range=[0, top * 1.2])
+    set_axes(fig, "y", range=[0, top * 1.2])
     return _finish(fig, detail)
 
 
@@ -530,7 +532,7 @@ def stalling_deals(stalling: pl.DataFrame, total: int, currency: str) -> go.Figu
         ))
     base_layout(fig, title, "Days without an advance or stage change",
                 f"Deal value ({currency})")
-    fig.update_layout(clickmode="event+select")
+    fig.layout.clickmode = "event+select"
     _finish(fig, detail, height=420)
     _money_axis(fig, currency, float(stalling["value"].max() or 0) if stalling.height else 0)
     return fig
@@ -622,14 +624,15 @@ def coverage_grid(deals: pl.DataFrame, currency: str, recent_days: int,
         title, detail = "No open deals match", None
     height = 200 + 30 * max(n, 3)
     base_layout(fig, title, "", "", height=height)
-    fig.update_yaxes(autorange="reversed", showgrid=False, tickfont={"size": 11},
-                     linecolor="white")
+    set_axes(fig, "y", autorange="reversed", showgrid=False, tickfont={"size": 11},
+             linecolor="white")
     _finish(fig, detail, legend_rows=1, height=height)
-    fig.update_xaxes(side="top", tickfont={"size": 12}, tickvals=x_labels, ticktext=x_text,
-                     linecolor="white")
-    fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.01, "yanchor": "top"},
-        margin={"l": 10, "r": 10, "t": 110, "b": 60}, clickmode="event+select")
+    set_axes(fig, "x", side="top", tickfont={"size": 12}, tickvals=x_labels, ticktext=x_text,
+             linecolor="white")
+    set_props(fig.layout.legend, orientation="h", x=0, xanchor="left", y=-0.01,
+              yanchor="top")
+    set_props(fig.layout.margin, l=10, r=10, t=110, b=60)
+    fig.layout.clickmode = "event+select"
     return fig
 
 
@@ -664,8 +667,8 @@ def coverage_by_manager(managers: pl.DataFrame, currency: str, top: int) -> go.F
             hoverinfo="text",
         ))
     base_layout(fig, title, f"Open deal value ({currency})", "")
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
+    fig.layout.barmode = "stack"
+    set_axes(fig, "y", autorange="reversed")
     _finish(fig, detail, legend_rows=2, height=max(CHART_HEIGHT, 170 + 26 * shown.height))
     _money_axis(fig, currency, float(shown["value"].max() or 0) if shown.height else 0, "x")
     return fig

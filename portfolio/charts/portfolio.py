@@ -16,6 +16,8 @@ from portfolio.charts.theme import (
     SUGGESTION_COLORS,
     add_level_line,
     base_layout,
+    set_axes,
+    set_props,
 )
 
 SUGGESTION_ORDER = ("repair", "drop", "downgrade", "upgrade", "review", "keep")
@@ -39,7 +41,7 @@ class MatrixLines:
 def title_room(fig: go.Figure) -> None:
     """Keep a two-line title (finding + <sup> note) inside a short chart: base_layout puts
     the title at 98 % of the height, which leaves too little room above its first line."""
-    fig.update_layout(title_y=1 - 18 / (fig.layout.height or 450))
+    fig.layout.title.y = 1 - 18 / (fig.layout.height or 450)
 
 
 # --- the portfolio matrix ------------------------------------------------------------------
@@ -120,10 +122,11 @@ def portfolio_matrix(accounts: pl.DataFrame, lines: MatrixLines, currency: str,
     base_layout(fig, matrix_title(accounts if everyone is None else everyone, note),
                 "Relative strength with the client (0-100)",
                 "Account attractiveness (0-100)", height=620)
-    fig.update_layout(margin={"t": 150 if "<br>" in note else 130}, legend={"y": 1.01})
+    fig.layout.margin.t = 150 if "<br>" in note else 130
+    fig.layout.legend.y = 1.01
     title_room(fig)
-    fig.update_xaxes(range=[-3, 103], zeroline=False, showgrid=False)
-    fig.update_yaxes(range=[-3, 103], zeroline=False, showgrid=False)
+    set_axes(fig, "x", range=[-3, 103], zeroline=False, showgrid=False)
+    set_axes(fig, "y", range=[-3, 103], zeroline=False, showgrid=False)
     return fig
 
 
@@ -250,11 +253,12 @@ def factor_contributions(explained: pl.DataFrame, scorecard: str, score: float |
     base_layout(fig, contribution_title(rows, scorecard, score, previous),
                 f"Points contributed to {scorecard.lower()} (they add up to the score)",
                 "Factor (weight)", height=150 + 46 * rows.height)
-    fig.update_layout(barmode="group", margin={"l": 300, "r": 90, "t": 96},
-                      legend={"y": 1.0, "yanchor": "bottom"})
+    fig.layout.barmode = "group"
+    set_props(fig.layout.margin, l=300, r=90, t=96)
+    set_props(fig.layout.legend, y=1.0, yanchor="bottom")
     title_room(fig)
     # the factor names carry the weights: no axis title needed beside them
-    fig.update_yaxes(autorange="reversed", title=None)
+    set_axes(fig, "y", autorange="reversed", title=None)
     return fig
 
 
@@ -307,8 +311,8 @@ def quadrant_summary(scored: pl.DataFrame) -> go.Figure:
              f"{streamline} in Streamline" if key.height else "No strategic or key accounts")
     base_layout(fig, title, "Quadrant (attractiveness × relative strength)",
                 "Strategic and key accounts")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickangle=0)
+    fig.layout.barmode = "stack"
+    set_axes(fig, "x", tickangle=0)
     return fig
 
 
@@ -342,7 +346,8 @@ def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
                        "roles_covered", "without_top", "without_top_value").iter_rows()],
         hoverinfo="text"))
     base_layout(fig, title, "Buying-center roles covered (of 7)", "Late-stage deals")
-    fig.update_layout(barmode="stack", margin={"t": 110})
-    fig.update_xaxes(dtick=1)
+    fig.layout.barmode = "stack"
+    fig.layout.margin.t = 110
+    set_axes(fig, "x", dtick=1)
     title_room(fig)
     return fig

@@ -21,6 +21,7 @@ from portfolio.charts.theme import (
     add_level_line,
     base_layout,
     money_axis_ticks,
+    set_axes,
 )
 
 CASE_KINDS = ("installation", "training", "maintenance", "repair", "upgrade", "complaint",
@@ -75,7 +76,7 @@ def on_time_trend(months: pl.DataFrame, target: float | None = None) -> go.Figur
         hoverinfo="text", name="On time",
     ))
     base_layout(fig, title, "Month of promised delivery", "Delivered on time (%)")
-    fig.update_yaxes(range=[0, 105], ticksuffix=" %")
+    set_axes(fig, "y", range=[0, 105], ticksuffix=" %")
     if target is not None:
         add_level_line(fig, "y", target * 100,
                        {"color": BAND_COLORS["amber"], "dash": "dash", "width": 1.5},
@@ -117,8 +118,8 @@ def on_time_by_manager(managers: pl.DataFrame, red_below: float, amber_below: fl
     more = f"; worst {top} of {judged.height} managers" if judged.height > top else ""
     base_layout(fig, title, f"On time, deliveries due in {window_days} days (%){more}", "",
                 height=max(300, 90 + 26 * shown.height))
-    fig.update_xaxes(range=[0, 105], ticksuffix=" %")
-    fig.update_yaxes(automargin=True)
+    set_axes(fig, "x", range=[0, 105], ticksuffix=" %")
+    set_axes(fig, "y", automargin=True)
     return wrap_title(fig)
 
 
@@ -153,9 +154,9 @@ def broken_promises_by_kind(broken: pl.DataFrame, history_days: int) -> go.Figur
                           else "") for k in kinds],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, "Service cases past the promised date (count)", "Kind of case")
-    fig.update_yaxes(categoryorder="array", categoryarray=[fmt.label(k) for k in kinds][::-1])
+    set_axes(fig, "y", categoryorder="array", categoryarray=[fmt.label(k) for k in kinds][::-1])
     return wrap_title(fig)
 
 
@@ -185,7 +186,7 @@ def informed_trend(months: pl.DataFrame, inform_within_days: int) -> go.Figure:
                        for m, v, c in months.select("month", column, "cases").iter_rows()],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, "Month the case was opened", "Service cases (count)")
     return wrap_title(fig)
 
@@ -217,10 +218,10 @@ def cases_by_kind(kinds: pl.DataFrame, history_days: int) -> go.Figure:
             hovertext=[_case_hover(k, name, facts.get(k), age) for k in present],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, f"Service cases opened in the last {history_days} days or still "
                 "open (count)", "Kind of case", height=400)
-    fig.update_yaxes(categoryorder="array", categoryarray=[fmt.label(k) for k in present][::-1])
+    set_axes(fig, "y", categoryorder="array", categoryarray=[fmt.label(k) for k in present][::-1])
     return wrap_title(fig)
 
 
@@ -259,10 +260,10 @@ def setup_status(setup: pl.DataFrame, setup_days: int) -> go.Figure:
             hovertext=[_case_hover(k, fmt.label(state), rows.get(k), age) for k in kinds],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, f"Cases opened in the last {setup_days} days (count)", "",
                 height=260)
-    fig.update_yaxes(categoryorder="array", categoryarray=["Training", "Installation"])
+    set_axes(fig, "y", categoryorder="array", categoryarray=["Training", "Installation"])
     return wrap_title(fig, chars=44, plot_width=220)
 
 
@@ -300,7 +301,7 @@ def contracts_by_kind(contracts: pl.DataFrame, currency: str, renewal_days: int)
                                                       "renewal_value").iter_rows()],
         hoverinfo="text",
     ))
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     base_layout(fig, title, "Kind of contract", f"Annual value ({currency})")
     money_axis_ticks(fig, currency)
     return wrap_title(fig, chars=44, plot_width=220)
