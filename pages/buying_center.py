@@ -28,7 +28,8 @@ params = rules.query_params()
 
 
 def deal_query(**extra: Any) -> pl.DataFrame:
-    arguments = {"gap": "", "search": "", "sort_by": "risk", "offset": 0, **extra}
+    arguments = {"gap": "", "search": "", "sort_by": "risk", "offset": 0, "with_roles": True,
+                 **extra}
     return ctx.run("buying_center_deals", **params, **arguments)
 
 
@@ -139,7 +140,7 @@ if totals["open"].deals == 0:
     st.stop()
 left, right = st.columns(2)
 with left:
-    valuable = deal_query(sort_by="value", limit=logic.SCATTER_POINTS)
+    valuable = deal_query(sort_by="value", limit=logic.SCATTER_POINTS, with_roles=False)
     names = {r["deal_id"]: (r["deal_name"], r["account_name"])
              for r in valuable.iter_rows(named=True)}
     clicked = selectable_chart(

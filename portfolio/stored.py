@@ -48,7 +48,7 @@ def storable(params: Mapping[str, Any]) -> bool:
 
 
 def result_path(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) -> Path:
-    sql = hashlib.sha256(queries.sql_text(name).encode()).hexdigest()
+    sql = hashlib.sha256("".join(map(queries.sql_text, queries.reads(name))).encode()).hexdigest()
     text = json.dumps([name, sql, list(version), dict(params)], sort_keys=True, default=str)
     return results_dir(version) / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.arrow"
 

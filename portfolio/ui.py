@@ -218,8 +218,9 @@ def cached_input(version: tuple[str, int, int], name: str,
 
 
 def used(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters a query's SQL reads: the rest must not split its cache entries."""
-    needed = queries.parameters(name)
+    """The parameters a query's rows depend on (its SQL's and its inputs'): the rest must
+    not split its cache entries."""
+    needed = queries.depends_on(name)
     return {key: value for key, value in params.items() if key in needed}
 
 

@@ -63,8 +63,28 @@ def per_account(name: str) -> bool:
 def declared_inputs(name: str) -> dict[str, str]:
     """The rows a query reads besides the tables, by the name it reads them under:
     `-- input: rated_deals = buying_center_rated` makes the rows of that query visible to
-    this one as `rated_deals`. A page passes them from its cache; `run` computes them."""
+    this one as `rated_deals`. A page passes them from its cache; `run` computes them.
+
+    An input holds the rows of the filtered accounts in the viewer's scope and no others
+    (its source takes the filters and the scope; a page narrows a whole-scope result to
+    the same accounts), so the reading query does not filter them again."""
     return dict(_INPUT.findall(sql_text(name)))
+
+
+@cache
+def reads(name: str) -> tuple[str, ...]:
+    """The query and, depth first, the queries it reads as inputs: its rows follow from
+    their SQL (a stored result's key hashes it all)."""
+    return (name, *(read for source in declared_inputs(name).values() for read in reads(source)))
+
+
+@cache
+def depends_on(name: str) -> frozenset[str]:
+    """The parameters a query's rows depend on: its own and those of its inputs. A cache
+    of its results must key on all of them (an input query that reads no filter still
+    changes with the filters, through its input)."""
+    own = parameters(name)
+    return own.union(*(depends_on(source) for source in declared_inputs(name).values()))
 
 
 def run(name: str, *, db: Path | None = None,

@@ -18,14 +18,12 @@
 -- Rows: the deals with gap $gap ('' = all) whose deal, account or owner name contains
 -- $search ('' = all), riskiest then most valuable first ($sort_by = 'risk') or most
 -- valuable first ($sort_by = 'value'), $limit rows from $offset; matching_deals and
--- matching_value give the size and value of the whole selection.
+-- matching_value give the size and value of the whole selection. Without $with_roles the
+-- buying centers are not read (for lists that show no roles): every role reads 'never',
+-- people_engaged is 0 and the names of deciders left, doubters and single thread NULL.
 WITH rated AS (
     SELECT *
     FROM rated_deals
-    WHERE account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 selected AS (
     SELECT r.*, m.name AS owner_name,
@@ -66,7 +64,7 @@ page_members AS (
     FROM deal_contacts dc
     JOIN roles r USING (role)
     JOIN contacts c USING (contact_id)
-    WHERE dc.deal_id IN (SELECT deal_id FROM page)
+    WHERE $with_roles::BOOLEAN AND dc.deal_id IN (SELECT deal_id FROM page)
       AND (dc.last_contact_on IS NULL OR dc.last_contact_on <= $as_of::DATE)
 ),
 details AS (

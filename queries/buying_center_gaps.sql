@@ -8,10 +8,6 @@
 WITH rated AS (
     SELECT *
     FROM rated_deals
-    WHERE account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 findings(finding, finding_order) AS (
     VALUES ('open', 1), ('alarm', 2), ('high_risk', 3), ('no_decider', 4), ('no_approver', 5),

@@ -7,10 +7,6 @@
 WITH rated AS (
     SELECT *
     FROM rated_deals
-    WHERE account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 )
 SELECT
     r.owner_id, m.name AS owner_name,

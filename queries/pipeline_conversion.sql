@@ -11,10 +11,6 @@ WITH stages(stage, stage_order) AS (
 in_view AS (
     SELECT *
     FROM conversion_accounts
-    WHERE account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 per_stage AS (
     SELECT s.stage, s.stage_order,

@@ -9,11 +9,7 @@ WITH open_deals AS (
            p.value * ($stage_probabilities::DOUBLE[])[p.stage_order] AS weighted_value,
            p.expected_close_on
     FROM pipeline_deals p
-    WHERE p.account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
-      AND p.stage_order <= 4
+    WHERE p.stage_order <= 4
 ),
 bucketed AS (
     SELECT *,

@@ -10,11 +10,7 @@ WITH matching AS (
            ($as_of::DATE - p.stage_since) AS days_in_stage, p.owner_id, p.owner_name,
            p.expected_close_on, p.last_outcome, p.last_call_on
     FROM pipeline_deals p
-    WHERE p.account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
-      AND p.stage_order <= 4
+    WHERE p.stage_order <= 4
       AND ($stage::VARCHAR = '' OR p.stage = $stage::VARCHAR)
       AND ($search::VARCHAR = ''
            OR contains(lower(coalesce(p.deal_name, '')), lower($search::VARCHAR))

@@ -7,10 +7,6 @@
 WITH stage_at AS (
     SELECT p.deal_id, p.value, p.stage, p.stage_since, p.closed_on
     FROM pipeline_deals p
-    WHERE p.account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),

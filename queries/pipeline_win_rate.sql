@@ -12,11 +12,7 @@ closed AS (
     SELECT p.stage AS outcome, p.value, p.deal_name, p.account_name,
            date_trunc('quarter', p.closed_on)::DATE AS quarter
     FROM pipeline_deals p
-    WHERE p.account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
-      AND p.stage IN ('won', 'lost')
+    WHERE p.stage IN ('won', 'lost')
 )
 SELECT
     q.quarter,

@@ -20,11 +20,7 @@ WITH facts AS (
            p.continuation_streak, p.continuations_since,
            ($usual_days::DOUBLE[])[p.stage_order] AS usual_days
     FROM pipeline_deals p
-    WHERE p.account_id IN (
-        SELECT account_id
-        FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                             $kam_stages::VARCHAR[], $visible::VARCHAR[]))
-      AND p.stage_order <= 4
+    WHERE p.stage_order <= 4
 ),
 flagged AS (
     SELECT *,

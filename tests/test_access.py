@@ -17,10 +17,11 @@ from portfolio.access import AccessConfig, AccessConfigError, SignIn, resolve_vi
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
 NOBODY = "no-such-manager"
-SCOPED = [name for name in queries.available() if "visible" in queries.parameters(name)]
+# A query reading inputs is scoped through them (queries.declared_inputs).
+SCOPED = [name for name in queries.available() if "visible" in queries.depends_on(name)]
 # The scoped queries that also take the filters; the others list the filters' choices or
 # read one account.
-FILTERED = [name for name in SCOPED if "manager_ids" in queries.parameters(name)]
+FILTERED = [name for name in SCOPED if "manager_ids" in queries.depends_on(name)]
 ONE_ACCOUNT = ["account_events", "account_monthly"]
 PARAMS: dict[str, Any] = {
     "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "as_of": AS_OF,
@@ -30,7 +31,7 @@ PARAMS: dict[str, Any] = {
     "history_months": 24, "min_stays": 3, "usual_days": [40.0, 60.0, 40.0, 60.0],
     "inform_within_days": 2, "renewal_days": 90, "status_window_days": 90,
     "history_days": 365, "setup_days": 180, "on_time_days": 90, "limit": 10_000,
-    "offset": 0, "stage": "", "search": "", "gap": "", "sort_by": "risk",
+    "offset": 0, "stage": "", "search": "", "gap": "", "sort_by": "risk", "with_roles": True,
 }
 
 

@@ -172,3 +172,11 @@ def test_scores_and_service_status_judge_each_account_alone(
         assert direct.height > 0
         assert_frame_equal(derive().filter(pl.col("account_id").is_in(chosen)), direct)
 
+
+
+@pytest.mark.parametrize("name", WITH_INPUTS)
+def test_a_query_with_inputs_is_keyed_on_the_filters_of_its_inputs(name: str) -> None:
+    # the input already holds the filtered accounts only, so the SQL need not read the
+    # filters; its cached results must still be told apart by them (PageContext: `used`)
+    assert {"manager_ids", "regions", "tiers", "kam_stages", "visible"} <= queries.depends_on(name)
+    assert set(queries.declared_inputs(name).values()) <= set(queries.reads(name)[1:])

@@ -37,7 +37,7 @@ def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
         "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
         "as_of": AS_OF,
         **SETTINGS.query_params(), "gap": "", "search": "", "sort_by": "risk", "limit": 100,
-        "offset": 0, **overrides,
+        "offset": 0, "with_roles": True, **overrides,
     }
     return queries.run(name, db=db, **params)
 
@@ -255,3 +255,15 @@ def test_settings_are_read_and_checked():
     assert "obtaining_commitment" in settings.late_stages
     with pytest.raises(ValueError, match="late_stages"):
         logic.BuyingCenterSettings(90, ("closing",), 3)
+
+
+def test_without_roles_the_same_deals_come_in_the_same_order(db: Path) -> None:
+    full = run("buying_center_deals", db, sort_by="value")
+    light = run("buying_center_deals", db, sort_by="value", with_roles=False)
+    role_columns = ["role_states", "role_attitudes", "role_contacts", "role_people",
+                    "role_last_contact", "people_engaged", "deciders_left", "doubters",
+                    "single_thread"]
+    assert_frame_equal(light.drop(role_columns), full.drop(role_columns))
+    assert full["people_engaged"].sum() > 0 and light["people_engaged"].sum() == 0
+    assert light["role_states"].to_list() == [["never"] * 7] * light.height
+

@@ -26,7 +26,7 @@ from tests.test_access import PARAMS
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
 DEFAULT = {**PARAMS, "as_of": AS_OF, "visible": None, "account_id": "A0088"}
-DATASETS = [name for name in queries.available() if "visible" in queries.parameters(name)]
+DATASETS = [name for name in queries.available() if "visible" in queries.depends_on(name)]
 
 
 @pytest.fixture
