@@ -88,6 +88,12 @@ class PageContext:
                   "recent_days": settings.recent_days, **extra,
                   "visible": self.viewer.sql_param()}
         version = database_version(self.db)
+        if queries.one_account(name) and self.filters.narrowed():
+            # the account's rows do not change with the filters, only whether it is shown
+            whole = guarded(lambda: cached_query(version, name,
+                                                 used(name, {**params, **UNNARROWED})))
+            shown = bool((self.account_ids() == extra.get("account_id")).any())
+            return whole if shown else whole.clear()
         if queries.per_account(name) and self.filters.narrowed():
             # run once for the viewer's whole scope, then cut to the filtered accounts: a
             # filter change costs a lookup of account ids instead of re-reading deals

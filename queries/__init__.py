@@ -23,6 +23,7 @@ T = TypeVar("T")
 _PARAMETER = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")
 _ACCOUNT_GRAIN = re.compile(r"^-- grain: account\b", re.MULTILINE)
+_ONE_ACCOUNT = re.compile(r"^-- grain: one account\b", re.MULTILINE)
 _INPUT = re.compile(r"^-- input: (\w+) = (\w+)\s*$", re.MULTILINE)
 
 
@@ -57,6 +58,16 @@ def per_account(name: str) -> bool:
     scope, can be narrowed to any filter's accounts instead of being run again
     (tests/test_account_grain.py proves it for every marked query)."""
     return bool(_ACCOUNT_GRAIN.search(sql_text(name)))
+
+
+@cache
+def one_account(name: str) -> bool:
+    """Whether a query is marked `-- grain: one account`: its rows are those of account
+    $account_id, computed from that account's own data, and the filters only decide
+    whether the account is shown at all. Its rows under narrowing filters are its rows for
+    the viewer's whole scope when the account is within the filters, else none
+    (tests/test_account_grain.py proves it for every marked query)."""
+    return bool(_ONE_ACCOUNT.search(sql_text(name)))
 
 
 @cache

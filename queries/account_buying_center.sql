@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per contact of account $account_id (when it is within the filtered accounts) and
 -- buying-center role they held on the account's current deals: deals opened by $as_of and
 -- open on it, or closed in the twelve months before. With their attitude at their latest

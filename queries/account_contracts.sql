@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per service contract of account $account_id (when it is within the filtered
 -- accounts) running on $as_of, starting after it, or ended within the $history_days days
 -- up to it: kind, annual value, term, whether it renews automatically, and its state on

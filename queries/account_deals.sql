@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per deal of account $account_id (when it is within the filtered accounts) open on
 -- $as_of: stage on that day and since when, value, expected close, owner, the last call and
 -- its outcome, and its buying-center coverage as in deal_coverage: roles covered by a

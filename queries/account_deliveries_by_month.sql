@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per month of promised deliveries in the twelve months up to $as_of for account
 -- $account_id (when it is within the filtered accounts), with the columns and rules of
 -- deliveries_by_month: due, on time (delivered on or before the promised day, by $as_of),

@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row for account $account_id if it is within the filtered accounts: its name,
 -- tier, relationship stage, region, country, industry, manager and key-account date.
 SELECT a.account_id, a.name, a.tier, a.kam_stage, a.region, a.country, a.industry,

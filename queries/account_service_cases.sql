@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per service case of account $account_id (when it is within the filtered
 -- accounts) that is open on $as_of (not cancelled, opened by then, not closed by then) or,
 -- among its cases opened in the $history_days days up to $as_of, was closed by $as_of after

@@ -1,3 +1,4 @@
+-- grain: one account
 -- One row per relationship event of account $account_id (when it is within the filtered
 -- accounts) in the 24 months up to $as_of, newest first, from three sources:
 --   'recorded'  the relationship_events table (manager changes, contacts leaving, broken

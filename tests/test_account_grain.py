@@ -180,3 +180,34 @@ def test_a_query_with_inputs_is_keyed_on_the_filters_of_its_inputs(name: str) ->
     # filters; its cached results must still be told apart by them (PageContext: `used`)
     assert {"manager_ids", "regions", "tiers", "kam_stages", "visible"} <= queries.depends_on(name)
     assert set(queries.declared_inputs(name).values()) <= set(queries.reads(name)[1:])
+
+
+ONE_ACCOUNT = [name for name in queries.available() if queries.one_account(name)]
+
+
+def test_the_one_account_queries_are_the_ones_expected() -> None:
+    assert set(ONE_ACCOUNT) == {"account_buying_center", "account_contracts", "account_deals",
+                                "account_deliveries_by_month", "account_profile",
+                                "account_service_cases", "account_timeline"}
+
+
+@pytest.mark.parametrize("visible", VIEWERS)
+@pytest.mark.parametrize("filters", NARROWING, ids=lambda f: "-".join(map(str, f.values())))
+@pytest.mark.parametrize("name", ONE_ACCOUNT)
+def test_an_accounts_rows_are_its_whole_scope_rows_or_none(
+        demo_db: Path, name: str, filters: dict[str, list[str]],
+        visible: list[str] | None) -> None:
+    """What PageContext.run does for a `-- grain: one account` query under a filter."""
+    chosen = set(queries.run("scoped_account_ids", db=demo_db,
+                             **params(visible=visible, **filters))["account_id"])
+    scope = sorted(queries.run("scoped_account_ids", db=demo_db,
+                               **params(visible=visible))["account_id"])
+    inside = [a for a in scope if a in chosen][:2]
+    outside = [a for a in scope if a not in chosen][:2]
+    for account in inside + outside:
+        whole = queries.run(name, db=demo_db, **params(visible=visible, account_id=account))
+        direct = queries.run(name, db=demo_db,
+                             **params(visible=visible, account_id=account, **filters))
+        assert_frame_equal(direct, whole if account in chosen else whole.clear())
+    assert inside or outside
+    assert outside or visible is not None  # a team can lie wholly within a filter
