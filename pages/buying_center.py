@@ -1,6 +1,7 @@
 """Buying center: which of the seven roles we have reached on each open deal, the gaps in
 words, and where the riskiest valuable deals are."""
 
+
 from typing import Any
 
 import polars as pl
@@ -27,10 +28,22 @@ rules = logic.buying_center_settings()
 params = rules.query_params()
 
 
-def deal_query(**extra: Any) -> pl.DataFrame:
-    arguments = {"gap": "", "search": "", "sort_by": "risk", "offset": 0, "with_roles": True,
-                 **extra}
-    return ctx.run("buying_center_deals", **params, **arguments)
+rated: list[pl.DataFrame] = []  # the open deals in view, rated: read when a list needs them
+
+
+def pick(**choice: Any) -> pl.DataFrame:
+    """A list of open deals in view (logic.select_deals), cached per filters and choice."""
+    def select() -> pl.DataFrame:
+        if not rated:
+            rated.append(ctx.accounts_rows("buying_center_rated", **params))
+        return logic.select_deals(rated[0], **choice)
+    return ctx.memo("buying_center_pick", select, **params, **choice)
+
+
+def buying_centers(*lists: pl.DataFrame) -> pl.DataFrame:
+    """The roles of the deals of several lists, read in one query."""
+    deal_ids = sorted(set().union(*(frame["deal_id"].to_list() for frame in lists)))
+    return ctx.run("buying_center_roles", **params, deal_ids=deal_ids)
 
 
 st.caption(f"A role is covered when a contact who is still with the client was engaged on the "
@@ -54,6 +67,12 @@ cols[4].metric("Value at high risk", fmt.money(totals["high_risk"].value, cur),
                help=f"{plural(totals['high_risk'].deals, 'deal')}: the alarm, an opponent "
                     "as decider or approver, or every decider gone")
 
+# The grid's deals are chosen first, so that their buying centers and those of the deals
+# behind a gap are read in one query (the search box further down holds the same text).
+grid_search = str(st.session_state.get("bc_search", "")).strip()
+grid_choice = pick(search=grid_search, limit=logic.TABLE_ROWS)
+roles = None
+
 # --- the gaps in words --------------------------------------------------------------------
 st.subheader("Gaps")
 lines = logic.gap_lines(gaps, cur, rules)
@@ -64,10 +83,11 @@ if lines:
         "Show the deals behind a gap", options, key="bc_gap", default=options[0],
         format_func=lambda g: f"{logic.gap_choice_label(g)} ({count(totals[g].deals)})")
     if gap:
-        behind = deal_query(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
+        behind = pick(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
+        roles = buying_centers(behind, grid_choice)
         if totals[gap].deals > behind.height:
             st.caption(f"The {behind.height} most valuable of {count(totals[gap].deals)} deals.")
-        table = logic.grid_table(behind, rules)
+        table = logic.grid_table(logic.with_roles(behind, roles), rules)
         show_table(
             table.with_columns(
                 fmt.label_expr("stage", "risk"),
@@ -91,7 +111,10 @@ st.subheader("Deal × role grid, riskiest valuable deals first")
 search_col, page_col = st.columns([3, 1])
 search = search_col.text_input("Search deals", key="bc_search",
                                placeholder="Deal, account or owner name").strip()
-table_rows = deal_query(search=search, limit=logic.TABLE_ROWS)
+if search != grid_search or roles is None:
+    grid_choice = pick(search=search, limit=logic.TABLE_ROWS)
+    roles = buying_centers(grid_choice)
+table_rows = logic.with_roles(grid_choice, roles)
 matching = int(table_rows["matching_deals"][0]) if table_rows.height else 0
 pages = max(1, -(-min(matching, logic.TABLE_ROWS) // logic.GRID_PAGE_SIZE))
 page = page_col.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
@@ -140,7 +163,7 @@ if totals["open"].deals == 0:
     st.stop()
 left, right = st.columns(2)
 with left:
-    valuable = deal_query(sort_by="value", limit=logic.SCATTER_POINTS, with_roles=False)
+    valuable = pick(sort_by="value", limit=logic.SCATTER_POINTS)
     names = {r["deal_id"]: (r["deal_name"], r["account_name"])
              for r in valuable.iter_rows(named=True)}
     clicked = selectable_chart(

@@ -66,6 +66,56 @@ def buying_center_settings() -> BuyingCenterSettings:
     )
 
 
+# The gaps a list can be cut to, and the column of buying_center_rated that marks each.
+GAP_COLUMNS = {"no_decider": "no_decider", "no_approver": "no_approver",
+               "decider_left": "decider_left", "approver_left": "approver_left",
+               "doubters": "has_doubters", "single_threaded": "single_threaded",
+               "dark": "dark"}
+RISK_RANK = {"high": 3, "medium": 2, "low": 1}
+# a deal row of the page: buying_center_rated's facts, then the roles' details
+DEAL_COLUMNS = (
+    "deal_id", "deal_name", "account_id", "account_name", "stage", "stage_order", "value",
+    "owner_id", "owner_name", "risk", "roles_covered", "coverage", "people_engaged",
+    "decider_met", "approver_met", "no_decider", "no_approver", "decider_left",
+    "deciders_left", "approver_left", "has_doubters", "doubters", "opponent_at_top",
+    "single_threaded", "single_thread", "dark", "late_stage", "role_states",
+    "role_attitudes", "role_contacts", "role_people", "role_last_contact", "matching_deals",
+    "matching_value")
+
+
+def select_deals(rated: pl.DataFrame, *, gap: str = "", search: str = "",
+                 sort_by: str = "risk", limit: int, offset: int = 0) -> pl.DataFrame:
+    """Open deals of `buying_center_rated` (the accounts in view) for a list: those with
+    `gap` ('' = all) whose deal, account or owner name contains `search` (any case; '' =
+    all), riskiest then most valuable first (`sort_by` 'risk') or most valuable first
+    ('value'), `limit` rows from `offset`; matching_deals and matching_value give the size
+    and value of the whole selection. A few milliseconds on the page's cached rows, where
+    the same in SQL took 30 ms a list."""
+    if gap and gap not in GAP_COLUMNS:
+        raise ValueError(f"unknown buying-center gap {gap!r}")
+    chosen = rated.filter(pl.col(GAP_COLUMNS[gap])) if gap else rated
+    if search:
+        needle = search.lower()
+        chosen = chosen.filter(pl.any_horizontal(
+            pl.col(column).fill_null("").str.to_lowercase().str.contains(needle, literal=True)
+            for column in ("deal_name", "account_name", "owner_name")))
+    order = [pl.col("value"), pl.col("deal_id")]
+    if sort_by == "risk":
+        order.insert(0, pl.col("risk").replace_strict(RISK_RANK, default=1))
+    return (chosen.sort(order, descending=[True] * (len(order) - 1) + [False], nulls_last=True)
+            .slice(offset, limit)
+            .with_columns(pl.lit(chosen.height, dtype=pl.Int64).alias("matching_deals"),
+                          pl.lit(chosen["value"].sum(), dtype=pl.Float64)
+                          .alias("matching_value")))
+
+
+def with_roles(deals: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
+    """Deals of `select_deals` with their buying centers (`buying_center_roles` rows)."""
+    return (deals.join(roles, on="deal_id", how="left", maintain_order="left")
+            .with_columns(pl.col("people_engaged").fill_null(0))
+            .select(DEAL_COLUMNS))
+
+
 def state_label(state: str, recent_days: int) -> str:
     return {"recent": f"Engaged in the last {recent_days} days",
             "long_ago": "Reached longer ago",
@@ -89,7 +139,7 @@ def cell_text(state: str, attitude: str | None, contact: str | None, people: int
 
 
 def risk_factors(row: dict[str, Any], settings: BuyingCenterSettings) -> str:
-    """What weighs on a deal of `buying_center_deals`, in words, the gravest first."""
+    """What weighs on a deal (a `with_roles` row), in words, the gravest first."""
     factors = []
     missing = [role for role, met in (("decider", row["decider_met"]),
                                       ("approver", row["approver_met"])) if not met]
@@ -118,7 +168,7 @@ def risk_factors(row: dict[str, Any], settings: BuyingCenterSettings) -> str:
 
 
 def grid_table(deals: pl.DataFrame, settings: BuyingCenterSettings) -> pl.DataFrame:
-    """`buying_center_deals` as a table: one text column per role, the risk in words."""
+    """Deals (`with_roles` rows) as a table: one text column per role, the risk in words."""
     role_columns: dict[str, list[str]] = {role: [] for role in ROLES}
     reasons = []
     for row in deals.iter_rows(named=True):

@@ -79,14 +79,19 @@ class PageContext:
     _input_tables: dict[tuple[str, str], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
-    def run(self, name: str, **extra: Any) -> pl.DataFrame:
-        """A dataset query under the filters and the viewer's scope. The scope is added
-        last, so no caller can widen it, and it is part of the cache key."""
+    def query_params(self, **extra: Any) -> dict[str, Any]:
+        """The parameters of a query run: filters, shared settings, `extra`, and the
+        viewer's scope, added last so that no caller can widen it."""
         settings = load_settings()
-        params = {**self.filters.sql_params(),
-                  "stage_probabilities": list(settings.stage_probabilities),
-                  "recent_days": settings.recent_days, **extra,
-                  "visible": self.viewer.sql_param()}
+        return {**self.filters.sql_params(),
+                "stage_probabilities": list(settings.stage_probabilities),
+                "recent_days": settings.recent_days, **extra,
+                "visible": self.viewer.sql_param()}
+
+    def run(self, name: str, **extra: Any) -> pl.DataFrame:
+        """A dataset query under the filters and the viewer's scope (part of the cache
+        key)."""
+        params = self.query_params(**extra)
         version = database_version(self.db)
         if queries.one_account(name) and self.filters.narrowed():
             # the account's rows do not change with the filters, only whether it is shown
@@ -107,6 +112,11 @@ class PageContext:
 
         return guarded(lambda: cached_query(version, name, used(name, params),
                                             inputs if sources else None))
+
+    def accounts_rows(self, name: str, **extra: Any) -> pl.DataFrame:
+        """The rows of a per-account query that others read as input (`-- input:`), for
+        the filtered accounts: the page's own selections work on them in Python."""
+        return pl.from_arrow(self.input_rows(name, self.query_params(**extra)))
 
     def input_rows(self, source: str, params: dict[str, Any]) -> pa.Table:
         """A query's rows as another's input (`-- input:`): computed once for the viewer's

@@ -1,6 +1,6 @@
 -- input: rated_deals = buying_center_rated
 -- One row per buying-center finding and stage, for the deals open on $as_of at the
--- filtered accounts (the rules of buying_center_deals, same parameters): the number of
+-- filtered accounts (the rules of buying_center_rated, same parameters): the number of
 -- deals, their value and their average coverage. `finding` is 'open' (every open deal),
 -- 'alarm' (a stage in $late_stages without an active decider or approver), 'high_risk',
 -- or a gap: 'no_decider', 'no_approver', 'decider_left', 'approver_left', 'doubters',

@@ -1,6 +1,6 @@
 -- input: rated_deals = buying_center_rated
 -- One row per deal owner (the deal's owner, else its account's manager) with deals open on
--- $as_of at the filtered accounts (the rules of buying_center_deals, same parameters): the
+-- $as_of at the filtered accounts (the rules of buying_center_rated, same parameters): the
 -- number and value of their open deals, the average coverage per deal and weighted by
 -- value, the deals and value at high, medium and low risk, and the alarm deals (a stage in
 -- $late_stages without an active decider or approver). Most value at high risk first.
@@ -9,7 +9,7 @@ WITH rated AS (
     FROM rated_deals
 )
 SELECT
-    r.owner_id, m.name AS owner_name,
+    r.owner_id, r.owner_name,
     count(*) AS deals,
     sum(r.value) AS value,
     avg(r.coverage) AS average_coverage,
@@ -25,6 +25,5 @@ SELECT
     coalesce(sum(r.value) FILTER (WHERE r.late_stage
                                   AND NOT (r.decider_met AND r.approver_met)), 0) AS alarm_value
 FROM rated r
-LEFT JOIN managers m ON m.manager_id = r.owner_id
-GROUP BY r.owner_id, m.name
+GROUP BY r.owner_id, r.owner_name
 ORDER BY high_risk_value DESC, value DESC, r.owner_id;

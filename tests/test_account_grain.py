@@ -64,7 +64,7 @@ WITH_INPUTS = [name for name in queries.available() if queries.declared_inputs(n
 
 
 def test_the_queries_with_inputs_are_the_ones_expected() -> None:
-    assert set(WITH_INPUTS) == {"buying_center_deals", "buying_center_gaps",
+    assert set(WITH_INPUTS) == {"buying_center_gaps",
                                 "buying_center_managers", "pipeline_conversion",
                                 "pipeline_expected_closes", "pipeline_open_deals",
                                 "pipeline_stage_time", "pipeline_stages", "pipeline_win_rate",

@@ -37,9 +37,21 @@ def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
         "manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
         "as_of": AS_OF,
         **SETTINGS.query_params(), "gap": "", "search": "", "sort_by": "risk", "limit": 100,
-        "offset": 0, "with_roles": True, **overrides,
+        "offset": 0, **overrides,
     }
+    if name == "buying_center_deals":  # as the page lists deals: chosen, then their roles
+        return deals_with_roles(db, params)
     return queries.run(name, db=db, **params)
+
+
+def deals_with_roles(db: Path, params: dict[str, Any]) -> pl.DataFrame:
+    rated = queries.run("buying_center_rated", db=db, **params)
+    chosen = logic.select_deals(rated, gap=params["gap"], search=params["search"],
+                                sort_by=params["sort_by"], limit=params["limit"],
+                                offset=params["offset"])
+    roles = queries.run("buying_center_roles", db=db,
+                        **{**params, "deal_ids": chosen["deal_id"].to_list()})
+    return logic.with_roles(chosen, roles)
 
 
 def d(text: str) -> date:
@@ -235,12 +247,13 @@ def test_grid_table_writes_each_cell_and_the_risk_factors(db):
     assert table.row(1, named=True)["approver"] == "Long ago · opponent · Sara Old"
 
 
-def test_the_three_buying_center_queries_share_one_definition_of_the_rules():
+def test_the_buying_center_queries_share_one_definition_of_the_rules():
     """The per-deal rules (covered, gaps, risk) live once, in the schema's macro
-    rated_open_deals; buying_center_rated reads it, the three queries read its rows and
-    none writes the rules again."""
+    rated_open_deals; buying_center_rated reads it, the two summaries read its rows (the
+    page's deal lists pick from them too, select_deals) and none writes the rules again."""
     assert "FROM rated_open_deals(" in queries.sql_text("buying_center_rated")
-    for name in ("buying_center_deals", "buying_center_gaps", "buying_center_managers"):
+    assert "bit_count(" not in queries.sql_text("buying_center_roles")
+    for name in ("buying_center_gaps", "buying_center_managers"):
         text = queries.sql_text(name)
         assert queries.declared_inputs(name) == {"rated_deals": "buying_center_rated"}
         assert "FROM rated_deals" in text
@@ -257,13 +270,11 @@ def test_settings_are_read_and_checked():
         logic.BuyingCenterSettings(90, ("closing",), 3)
 
 
-def test_without_roles_the_same_deals_come_in_the_same_order(db: Path) -> None:
-    full = run("buying_center_deals", db, sort_by="value")
-    light = run("buying_center_deals", db, sort_by="value", with_roles=False)
-    role_columns = ["role_states", "role_attitudes", "role_contacts", "role_people",
-                    "role_last_contact", "people_engaged", "deciders_left", "doubters",
-                    "single_thread"]
-    assert_frame_equal(light.drop(role_columns), full.drop(role_columns))
-    assert full["people_engaged"].sum() > 0 and light["people_engaged"].sum() == 0
-    assert light["role_states"].to_list() == [["never"] * 7] * light.height
 
+def test_roles_are_read_only_for_deals_within_the_viewers_scope(db):
+    everyone = run("buying_center_roles", db, deal_ids=["P1", "P2", "P3", "P4", "P5", "nope"])
+    assert everyone["deal_id"].to_list() == ["P1", "P2", "P3", "P4", "P5"]
+    team = run("buying_center_roles", db, deal_ids=["P1", "P2", "P3", "P4", "P5"],
+               visible=["M2"])
+    assert team["deal_id"].to_list() == ["P1", "P2", "P3"]
+    assert run("buying_center_roles", db, deal_ids=["P4"], visible=[]).height == 0

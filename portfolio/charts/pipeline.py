@@ -561,7 +561,7 @@ def _cell_hover(row: dict, role: str, state: str, attitude: str | None, contact:
 
 def coverage_grid(deals: pl.DataFrame, currency: str, recent_days: int,
                   first_rank: int = 1) -> go.Figure:
-    """The deal x role grid of one page of `buying_center_deals`: each cell coloured by the
+    """The deal x role grid of one page of deals (`with_roles` rows): each cell coloured by the
     role's state, a dot in the contact's attitude colour; deals top-down in the given order,
     each with a dot in its risk colour (customdata: account_id, deal_id)."""
     rows = list(deals.iter_rows(named=True))
