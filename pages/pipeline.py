@@ -29,7 +29,9 @@ history = stalling_rules.query_params()
 
 stages = ctx.run("pipeline_stages")
 head = logic.headline(stages)
-stage_time = ctx.run("pipeline_stage_time", **history)
+# the benchmark over the viewer's whole scope: one reading, whatever the filters
+usual_all = ctx.run("pipeline_usual_days", **history)["usual_all"].to_list()
+stage_time = ctx.run("pipeline_stage_time", **history, usual_all=usual_all)
 stalling = ctx.run("stalling_deals", **history, usual_days=logic.usual_days_by_stage(stage_time),
                    limit=logic.STALLING_SHOWN)
 stalling_total = int(stalling["stalling_deals"][0]) if stalling.height else 0

@@ -1,37 +1,27 @@
 -- input: pipeline_deals = pipeline_deals
+-- input: finished_stays = pipeline_finished_stays
 -- One row per open stage, in order: how long deals stay in it, from the stage history.
 -- A finished stay is one that ended (the deal entered another stage) in the
 -- $history_months months up to $as_of. For the filtered accounts: the number of finished
 -- stays, their median and 75th-percentile days, and the deals in the stage on $as_of with
 -- the median of their days there so far. usual_days is the $usual_percentile quantile of
 -- the finished stays (the "longer than usual" benchmark of the stalling list): among the
--- accounts in view, or among all accounts when those in view have fewer than $min_stays
--- finished stays in the stage (usual_scope says which; NULL: no finished stay at all).
--- open_over_usual counts the deals in the stage on $as_of for longer than usual_days.
-WITH scoped AS (
-    SELECT account_id
-    FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
-                         $kam_stages::VARCHAR[], $visible::VARCHAR[])
-),
-stages(stage, stage_order) AS (
+-- accounts in view, or, when those have fewer than $min_stays finished stays in the stage,
+-- $usual_all (pipeline_usual_days: among all accounts in the viewer's scope; usual_scope
+-- says which; NULL: no finished stay at all). open_over_usual counts the deals in the
+-- stage on $as_of for longer than usual_days.
+WITH stages(stage, stage_order) AS (
     VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
            ('obtaining_commitment', 4)
 ),
-finished AS (  -- stays that ended by $as_of (one ended later was still going on)
-    SELECT stage_order, (left_on - entered_on)::DOUBLE AS days,
-           account_id IN (SELECT account_id FROM scoped) AS in_view
-    FROM deal_stage_spans
-    WHERE stage_order <= 4 AND entered_on <= $as_of::DATE AND left_on <= $as_of::DATE
-      AND left_on > $as_of::DATE - to_months($history_months::INTEGER)
-),
 benchmarks AS (
-    SELECT stage_order,
-           count(*) FILTER (WHERE in_view) AS finished_stays,
-           quantile_cont(days, [0.5, 0.75, $usual_percentile::DOUBLE])
-               FILTER (WHERE in_view) AS in_view_quantiles,
-           quantile_cont(days, $usual_percentile::DOUBLE) AS usual_all
-    FROM finished
-    GROUP BY stage_order
+    SELECT s.stage_order,
+           count(f.days) AS finished_stays,
+           quantile_cont(f.days, [0.5, 0.75, $usual_percentile::DOUBLE]) AS in_view_quantiles,
+           ($usual_all::DOUBLE[])[s.stage_order] AS usual_all
+    FROM stages s
+    LEFT JOIN finished_stays f USING (stage_order)
+    GROUP BY s.stage_order
 ),
 usual AS (
     SELECT stage_order, finished_stays,
@@ -45,7 +35,7 @@ usual AS (
 open_now AS (
     SELECT p.stage_order, ($as_of::DATE - p.stage_since)::DOUBLE AS days
     FROM pipeline_deals p
-    WHERE p.stage_order <= 4 AND p.account_id IN (SELECT account_id FROM scoped)
+    WHERE p.stage_order <= 4
 )
 SELECT
     s.stage, s.stage_order,

@@ -29,6 +29,7 @@ PARAMS: dict[str, Any] = {
     ["demonstrating_capability", "obtaining_commitment"], "min_roles_covered": 3,
     "no_advance_days": 60, "continuation_streak": 3, "usual_percentile": 0.9,
     "history_months": 24, "min_stays": 3, "usual_days": [40.0, 60.0, 40.0, 60.0],
+    "usual_all": [40.0, 60.0, 40.0, 60.0],
     "inform_within_days": 2, "renewal_days": 90, "status_window_days": 90,
     "history_days": 365, "setup_days": 180, "on_time_days": 90, "limit": 10_000,
     "offset": 0, "stage": "", "search": "", "gap": "", "sort_by": "risk", "deal_ids": [],
@@ -110,9 +111,10 @@ def run(db: Path, name: str, **params: Any) -> pl.DataFrame:
 
 
 def test_only_the_filter_lists_and_one_account_reads_lack_the_filters() -> None:
-    # buying_center_roles reads the buying centers of deals a page picked under the filters
+    # buying_center_roles reads the buying centers of deals a page picked under the filters;
+    # pipeline_usual_days is the benchmark of the whole scope
     assert set(SCOPED) - set(FILTERED) == {"filter_managers", "filter_regions", *ONE_ACCOUNT,
-                                           "buying_center_roles"}
+                                           "buying_center_roles", "pipeline_usual_days"}
 
 
 @pytest.mark.parametrize("name", ONE_ACCOUNT)

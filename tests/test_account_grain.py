@@ -47,7 +47,8 @@ def test_the_per_account_queries_are_the_ones_expected() -> None:
                                 "overview_late_coverage", "pipeline_by_stage",
                                 "pipeline_conversion_accounts", "pipeline_deals",
                                 "risk_signals", "scoring_metrics", "scoring_relationship",
-                                "service_account_status", *totals.SUMMED, *totals.LISTED}
+                                "service_account_status", "pipeline_finished_stays",
+                                *totals.SUMMED, *totals.LISTED}
 
 
 @pytest.mark.parametrize("visible", VIEWERS)

@@ -38,6 +38,9 @@ def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
         "stage_probabilities": [0.1, 0.25, 0.5, 0.75], "recent_days": 90, **STALLING,
         "usual_days": USUAL_DAYS, "limit": 200, "stage": "", "search": "", **overrides,
     }
+    if name == "pipeline_stage_time":  # as the page runs it: the benchmark first
+        params["usual_all"] = queries.run("pipeline_usual_days", db=db,
+                                          **params)["usual_all"].to_list()
     return queries.run(name, db=db, **params)
 
 
@@ -315,3 +318,11 @@ def test_stalling_settings_are_read_and_checked():
     assert settings.query_params().keys() == STALLING.keys()
     with pytest.raises(ValueError, match="usual_percentile"):
         logic.StallingSettings(60, 3, 1.5, 24, 20)
+
+
+def test_the_usual_days_benchmark_stays_within_the_viewers_scope(db):
+    everyone = run("pipeline_usual_days", db)["usual_all"].to_list()
+    assert all(days is not None for days in everyone)
+    assert run("pipeline_usual_days", db, visible=[])["usual_all"].to_list() == [None] * 4
+    # the filters do not move it: it is the fallback when the accounts in view have few stays
+    assert run("pipeline_usual_days", db, manager_ids=["M4"])["usual_all"].to_list() == everyone
