@@ -17,6 +17,7 @@ VERBS = {
     "import": ("portfolio.import_cli", "import exports (canonical files or through a mapping)"),
     "check": ("portfolio.check_cli", "verify a database: every table, every rule"),
     "export": ("portfolio.export_cli", "the weekly screenshots of every page, per scope"),
+    "warm": ("portfolio.warm", "render every page once so its first visitor need not wait"),
 }
 
 

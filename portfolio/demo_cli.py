@@ -18,6 +18,7 @@ from portfolio.db import (
     write_database,
 )
 from portfolio.demo import DEFAULT_SEED, generate, scale_from_spec
+from portfolio.warm import add_no_warm, report_warming
 
 
 def scale_argument(text: str) -> str:
@@ -41,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--if-missing", action="store_true",
                         help="do nothing when the database file already exists (unless it "
                              "is a demo built by an older version of the dashboard)")
+    add_no_warm(parser)
 
 
 def outdated_demo(link: Path) -> bool:
@@ -77,4 +79,6 @@ def run(args: argparse.Namespace) -> int:
           f"behind {link} in {elapsed:.1f} s:")
     for table, rows in ((name, frame.height) for name, frame in tables.items()):
         print(f"  {table:<22}{rows:>12,}")
+    if not args.no_warm:
+        report_warming(link)
     return 0

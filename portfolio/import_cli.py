@@ -9,6 +9,7 @@ from pathlib import Path
 
 from portfolio.db import served_link_path
 from portfolio.importer import import_sources
+from portfolio.warm import add_no_warm, report_warming
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replace", action="store_true",
                         help="do not carry over tables absent from the import: they start "
                              "empty")
+    add_no_warm(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     for table, rows in report.skipped.items():
         print(f"  {table}: {rows:,} source rows left out by the mapping (listed below)")
     print_skipped(report.skipped_rows)
+    if not args.no_warm:
+        report_warming(link)
     return 0
 
 

@@ -31,8 +31,11 @@ from portfolio.filters import LIST_KEYS
 FILTER_PARAMS = tuple(LIST_KEYS.values())  # manager_ids, regions, tiers, kam_stages
 
 
+SWITCH = "PORTFOLIO_STORED_RESULTS"
+
+
 def enabled() -> bool:
-    return os.environ.get("PORTFOLIO_STORED_RESULTS", "on").strip().lower() != "off"
+    return os.environ.get(SWITCH, "on").strip().lower() != "off"
 
 
 def results_dir(version: tuple[str, int, int]) -> Path:

@@ -488,7 +488,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_builds_a_demo_database(tmp_path):
     target = tmp_path / "cli.duckdb"
-    result = cli("demo", "--db", str(target), "--scale", "small", "--seed", "3")
+    result = cli("demo", "--db", str(target), "--scale", "small", "--seed", "3", "--no-warm")
     assert result.returncode == 0, result.stderr
     con = duckdb.connect(str(target), read_only=True)
     try:

@@ -301,7 +301,7 @@ def finish_visit(session: Session) -> Visit:
 
 def launch_import(source: Path, link: Path, release: str) -> Publish:
     process = subprocess.Popen(
-        [sys.executable, "-m", "portfolio", "import", str(source)], cwd=ROOT,
+        [sys.executable, "-m", "portfolio", "import", str(source), "--no-warm"], cwd=ROOT,
         env={**os.environ, "PORTFOLIO_DB": str(link)}, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return Publish(release, time.monotonic(), process=process)

@@ -219,7 +219,8 @@ def test_three_browser_sessions_load_every_page_at_once_without_errors(demo_db):
 def test_make_run_rebuilds_an_outdated_demo_but_never_imported_data(demo_db, tmp_path):
     def demo_if_missing(link: Path) -> str:
         done = subprocess.run([sys.executable, "-m", "portfolio", "demo", "--if-missing",
-                               "--db", str(link)], cwd=ROOT, capture_output=True, text=True,
+                               "--no-warm", "--db", str(link)], cwd=ROOT, capture_output=True,
+                              text=True,
                               check=True)
         return done.stdout
 

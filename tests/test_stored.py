@@ -147,3 +147,27 @@ def test_a_new_process_answers_its_first_run_from_the_stored_results(demo_copy: 
     assert warm["ran"] == [], warm["ran"]  # every query of the default view was stored
     off = first_run(demo_copy, PORTFOLIO_STORED_RESULTS="off")
     assert off["metrics"] == cold["metrics"] and sorted(off["ran"]) == sorted(cold["ran"])
+
+
+def test_a_published_demo_is_warmed_for_its_first_visitor(tmp_path: Path) -> None:
+    link = tmp_path / "portfolio.duckdb"
+    done = subprocess.run([sys.executable, "-m", "portfolio", "demo", "--db", str(link),
+                           "--scale", "small"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=True)
+    assert "Warmed every page for its first visitor" in done.stdout
+    stored_files = list(link.resolve().parent.glob("*.results/*"))
+    assert len(stored_files) > 20  # every page's default view
+    first = first_run(link)
+    assert first["ran"] == [], first["ran"]  # the overview's first run reads no table
+    assert len(first["metrics"]) == 8
+
+
+def test_warming_with_stored_results_off_does_nothing(tmp_path: Path) -> None:
+    link = tmp_path / "portfolio.duckdb"
+    done = subprocess.run([sys.executable, "-m", "portfolio", "demo", "--db", str(link),
+                           "--scale", "small"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=True,
+                          env={**os.environ, "PORTFOLIO_STORED_RESULTS": "off"})
+    assert "Warmed" not in done.stdout
+    assert not list(link.resolve().parent.glob("*.results/*"))
+
