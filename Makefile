@@ -38,6 +38,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed chromium
 	$(PY) bench/bench_demo.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_export.py
 
 clean:

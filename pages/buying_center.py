@@ -28,16 +28,11 @@ rules = logic.buying_center_settings()
 params = rules.query_params()
 
 
-rated: list[pl.DataFrame] = []  # the open deals in view, rated: read when a list needs them
-
-
 def pick(**choice: Any) -> pl.DataFrame:
-    """A list of open deals in view (logic.select_deals), cached per filters and choice."""
-    def select() -> pl.DataFrame:
-        if not rated:
-            rated.append(ctx.accounts_rows("buying_center_rated", **params))
-        return logic.select_deals(rated[0], **choice)
-    return ctx.memo("buying_center_pick", select, **params, **choice)
+    """A list of open deals in view (logic.select_deals on the rated deals in view, Arrow),
+    cached per filters and choice."""
+    return ctx.memo("buying_center_pick", lambda: logic.select_deals(
+        ctx.accounts_rows("buying_center_rated", **params), **choice), **params, **choice)
 
 
 def buying_centers(*lists: pl.DataFrame) -> pl.DataFrame:

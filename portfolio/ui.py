@@ -113,10 +113,11 @@ class PageContext:
         return guarded(lambda: cached_query(version, name, used(name, params),
                                             inputs if sources else None))
 
-    def accounts_rows(self, name: str, **extra: Any) -> pl.DataFrame:
+    def accounts_rows(self, name: str, **extra: Any) -> pa.Table:
         """The rows of a per-account query that others read as input (`-- input:`), for
-        the filtered accounts: the page's own selections work on them in Python."""
-        return pl.from_arrow(self.input_rows(name, self.query_params(**extra)))
+        the filtered accounts, as Arrow: the page's own selections work on them in Python
+        (once per page run, like the queries reading them)."""
+        return self.input_rows(name, self.query_params(**extra))
 
     def input_rows(self, source: str, params: dict[str, Any]) -> pa.Table:
         """A query's rows as another's input (`-- input:`): computed once for the viewer's
@@ -217,7 +218,9 @@ def cached_query(version: tuple[str, int, int], name: str, params: dict[str, Any
     result = queries.run(name, db=Path(version[0]), inputs=_inputs() if _inputs else None,
                          **params)
     if stored.storable(params):
-        stored.save(version, name, params, result.to_arrow())
+        # string views: the next process maps them into Polars without a copy
+        stored.save(version, name, params,
+                    result.to_arrow(compat_level=pl.CompatLevel.newest()))
     return result
 
 
