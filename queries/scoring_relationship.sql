@@ -58,36 +58,65 @@ coverage AS (
     FROM deal_roles
     GROUP BY period, account_id
 ),
+-- each period as its own filtered scan: a join of the periods with the date ranges ran as
+-- a nested loop over every delivery and case
 delivery AS (
-    SELECT p.period, dl.account_id,
+    SELECT 0 AS period, account_id,
            count(*) AS deliveries_due,
-           count(*) FILTER (WHERE dl.delivered_on <= dl.promised_on) AS deliveries_on_time
-    FROM periods p
-    JOIN deliveries dl
-      ON dl.promised_on <= p.ref_day AND dl.promised_on > p.ref_day - INTERVAL 12 MONTH
-    WHERE dl.account_id IN (SELECT account_id FROM scoped)
-    GROUP BY p.period, dl.account_id
+           count(*) FILTER (WHERE delivered_on <= promised_on) AS deliveries_on_time
+    FROM deliveries
+    WHERE promised_on <= $as_of::DATE
+      AND promised_on > $as_of::DATE - INTERVAL 12 MONTH
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
+    UNION ALL
+    SELECT 12 AS period, account_id,
+           count(*) AS deliveries_due,
+           count(*) FILTER (WHERE delivered_on <= promised_on) AS deliveries_on_time
+    FROM deliveries
+    WHERE promised_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND promised_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE - INTERVAL 12 MONTH
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
 ),
 promises AS (
-    SELECT p.period, sc.account_id,
+    SELECT 0 AS period, account_id,
            count(*) AS promises_due,
-           count(*) FILTER (WHERE sc.closed_on <= sc.due_on) AS promises_kept
-    FROM periods p
-    JOIN service_cases sc
-      ON sc.due_on <= p.ref_day AND sc.due_on > p.ref_day - INTERVAL 12 MONTH
-    WHERE sc.status <> 'cancelled'
-      AND sc.account_id IN (SELECT account_id FROM scoped)
-    GROUP BY p.period, sc.account_id
+           count(*) FILTER (WHERE closed_on <= due_on) AS promises_kept
+    FROM service_cases
+    WHERE status <> 'cancelled'
+      AND due_on <= $as_of::DATE
+      AND due_on > $as_of::DATE - INTERVAL 12 MONTH
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
+    UNION ALL
+    SELECT 12 AS period, account_id,
+           count(*) AS promises_due,
+           count(*) FILTER (WHERE closed_on <= due_on) AS promises_kept
+    FROM service_cases
+    WHERE status <> 'cancelled'
+      AND due_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND due_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE - INTERVAL 12 MONTH
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
 ),
 overdue AS (
-    SELECT p.period, sc.account_id, count(*) AS overdue_cases
-    FROM periods p
-    JOIN service_cases sc
-      ON sc.opened_on <= p.ref_day AND sc.due_on < p.ref_day
-     AND (sc.closed_on IS NULL OR sc.closed_on > p.ref_day)
-    WHERE sc.status <> 'cancelled'
-      AND sc.account_id IN (SELECT account_id FROM scoped)
-    GROUP BY p.period, sc.account_id
+    SELECT 0 AS period, account_id, count(*) AS overdue_cases
+    FROM service_cases
+    WHERE status <> 'cancelled'
+      AND opened_on <= $as_of::DATE AND due_on < $as_of::DATE
+      AND (closed_on IS NULL OR closed_on > $as_of::DATE)
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
+    UNION ALL
+    SELECT 12 AS period, account_id, count(*) AS overdue_cases
+    FROM service_cases
+    WHERE status <> 'cancelled'
+      AND opened_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND due_on < ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND (closed_on IS NULL OR closed_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
+      AND account_id IN (SELECT account_id FROM scoped)
+    GROUP BY account_id
 )
 SELECT
     s.account_id, p.period,
