@@ -182,16 +182,19 @@ ranked = statuses.with_columns(
 status_table = with_links(ranked.head(svc.table_rows)).with_columns(
     fmt.label_expr("band"),
     pl.col("on_time_rate") * 100,
-).select("band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
-         "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
-band_of = {fmt.label(b): c for b, c in BAND_COLORS.items()}
+).with_columns(pl.concat_list("band").alias("band")).select(
+    "band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
+    "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
 show_table(
-    status_table.to_pandas().style.map(
-        lambda v: f"background-color: {band_of.get(v, '')}; color: white; font-weight: 600"
-        if v in band_of else "", subset=["band"]),
+    status_table,
     hide_index=True, width="stretch", height=420,
     column_config={
-        "band": "Status", "account_name": "Account", "tier": "Tier",
+        # a coloured label per band, in the bands' colours (a pandas Styler did the same
+        # at a third of the page's rerun)
+        "band": st.column_config.MultiselectColumn(
+            "Status", options=[fmt.label(band) for band in BAND_COLORS],
+            color=list(BAND_COLORS.values()), width="small"),
+        "account_name": "Account", "tier": "Tier",
         "manager_name": "Manager", "reason": st.column_config.TextColumn("Why", width="large"),
         "on_time_rate": percent_column("On time"),
         "deliveries_due": count_column("Deliveries due"),
