@@ -67,12 +67,9 @@ def buying_center_settings() -> BuyingCenterSettings:
     )
 
 
-# The gaps a list can be cut to, and the column of buying_center_rated that marks each.
-GAP_COLUMNS = {"no_decider": "no_decider", "no_approver": "no_approver",
-               "decider_left": "decider_left", "approver_left": "approver_left",
-               "doubters": "has_doubters", "single_threaded": "single_threaded",
-               "dark": "dark"}
-RISK_RANK = {"high": 3, "medium": 2, "low": 1}
+# The column of buying_center_rated that marks each gap a list can be cut to.
+GAP_COLUMNS = {gap: "has_doubters" if gap == "doubters" else gap for gap in GAPS}
+RISK_RANK = {risk: len(RISKS) - place for place, risk in enumerate(RISKS)}  # high first
 # a deal row of the page: buying_center_rated's facts, then the roles' details
 DEAL_COLUMNS = (
     "deal_id", "deal_name", "account_id", "account_name", "stage", "stage_order", "value",
