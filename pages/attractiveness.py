@@ -16,6 +16,7 @@ from portfolio.ui import (
     money_column,
     page_context,
     show_chart,
+    show_sections,
     show_table,
 )
 
@@ -29,44 +30,70 @@ def badge(suggestion: str) -> str:
             f"{fmt.label(suggestion)}</span>")
 
 
+WHAT_IF = "what_if_weights"  # the sliders' values, kept while the panel is closed
+
+
 def weight_sliders(factors: tuple[scoring.Factor, ...], weights: dict[str, float],
                    prefix: str) -> dict[str, float]:
+    kept = st.session_state.setdefault(WHAT_IF, {})
     chosen = {}
     for factor in factors:
         key = f"{prefix}_{factor.key}"
-        st.session_state.setdefault(key, int(weights[factor.key]))
-        chosen[factor.key] = float(st.slider(factor.label, 0, 40, key=key))
+        if key not in st.session_state:  # Streamlit forgets a slider that was not drawn
+            st.session_state[key] = kept.get(key, int(weights[factor.key]))
+        kept[key] = st.slider(factor.label, 0, 40, key=key)
+        chosen[factor.key] = float(kept[key])
     return chosen
 
 
+def kept_weights(factors: tuple[scoring.Factor, ...], weights: dict[str, float],
+                 prefix: str) -> dict[str, float]:
+    kept = st.session_state.get(WHAT_IF, {})
+    return {f.key: float(kept.get(f"{prefix}_{f.key}", weights[f.key])) for f in factors}
+
+
 def reset_weights() -> None:
+    st.session_state[WHAT_IF] = {}
     for prefix, weights in (("wa", saved.attractiveness_weights),
                             ("ws", saved.strength_weights)):
         for key, value in weights.items():
             st.session_state[f"{prefix}_{key}"] = int(value)
 
 
-with st.expander("What-if: change the weights (nothing is saved)", icon=":material/tune:"):
-    st.caption("Move a slider to see how the scores and suggestions would change. Weights are "
-               "relative: they are rescaled to sum to 100. The saved weights live in "
-               "portfolio/scoring.toml; this page never writes them or the database.")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Attractiveness**")
-        a_raw = weight_sliders(scoring.ATTRACTIVENESS_FACTORS, saved.attractiveness_weights,
-                               "wa")
-    with right:
-        st.markdown("**Relative strength**")
-        s_raw = weight_sliders(scoring.STRENGTH_FACTORS, saved.strength_weights, "ws")
-    for name, raw, factors in (("Attractiveness", a_raw, scoring.ATTRACTIVENESS_FACTORS),
-                               ("Relative strength", s_raw, scoring.STRENGTH_FACTORS)):
-        total = sum(raw.values())
-        if total and total != 100:
-            shares = ", ".join(f"{f.short} {100 * raw[f.key] / total:.0f} %" for f in factors)
-            st.caption(f"{name}: the sliders add up to {total:.0f}, so the weights used are "
-                       f"{shares}.")
-    st.button("Back to the saved weights", on_click=reset_weights, icon=":material/undo:")
+def what_if_panel() -> tuple[dict[str, float], dict[str, float]]:
+    """The weight sliders, in a panel whose sliders are drawn only while it is open (13
+    sliders were a fifth of the page's work in the browser); the chosen weights stay in
+    use when it is closed."""
+    panel = st.expander("What-if: change the weights (nothing is saved)",
+                        icon=":material/tune:", key="what_if_panel", on_change="rerun")
+    if not panel.open:
+        return (kept_weights(scoring.ATTRACTIVENESS_FACTORS, saved.attractiveness_weights, "wa"),
+                kept_weights(scoring.STRENGTH_FACTORS, saved.strength_weights, "ws"))
+    with panel:
+        st.caption("Move a slider to see how the scores and suggestions would change. Weights "
+                   "are relative: they are rescaled to sum to 100. The saved weights live in "
+                   "portfolio/scoring.toml; this page never writes them or the database.")
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Attractiveness**")
+            a_raw = weight_sliders(scoring.ATTRACTIVENESS_FACTORS, saved.attractiveness_weights,
+                                   "wa")
+        with right:
+            st.markdown("**Relative strength**")
+            s_raw = weight_sliders(scoring.STRENGTH_FACTORS, saved.strength_weights, "ws")
+        for name, raw, factors in (("Attractiveness", a_raw, scoring.ATTRACTIVENESS_FACTORS),
+                                   ("Relative strength", s_raw, scoring.STRENGTH_FACTORS)):
+            total = sum(raw.values())
+            if total and total != 100:
+                shares = ", ".join(f"{f.short} {100 * raw[f.key] / total:.0f} %"
+                                   for f in factors)
+                st.caption(f"{name}: the sliders add up to {total:.0f}, so the weights used "
+                           f"are {shares}.")
+        st.button("Back to the saved weights", on_click=reset_weights, icon=":material/undo:")
+    return a_raw, s_raw
 
+
+a_raw, s_raw = what_if_panel()
 what_if = (a_raw != saved.attractiveness_weights or s_raw != saved.strength_weights)
 try:
     config = saved.with_weights(scoring.normalised_weights(a_raw),
@@ -120,108 +147,120 @@ if requested in scored["account_id"] and requested not in choices:
     choices.insert(0, requested)
 chosen = requested if requested in choices else (choices[0] if choices else None)
 
-lines = portfolio_charts.MatrixLines(config.attractiveness_from, config.strength_from)
-show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
-                 scored), key="attractiveness_matrix")
 
-decisions = scored.filter(pl.col("suggestion") != "keep")
-st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
-st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
-           "upgrade, review, then the accounts to keep; within each, by revenue. Reasons are "
-           "in numbers you can check on the account page.")
-table = scored.with_columns(
-    fmt.label_expr("suggestion", "tier", "suggested_tier", "risk_level"),
-    pl.col("trend").round(0) + 0.0,  # no "−0"
-    pl.col("reasons").list.join(" · ").alias("why"),
-    ctx.account_links(scored, "pages/attractiveness.py").alias("why_link"),
-    ctx.account_links(scored).alias("open"),
-)
-show_table(
-    table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
-                 "trend", "strength", "quadrant", "risk_level", "revenue", "manager_name",
-                 "why_link", "open"),
-    hide_index=True, width="stretch", height=420,
-    column_config={
-        "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
-        "suggested_tier": "Suggested tier",
-        "attractiveness": st.column_config.ProgressColumn(
-            "Attractiveness", min_value=0, max_value=100, format="%.0f"),
-        "trend": st.column_config.NumberColumn("Trend, 12 m", format="%+.0f",
-                                               help="Attractiveness now minus 12 months ago"),
-        "strength": st.column_config.NumberColumn("Strength", format="%.0f"),
-        "quadrant": "Quadrant", "risk_level": "Risk",
-        "why": st.column_config.TextColumn("Why", width="large"),
-        "revenue": money_column("Revenue T12M", ctx.currency),
-        "manager_name": "Manager",
-        "open": link_column("Account page"),
-        "why_link": link_column("Explain", "Why ›"),
-    },
-)
+def matrix_and_decisions() -> None:
+    """The portfolio matrix and the accounts that need a decision, most urgent first."""
+    lines = portfolio_charts.MatrixLines(config.attractiveness_from, config.strength_from)
+    show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
+                     scored), key="attractiveness_matrix")
 
-st.subheader("Why an account scores what it does")
-labels = dict(zip(scored["account_id"], scored["name"], strict=True))
-pick = st.selectbox(
-    "Account", choices, index=choices.index(chosen) if chosen in choices else 0,
-    format_func=lambda a: f"{labels[a]} ({a})", key="attractiveness_pick",
-    help="Accounts needing a decision and those drawn in the matrix; any other account "
-         "through its “Why ›” link in the table.")
-if pick is None:
-    st.stop()
-st.query_params["account"] = pick
-account = scored.filter(pl.col("account_id") == pick).row(0, named=True)
+    decisions = scored.filter(pl.col("suggestion") != "keep")
+    st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
+    st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
+               "upgrade, review, then the accounts to keep; within each, by revenue. Reasons are "
+               "in numbers you can check on the account page.")
+    table = scored.with_columns(
+        fmt.label_expr("suggestion", "tier", "suggested_tier", "risk_level"),
+        pl.col("trend").round(0) + 0.0,  # no "−0"
+        pl.col("reasons").list.join(" · ").alias("why"),
+        ctx.account_links(scored, "pages/attractiveness.py",
+                          attractiveness_tab="Why").alias("why_link"),
+        ctx.account_links(scored).alias("open"),
+    )
+    show_table(
+        table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
+                     "trend", "strength", "quadrant", "risk_level", "revenue", "manager_name",
+                     "why_link", "open"),
+        hide_index=True, width="stretch", height=420,
+        column_config={
+            "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
+            "suggested_tier": "Suggested tier",
+            "attractiveness": st.column_config.ProgressColumn(
+                "Attractiveness", min_value=0, max_value=100, format="%.0f"),
+            "trend": st.column_config.NumberColumn("Trend, 12 m", format="%+.0f",
+                                                   help="Attractiveness now minus 12 months ago"),
+            "strength": st.column_config.NumberColumn("Strength", format="%.0f"),
+            "quadrant": "Quadrant", "risk_level": "Risk",
+            "why": st.column_config.TextColumn("Why", width="large"),
+            "revenue": money_column("Revenue T12M", ctx.currency),
+            "manager_name": "Manager",
+            "open": link_column("Account page"),
+            "why_link": link_column("Explain", "Why ›"),
+        },
+    )
 
-head, figures = st.columns([4, 3], gap="large")
-with head:
-    name = scoring.escape_markdown(html.escape(account["name"], quote=False))
-    st.markdown(f"{badge(account['suggestion'])} &nbsp; **{name}** · {fmt.label(account['tier'])}"
-                + (f" → {fmt.label(account['suggested_tier'])}"
-                   if account["suggested_tier"] != account["tier"] else ""),
-                unsafe_allow_html=True)
-    for reason in account["reasons"] or ["Nothing calls for a decision: keep."]:
-        st.markdown(f"- {scoring.escape_markdown(reason)}")
-    if account["risk_signals"] and account["suggestion"] != "repair":
-        st.markdown(f"Uncoupling risk **{account['risk_level']}** "
-                    f"({account['risk_points']:g} points): "
-                    + "; ".join(scoring.escape_markdown(s) for s in account["risk_signals"]))
-    st.page_link("pages/account.py", label="Open the account page",
-                 icon=":material/arrow_forward:",
-                 query_params={**ctx.page_params(), "account": pick})
-with figures:
-    a, b, c = st.columns(3)
-    trend = account["trend"]
-    score = account["attractiveness"]
-    a.metric("Attractiveness", "–" if score is None else f"{score:.0f}",
-             delta=None if trend is None else f"{round(trend) + 0:+d} in 12 m")
-    b.metric("Strength", f"{account['strength']:.0f}"
-             if account["strength"] is not None else "–")
-    c.metric("Risk", fmt.label(account["risk_level"]),
-             help=f"{account['risk_points']:g} points; high from {config.risk.high_from:g}")
-    st.caption(f"Quadrant **{account['quadrant'] or '–'}** · band "
-               f"**{account['band'] or '–'}** · revenue T12M "
-               f"{fmt.money(account['revenue'], ctx.currency)}")
 
-explained = scoring.explain_account(account, config, ctx.currency)
-show_chart(drawn(portfolio_charts.factor_contributions,
-    explained, "Attractiveness", account["attractiveness"], account["prev_attractiveness"]),
-    key="attractiveness_why")
-show_chart(drawn(portfolio_charts.factor_contributions,
-    explained, "Relative strength", account["strength"], account["prev_strength"]),
-    key="strength_why")
-show_table(
-    explained.select("scorecard", "label", "weight", "value_before", "value", "score_before",
-                     "score", "contribution_before", "contribution", "change"),
-    hide_index=True, width="stretch", height=36 * (explained.height + 1) + 4,
-    column_config={
-        "scorecard": "Score", "label": "Factor",
-        "weight": st.column_config.NumberColumn("Weight", format="%.0f %%"),
-        "value_before": "12 months ago", "value": "Now",
-        "score_before": st.column_config.NumberColumn("Score then (0-100)", format="%.0f"),
-        "score": st.column_config.NumberColumn("Score now (0-100)", format="%.0f"),
-        "contribution_before": st.column_config.NumberColumn("Points then", format="%.1f"),
-        "contribution": st.column_config.NumberColumn("Points now", format="%.1f"),
-        "change": st.column_config.NumberColumn("Change", format="%+.1f"),
-    },
-)
-st.caption("Each factor's raw value is put on 0-100 between two anchors (portfolio/scoring.toml"
-           "); its points = weight × score ÷ the weight of the factors with data. A change "
-           "that cannot be measured counts as 50 (no change).")
+def why_an_account_scores() -> None:
+    """One account's scores, factor by factor, now and 12 months ago."""
+    st.subheader("Why an account scores what it does")
+    labels = dict(zip(scored["account_id"], scored["name"], strict=True))
+    pick = st.selectbox(
+        "Account", choices, index=choices.index(chosen) if chosen in choices else 0,
+        format_func=lambda a: f"{labels[a]} ({a})", key="attractiveness_pick",
+        help="Accounts needing a decision and those drawn in the matrix; any other account "
+             "through its “Why ›” link in the table.")
+    if pick is None:
+        st.stop()
+    st.query_params["account"] = pick
+    account = scored.filter(pl.col("account_id") == pick).row(0, named=True)
+
+    head, figures = st.columns([4, 3], gap="large")
+    with head:
+        name = scoring.escape_markdown(html.escape(account["name"], quote=False))
+        st.markdown(f"{badge(account['suggestion'])} &nbsp; **{name}** · "
+                    f"{fmt.label(account['tier'])}"
+                    + (f" → {fmt.label(account['suggested_tier'])}"
+                       if account["suggested_tier"] != account["tier"] else ""),
+                    unsafe_allow_html=True)
+        for reason in account["reasons"] or ["Nothing calls for a decision: keep."]:
+            st.markdown(f"- {scoring.escape_markdown(reason)}")
+        if account["risk_signals"] and account["suggestion"] != "repair":
+            st.markdown(f"Uncoupling risk **{account['risk_level']}** "
+                        f"({account['risk_points']:g} points): "
+                        + "; ".join(scoring.escape_markdown(s) for s in account["risk_signals"]))
+        st.page_link("pages/account.py", label="Open the account page",
+                     icon=":material/arrow_forward:",
+                     query_params={**ctx.page_params(), "account": pick})
+    with figures:
+        a, b, c = st.columns(3)
+        trend = account["trend"]
+        score = account["attractiveness"]
+        a.metric("Attractiveness", "–" if score is None else f"{score:.0f}",
+                 delta=None if trend is None else f"{round(trend) + 0:+d} in 12 m")
+        b.metric("Strength", f"{account['strength']:.0f}"
+                 if account["strength"] is not None else "–")
+        c.metric("Risk", fmt.label(account["risk_level"]),
+                 help=f"{account['risk_points']:g} points; high from {config.risk.high_from:g}")
+        st.caption(f"Quadrant **{account['quadrant'] or '–'}** · band "
+                   f"**{account['band'] or '–'}** · revenue T12M "
+                   f"{fmt.money(account['revenue'], ctx.currency)}")
+
+    explained = scoring.explain_account(account, config, ctx.currency)
+    show_chart(drawn(portfolio_charts.factor_contributions,
+        explained, "Attractiveness", account["attractiveness"], account["prev_attractiveness"]),
+        key="attractiveness_why")
+    show_chart(drawn(portfolio_charts.factor_contributions,
+        explained, "Relative strength", account["strength"], account["prev_strength"]),
+        key="strength_why")
+    show_table(
+        explained.select("scorecard", "label", "weight", "value_before", "value", "score_before",
+                         "score", "contribution_before", "contribution", "change"),
+        hide_index=True, width="stretch", height=36 * (explained.height + 1) + 4,
+        column_config={
+            "scorecard": "Score", "label": "Factor",
+            "weight": st.column_config.NumberColumn("Weight", format="%.0f %%"),
+            "value_before": "12 months ago", "value": "Now",
+            "score_before": st.column_config.NumberColumn("Score then (0-100)", format="%.0f"),
+            "score": st.column_config.NumberColumn("Score now (0-100)", format="%.0f"),
+            "contribution_before": st.column_config.NumberColumn("Points then", format="%.1f"),
+            "contribution": st.column_config.NumberColumn("Points now", format="%.1f"),
+            "change": st.column_config.NumberColumn("Change", format="%+.1f"),
+        },
+    )
+    st.caption("Each factor's raw value is put on 0-100 between two anchors (portfolio/scoring.toml"
+               "); its points = weight × score ÷ the weight of the factors with data. A change "
+               "that cannot be measured counts as 50 (no change).")
+
+
+show_sections({"Decisions": matrix_and_decisions, "Why": why_an_account_scores},
+              key="attractiveness_tab")

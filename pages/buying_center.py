@@ -19,6 +19,7 @@ from portfolio.ui import (
     page_context,
     selectable_chart,
     show_chart,
+    show_sections,
     show_table,
 )
 
@@ -35,10 +36,9 @@ def pick(**choice: Any) -> pl.DataFrame:
         ctx.accounts_rows("buying_center_rated", **params), **choice), **params, **choice)
 
 
-def buying_centers(*lists: pl.DataFrame) -> pl.DataFrame:
-    """The roles of the deals of several lists, read in one query."""
-    deal_ids = sorted(set().union(*(frame["deal_id"].to_list() for frame in lists)))
-    return ctx.run("buying_center_roles", **params, deal_ids=deal_ids)
+def buying_centers(deals: pl.DataFrame) -> pl.DataFrame:
+    """The roles of these deals, read in one query."""
+    return ctx.run("buying_center_roles", **params, deal_ids=sorted(deals["deal_id"]))
 
 
 st.caption(f"A role is covered when a contact who is still with the client was engaged on the "
@@ -62,130 +62,136 @@ cols[4].metric("Value at high risk", fmt.money(totals["high_risk"].value, cur),
                help=f"{plural(totals['high_risk'].deals, 'deal')}: the alarm, an opponent "
                     "as decider or approver, or every decider gone")
 
-# The grid's deals are chosen first, so that their buying centers and those of the deals
-# behind a gap are read in one query (the search box further down holds the same text).
-grid_search = str(st.session_state.get("bc_search", "")).strip()
-grid_choice = pick(search=grid_search, limit=logic.TABLE_ROWS)
-roles = None
 
-# --- the gaps in words --------------------------------------------------------------------
-st.subheader("Gaps")
-lines = logic.gap_lines(gaps, cur, rules)
-if lines:
-    st.markdown("\n".join(f"- {line.text}" for line in lines))
-    options = [gap for gap in logic.GAPS if totals[gap].deals]
-    gap = st.segmented_control(
-        "Show the deals behind a gap", options, key="bc_gap", default=options[0],
-        format_func=lambda g: f"{logic.gap_choice_label(g)} ({count(totals[g].deals)})")
-    if gap:
-        behind = pick(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
-        roles = buying_centers(behind, grid_choice)
-        if totals[gap].deals > behind.height:
-            st.caption(f"The {behind.height} most valuable of {count(totals[gap].deals)} deals.")
-        table = logic.grid_table(logic.with_roles(behind, roles), rules)
+def gaps_in_words() -> None:
+    """The buying-center gaps in words, and the deals behind each."""
+    st.subheader("Gaps")
+    lines = logic.gap_lines(gaps, cur, rules)
+    if lines:
+        st.markdown("\n".join(f"- {line.text}" for line in lines))
+        options = [gap for gap in logic.GAPS if totals[gap].deals]
+        gap = st.segmented_control(
+            "Show the deals behind a gap", options, key="bc_gap", default=options[0],
+            format_func=lambda g: f"{logic.gap_choice_label(g)} ({count(totals[g].deals)})")
+        if gap:
+            behind = pick(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
+            roles = buying_centers(behind)
+            if totals[gap].deals > behind.height:
+                st.caption(f"The {behind.height} most valuable of "
+                           f"{count(totals[gap].deals)} deals.")
+            table = logic.grid_table(logic.with_roles(behind, roles), rules)
+            show_table(
+                table.with_columns(
+                    fmt.label_expr("stage", "risk"),
+                    ctx.account_links(table).alias("open"),
+                ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk",
+                         "why", "open"),
+                hide_index=True, width="stretch", height=300,
+                column_config={
+                    "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
+                    "value": money_column("Value", cur), "owner_name": "Owner", "risk": "Risk",
+                    "why": st.column_config.TextColumn("Risk factors", width="large"),
+                    "open": link_column("Account page"),
+                },
+            )
+    else:
+        st.success("No buying-center gaps among the open deals in view.",
+                   icon=":material/check_circle:")
+
+
+def deal_role_grid() -> None:
+    """Every role of the riskiest valuable deals, a page at a time."""
+    st.subheader("Deal × role grid, riskiest valuable deals first")
+    search_col, page_col = st.columns([3, 1])
+    search = search_col.text_input("Search deals", key="bc_search",
+                                   placeholder="Deal, account or owner name").strip()
+    grid_choice = pick(search=search, limit=logic.TABLE_ROWS)
+    table_rows = logic.with_roles(grid_choice, buying_centers(grid_choice))
+    matching = int(table_rows["matching_deals"][0]) if table_rows.height else 0
+    pages = max(1, -(-min(matching, logic.TABLE_ROWS) // logic.GRID_PAGE_SIZE))
+    page = page_col.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1,
+                                 key="bc_page")
+    first = (int(page) - 1) * logic.GRID_PAGE_SIZE
+    grid_rows = table_rows.slice(first, logic.GRID_PAGE_SIZE)
+    more = (f"The {table_rows.height} riskiest of {count(matching)}"
+            if matching > table_rows.height else f"All {count(matching)}")
+    st.caption(f"{more} open deals{f' matching “{search}”' if search else ''}: high risk first "
+               f"(● red), then medium (● amber) and low (● green), the most valuable first within "
+               f"each. Deals {first + 1}–{first + grid_rows.height} in the grid; click a cell to "
+               "open its account.")
+    if grid_rows.height:
+        names = {r["deal_id"]: (r["deal_name"], r["account_name"])
+                 for r in table_rows.iter_rows(named=True)}
+        clicked = selectable_chart(
+            drawn(charts.coverage_grid, grid_rows, cur, rules.recent_days, first_rank=first + 1),
+            key=f"bc_grid_{first}")
+        drill_to_account(ctx, clicked, names)
+        table = logic.grid_table(table_rows, rules)
         show_table(
             table.with_columns(
                 fmt.label_expr("stage", "risk"),
                 ctx.account_links(table).alias("open"),
-            ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk", "why",
-                     "open"),
-            hide_index=True, width="stretch", height=300,
+            ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
+                     *logic.ROLES, "why", "owner_name", "open"),
+            hide_index=True, width="stretch", height=380,
             column_config={
                 "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
-                "value": money_column("Value", cur), "owner_name": "Owner", "risk": "Risk",
+                "value": money_column("Value", cur), "risk": "Risk",
+                "coverage_pct": st.column_config.ProgressColumn(
+                    "Coverage", format="%.0f %%", min_value=0, max_value=100,
+                    help="Roles covered of seven"),
+                **{role: fmt.label(role) for role in logic.ROLES},
                 "why": st.column_config.TextColumn("Risk factors", width="large"),
-                "open": link_column("Account page"),
+                "owner_name": "Owner", "open": link_column("Account page"),
             },
         )
-else:
-    st.success("No buying-center gaps among the open deals in view.",
-               icon=":material/check_circle:")
+    else:
+        st.info("No open deals match.", icon=":material/search_off:")
 
-# --- the deal x role grid -----------------------------------------------------------------
-st.subheader("Deal × role grid, riskiest valuable deals first")
-search_col, page_col = st.columns([3, 1])
-search = search_col.text_input("Search deals", key="bc_search",
-                               placeholder="Deal, account or owner name").strip()
-if search != grid_search or roles is None:
-    grid_choice = pick(search=search, limit=logic.TABLE_ROWS)
-    roles = buying_centers(grid_choice)
-table_rows = logic.with_roles(grid_choice, roles)
-matching = int(table_rows["matching_deals"][0]) if table_rows.height else 0
-pages = max(1, -(-min(matching, logic.TABLE_ROWS) // logic.GRID_PAGE_SIZE))
-page = page_col.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
-                             step=1, key="bc_page")
-first = (int(page) - 1) * logic.GRID_PAGE_SIZE
-grid_rows = table_rows.slice(first, logic.GRID_PAGE_SIZE)
-more = (f"The {table_rows.height} riskiest of {count(matching)}"
-        if matching > table_rows.height else f"All {count(matching)}")
-st.caption(f"{more} open deals{f' matching “{search}”' if search else ''}: high risk first "
-           f"(● red), then medium (● amber) and low (● green), the most valuable first within "
-           f"each. Deals {first + 1}–{first + grid_rows.height} in the grid; click a cell to "
-           "open its account.")
-if grid_rows.height:
-    names = {r["deal_id"]: (r["deal_name"], r["account_name"])
-             for r in table_rows.iter_rows(named=True)}
-    clicked = selectable_chart(
-        drawn(charts.coverage_grid, grid_rows, cur, rules.recent_days, first_rank=first + 1),
-        key=f"bc_grid_{first}")
-    drill_to_account(ctx, clicked, names)
-    table = logic.grid_table(table_rows, rules)
+
+def coverage() -> None:
+    """Coverage against stage and value, and per manager."""
+    st.subheader("Coverage against stage and value, and per manager")
+    if totals["open"].deals == 0:
+        st.info("No open deals in this selection.", icon=":material/info:")
+        st.stop()
+    left, right = st.columns(2)
+    with left:
+        valuable = pick(sort_by="value", limit=logic.SCATTER_POINTS)
+        names = {r["deal_id"]: (r["deal_name"], r["account_name"])
+                 for r in valuable.iter_rows(named=True)}
+        clicked = selectable_chart(
+            drawn(charts.coverage_scatter, valuable, cur, shown_of=totals["open"].deals,
+                                    alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
+            key="bc_coverage_scatter")
+        drill_to_account(ctx, clicked, names)
+    with right:
+        managers = ctx.run("buying_center_managers", **params)
+        show_chart(drawn(charts.coverage_by_manager, managers, cur, logic.MANAGERS_CHARTED),
+                   key="bc_managers")
     show_table(
-        table.with_columns(
-            fmt.label_expr("stage", "risk"),
-            ctx.account_links(table).alias("open"),
-        ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
-                 *logic.ROLES, "why", "owner_name", "open"),
-        hide_index=True, width="stretch", height=380,
+        managers.with_columns(pl.col("average_coverage", "value_weighted_coverage") * 100).select(
+            "owner_name", "deals", "value", "average_coverage", "value_weighted_coverage",
+            "alarm_deals", "alarm_value", "high_risk_deals", "high_risk_value"),
+        hide_index=True, width="stretch", height=300,
         column_config={
-            "deal_name": "Deal", "account_name": "Account", "stage": "Stage",
-            "value": money_column("Value", cur), "risk": "Risk",
-            "coverage_pct": st.column_config.ProgressColumn(
-                "Coverage", format="%.0f %%", min_value=0, max_value=100,
-                help="Roles covered of seven"),
-            **{role: fmt.label(role) for role in logic.ROLES},
-            "why": st.column_config.TextColumn("Risk factors", width="large"),
-            "owner_name": "Owner", "open": link_column("Account page"),
+            "owner_name": "Deal owner", "deals": st.column_config.NumberColumn("Open deals"),
+            "value": money_column("Open value", cur),
+            "average_coverage": st.column_config.ProgressColumn(
+                "Average coverage", format="%.0f %%", min_value=0, max_value=100),
+            "value_weighted_coverage": st.column_config.ProgressColumn(
+                "Coverage weighted by value", format="%.0f %%", min_value=0, max_value=100),
+            "alarm_deals": st.column_config.NumberColumn(
+                "Alarm deals", help="Late stage without an active decider or approver"),
+            "alarm_value": money_column("Alarm value", cur),
+            "high_risk_deals": st.column_config.NumberColumn("High-risk deals"),
+            "high_risk_value": money_column("High-risk value", cur),
         },
     )
-else:
-    st.info("No open deals match.", icon=":material/search_off:")
 
-# --- coverage against stage and value, and per manager -------------------------------------
-st.subheader("Coverage against stage and value, and per manager")
-if totals["open"].deals == 0:
-    st.info("No open deals in this selection.", icon=":material/info:")
-    st.stop()
-left, right = st.columns(2)
-with left:
-    valuable = pick(sort_by="value", limit=logic.SCATTER_POINTS)
-    names = {r["deal_id"]: (r["deal_name"], r["account_name"])
-             for r in valuable.iter_rows(named=True)}
-    clicked = selectable_chart(
-        drawn(charts.coverage_scatter, valuable, cur, shown_of=totals["open"].deals,
-                                alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
-        key="bc_coverage_scatter")
-    drill_to_account(ctx, clicked, names)
-with right:
-    managers = ctx.run("buying_center_managers", **params)
-    show_chart(drawn(charts.coverage_by_manager, managers, cur, logic.MANAGERS_CHARTED),
-               key="bc_managers")
-show_table(
-    managers.with_columns(pl.col("average_coverage", "value_weighted_coverage") * 100).select(
-        "owner_name", "deals", "value", "average_coverage", "value_weighted_coverage",
-        "alarm_deals", "alarm_value", "high_risk_deals", "high_risk_value"),
-    hide_index=True, width="stretch", height=300,
-    column_config={
-        "owner_name": "Deal owner", "deals": st.column_config.NumberColumn("Open deals"),
-        "value": money_column("Open value", cur),
-        "average_coverage": st.column_config.ProgressColumn(
-            "Average coverage", format="%.0f %%", min_value=0, max_value=100),
-        "value_weighted_coverage": st.column_config.ProgressColumn(
-            "Coverage weighted by value", format="%.0f %%", min_value=0, max_value=100),
-        "alarm_deals": st.column_config.NumberColumn(
-            "Alarm deals", help="Late stage without an active decider or approver"),
-        "alarm_value": money_column("Alarm value", cur),
-        "high_risk_deals": st.column_config.NumberColumn("High-risk deals"),
-        "high_risk_value": money_column("High-risk value", cur),
-    },
-)
+
+show_sections({
+    "Gaps": gaps_in_words,
+    "Deal × role grid": deal_role_grid,
+    "Coverage": coverage,
+}, key="buying_center_tab", keep=("bc_gap", "bc_search", "bc_page"))

@@ -23,6 +23,7 @@ from portfolio.ui import (
     money_column,
     page_context,
     show_chart,
+    show_sections,
     show_table,
 )
 
@@ -67,7 +68,6 @@ rates = portfolio_delivery_rates(statuses)
 months = ctx.summed("deliveries_by_month", totals.monthly_deliveries)
 broken = ctx.summed("service_broken_promises", totals.broken_promises, svc.table_rows, **params)
 broken_kinds = ctx.summed("service_broken_by_kind", totals.broken_by_kind, **params)
-informed = ctx.summed("service_informed_by_month", totals.informed_by_month, **params)
 lapses = ctx.summed("service_informed_lapses", totals.informed_lapses, svc.table_rows, **params)
 contracts = ctx.summed("contracts_by_kind", totals.contracts_by_kind, **params)
 
@@ -103,272 +103,299 @@ cols[5].metric("Renewals due",
                help=f"{int(contracts['renewals_due'].sum())} service contracts ending within "
                     f"{svc.renewal_days} days of the as-of date, annual value")
 
-# --- broken promises --------------------------------------------------------------------
-st.subheader(f"{open_total} broken promises: service cases past their due date, "
-             f"{never_told} of them never reported to the client")
-left, right = st.columns(2)
-with left:
-    show_chart(drawn(service_charts.broken_promises_by_kind, broken_kinds, svc.history_days),
-               key="service_broken_kinds")
-with right:
-    show_chart(drawn(service_charts.informed_trend, informed, svc.inform_within_days),
-               key="service_informed")
 
-CASE_COLUMNS = {
-    "account_name": "Account", "kind": "Kind", "severity": "Severity",
-    "opened_on": date_column("Opened"), "due_on": date_column("Promised by"),
-    "closed_on": date_column("Closed"),
-    "days_overdue": count_column("Days overdue", "To the as-of date, or to the closing day"),
-    "client_informed_on": date_column("Client told on"),
-    "told": st.column_config.TextColumn(
-        "Client told", help=f"In time: within {svc.inform_within_days} days of opening"),
-    "manager_name": "Manager", "open": link_column("Account page"),
-}
-show_table(
-    with_links(open_broken).select("account_name", "kind", "severity", "opened_on", "due_on",
-                                   "days_overdue", "client_informed_on", "told",
-                                   "manager_name", "open"),
-    hide_index=True, width="stretch", column_config=CASE_COLUMNS,
-    height=min(420, 38 + 35 * max(open_broken.height, 1)),
-)
-shown_of(open_broken.height, open_total, "overdue cases")
+def broken_promises() -> None:
+    """Overdue service cases, and cases the client was not told about in time."""
+    st.subheader(f"{open_total} broken promises: service cases past their due date, "
+                 f"{never_told} of them never reported to the client")
+    left, right = st.columns(2)
+    with left:
+        show_chart(drawn(service_charts.broken_promises_by_kind, broken_kinds, svc.history_days),
+                   key="service_broken_kinds")
+    with right:
+        informed = ctx.summed("service_informed_by_month", totals.informed_by_month, **params)
+        show_chart(drawn(service_charts.informed_trend, informed, svc.inform_within_days),
+                   key="service_informed")
 
-st.markdown(f"**Client not told in time: {lapses_total} cases** opened in the last {history} "
-            f"were reported to the client more than {svc.inform_within_days} days after "
-            f"opening, {int(lapses['never_total'][0]) if lapses.height else 0} never.")
-show_table(
-    with_links(lapses).with_columns(
-        pl.when(pl.col("still_open")).then(pl.lit("Open")).otherwise(pl.lit("Closed"))
-        .alias("state")).select(
-        "account_name", "kind", "severity", "opened_on", "client_informed_on", "told",
-        "days_to_tell", "state", "past_due", "manager_name", "open"),
-    hide_index=True, width="stretch", height=300,
-    column_config={**CASE_COLUMNS,
-                   "days_to_tell": count_column("Days to tell", "Empty: never told"),
-                   "state": "Case", "past_due": st.column_config.CheckboxColumn(
-                       "Went past due")},
-)
-shown_of(lapses.height, lapses_total, "cases")
-
-with st.expander(f"Promises kept late: {late_total} cases opened in the last {history} were "
-                 "closed after the promised date"):
+    CASE_COLUMNS = {
+        "account_name": "Account", "kind": "Kind", "severity": "Severity",
+        "opened_on": date_column("Opened"), "due_on": date_column("Promised by"),
+        "closed_on": date_column("Closed"),
+        "days_overdue": count_column("Days overdue", "To the as-of date, or to the closing day"),
+        "client_informed_on": date_column("Client told on"),
+        "told": st.column_config.TextColumn(
+            "Client told", help=f"In time: within {svc.inform_within_days} days of opening"),
+        "manager_name": "Manager", "open": link_column("Account page"),
+    }
     show_table(
-        with_links(kept_late).select("account_name", "kind", "severity", "opened_on",
-                                     "due_on", "closed_on", "days_overdue", "told",
-                                     "manager_name", "open"),
-        hide_index=True, width="stretch", height=360, column_config=CASE_COLUMNS,
+        with_links(open_broken).select("account_name", "kind", "severity", "opened_on", "due_on",
+                                       "days_overdue", "client_informed_on", "told",
+                                       "manager_name", "open"),
+        hide_index=True, width="stretch", column_config=CASE_COLUMNS,
+        height=min(420, 38 + 35 * max(open_broken.height, 1)),
     )
-    shown_of(kept_late.height, late_total, "cases kept late")
+    shown_of(open_broken.height, open_total, "overdue cases")
 
-# --- service status per account ---------------------------------------------------------
-counts = band_counts(statuses)
-st.subheader(f"Service status by account: {counts['red']} red, {counts['amber']} amber, "
-             f"{counts['green']} green")
-st.caption(
-    f"Red: an overdue case that is high or critical or that the client was not told about, "
-    f"or on-time delivery below {fmt.percent(svc.on_time_red)}. Amber: any other overdue "
-    f"case, on time below {fmt.percent(svc.on_time_amber)}, "
-    f"{fmt.percent(svc.closed_late_amber)} or more of the cases closed late, "
-    f"{fmt.percent(svc.told_late_amber)} or more told late, or quality or invoice issues on "
-    f"{fmt.percent(svc.issue_rate_amber)} of deliveries. All over the last {window} "
-    "(settings: portfolio/settings.toml, [service]).")
-TIER_ORDER = {"strategic": 0, "key": 1, "standard": 2}
-ranked = statuses.with_columns(
-    pl.col("tier").replace_strict(TIER_ORDER, default=3).alias("tier_order"),
-    *[pl.when(pl.col("delivered") > 0).then(pl.col(c) / pl.col("delivered") * 100)
-      .alias(c.replace("issues", "rate")) for c in ("quality_issues", "invoice_issues")],
-).sort("band_order", "tier_order", "overdue_cases", "on_time_rate",
-       descending=[False, False, True, False], nulls_last=True)
-status_table = with_links(ranked.head(svc.table_rows)).with_columns(
-    fmt.label_expr("band"),
-    pl.col("on_time_rate") * 100,
-).with_columns(pl.concat_list("band").alias("band")).select(
-    "band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
-    "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
-show_table(
-    status_table,
-    hide_index=True, width="stretch", height=420,
-    column_config={
-        # a coloured label per band, in the bands' colours (a pandas Styler did the same
-        # at a third of the page's rerun)
-        "band": st.column_config.MultiselectColumn(
-            "Status", options=[fmt.label(band) for band in BAND_COLORS],
-            color=list(BAND_COLORS.values()), width="small"),
-        "account_name": "Account", "tier": "Tier",
-        "manager_name": "Manager", "reason": st.column_config.TextColumn("Why", width="large"),
-        "on_time_rate": percent_column("On time"),
-        "deliveries_due": count_column("Deliveries due"),
-        "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
-        "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
-        "overdue_cases": count_column("Overdue cases"),
-        "open": link_column("Account page"),
-    },
-)
-shown_of(status_table.height, ranked.height, "accounts")
-
-# --- deliveries -------------------------------------------------------------------------
-late = ctx.summed("delivery_late", totals.late_deliveries, svc.table_rows, **params)
-late_count = int(late["late_total"][0]) if late.height else 0
-outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
-st.subheader(f"Deliveries: {late_count} delivered late and {outstanding_count} overdue "
-             f"for delivery in the last {history}")
-managers = by_manager(statuses)
-left, right = st.columns(2)
-with left:
-    show_chart(drawn(service_charts.on_time_trend, months, target=svc.on_time_amber),
-               key="service_on_time")
-with right:
-    show_chart(drawn(service_charts.on_time_by_manager, managers, svc.on_time_red,
-                     svc.on_time_amber, svc.min_deliveries, svc.status_window_days),
-               key="service_on_time_managers")
-show_table(
-    with_links(late).with_columns(
-        pl.col("state").replace({"Outstanding": "Not delivered yet"})).select(
-        "account_name", "deal_name", "promised_on", "delivered_on", "state", "days_late",
-        "quality_issue", "invoice_issue", "manager_name", "open"),
-    hide_index=True, width="stretch", height=320,
-    column_config={
-        "account_name": "Account", "deal_name": "Deal", "promised_on": date_column("Promised"),
-        "delivered_on": date_column("Delivered"), "state": "State",
-        "days_late": count_column("Days late", "To the delivery, or to the as-of date"),
-        "quality_issue": st.column_config.CheckboxColumn("Quality issue"),
-        "invoice_issue": st.column_config.CheckboxColumn("Invoice issue"),
-        "manager_name": "Manager", "open": link_column("Account page"),
-    },
-)
-shown_of(late.height, late_count + outstanding_count, "late deliveries")
-st.markdown(f"**By manager, last {window}**: deliveries promised, on time, quality and "
-            "invoice issues, and the service status of their accounts.")
-show_table(
-    managers.with_columns(pl.col("on_time_rate", "quality_rate", "invoice_rate") * 100).select(
-        "manager_name", "accounts", "deliveries_due", "on_time_rate", "delivered_late",
-        "outstanding", "quality_rate", "invoice_rate", "overdue_cases", "red", "amber"),
-    hide_index=True, width="stretch", height=min(420, 38 + 35 * max(managers.height, 1)),
-    column_config={
-        "manager_name": "Manager", "accounts": count_column("Accounts"),
-        "deliveries_due": count_column("Deliveries due"),
-        "on_time_rate": percent_column("On time"),
-        "delivered_late": count_column("Delivered late"),
-        "outstanding": count_column("Not delivered yet"),
-        "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
-        "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
-        "overdue_cases": count_column("Overdue cases"),
-        "red": count_column("Red accounts"), "amber": count_column("Amber accounts"),
-    },
-)
-
-# --- cases by kind, installation and training ------------------------------------------
-st.subheader("Service cases by kind and state, installation and training")
-left, right = st.columns([3, 2])
-with left:
-    cases_kinds = ctx.run("service_cases_by_kind", **params)
-    show_chart(drawn(service_charts.cases_by_kind, cases_kinds, svc.history_days),
-               key="service_cases_kinds")
-with right:
-    show_chart(drawn(service_charts.setup_status,
-                     ctx.summed("service_setup_status", totals.setup_status, **params),
-                     svc.setup_days), key="service_setup")
-ages = cases_kinds.pivot(on="state", index="kind", values=["cases", "median_age_days"])
-for state in ("pending", "overdue", "done", "late"):
-    for column in (f"cases_{state}", f"median_age_days_{state}"):
-        if column not in ages.columns:
-            ages = ages.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
-st.markdown(f"**Ages by kind**: days open so far for open cases, days taken for those closed "
-            f"(median; cases opened in the last {history} or still open).")
-show_table(
-    ages.with_columns(fmt.label_expr("kind"),
-                      pl.col("^cases_.*$").fill_null(0)).select(
-        "kind", "cases_pending", "median_age_days_pending", "cases_overdue",
-        "median_age_days_overdue", "cases_done", "median_age_days_done", "cases_late",
-        "median_age_days_late"),
-    hide_index=True, width="stretch",
-    column_config={
-        "kind": "Kind", "cases_pending": count_column("Open, not yet due"),
-        "median_age_days_pending": count_column("… days open"),
-        "cases_overdue": count_column("Open, overdue"),
-        "median_age_days_overdue": count_column("… days open"),
-        "cases_done": count_column("Done on time"),
-        "median_age_days_done": count_column("… days to close"),
-        "cases_late": count_column("Done late"),
-        "median_age_days_late": count_column("… days to close"),
-    },
-)
-setup = ctx.summed("service_setup_accounts", totals.setup_accounts, svc.table_rows, **params)
-st.markdown(f"**Installation and training at accounts with recent deliveries** (last "
-            f"{svc.setup_days} days), overdue first.")
-show_table(
-    with_links(setup).select(
-        "account_name", "deliveries", "last_delivered_on", "installations_done",
-        "installations_pending", "installations_overdue", "trainings_done",
-        "trainings_pending", "trainings_overdue", "manager_name", "open"),
-    hide_index=True, width="stretch", height=320,
-    column_config={
-        "account_name": "Account", "deliveries": count_column("Deliveries"),
-        "last_delivered_on": date_column("Last delivered"),
-        "installations_done": count_column("Installations done"),
-        "installations_pending": count_column("… pending"),
-        "installations_overdue": count_column("… overdue"),
-        "trainings_done": count_column("Trainings done"),
-        "trainings_pending": count_column("… pending"),
-        "trainings_overdue": count_column("… overdue"),
-        "manager_name": "Manager", "open": link_column("Account page"),
-    },
-)
-shown_of(setup.height, int(setup["accounts_total"][0]) if setup.height else 0, "accounts")
-
-# --- contracts --------------------------------------------------------------------------
-renewals = ctx.summed("contracts_renewals", totals.renewals, svc.table_rows, **params)
-renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
-st.subheader(f"Service contracts: {renewals_total} renewals due within "
-             f"{svc.renewal_days} days")
-left, right = st.columns([2, 3])
-with left:
-    show_chart(drawn(service_charts.contracts_by_kind, contracts, cur, svc.renewal_days),
-               key="service_contracts")
-with right:
+    st.markdown(f"**Client not told in time: {lapses_total} cases** opened in the last {history} "
+                f"were reported to the client more than {svc.inform_within_days} days after "
+                f"opening, {int(lapses['never_total'][0]) if lapses.height else 0} never.")
     show_table(
-        with_links(renewals).select("account_name", "kind", "annual_value", "ends_on",
-                                    "days_left", "auto_renew", "manager_name", "open"),
-        hide_index=True, width="stretch", height=380,
+        with_links(lapses).with_columns(
+            pl.when(pl.col("still_open")).then(pl.lit("Open")).otherwise(pl.lit("Closed"))
+            .alias("state")).select(
+            "account_name", "kind", "severity", "opened_on", "client_informed_on", "told",
+            "days_to_tell", "state", "past_due", "manager_name", "open"),
+        hide_index=True, width="stretch", height=300,
+        column_config={**CASE_COLUMNS,
+                       "days_to_tell": count_column("Days to tell", "Empty: never told"),
+                       "state": "Case", "past_due": st.column_config.CheckboxColumn(
+                           "Went past due")},
+    )
+    shown_of(lapses.height, lapses_total, "cases")
+
+    kept_late_panel = st.expander(
+        f"Promises kept late: {late_total} cases opened in the last {history} were closed "
+        "after the promised date", key="service_kept_late", on_change="rerun")
+    if kept_late_panel.open:  # its table is drawn only when asked for
+        with kept_late_panel:
+            show_table(
+                with_links(kept_late).select("account_name", "kind", "severity", "opened_on",
+                                             "due_on", "closed_on", "days_overdue", "told",
+                                             "manager_name", "open"),
+                hide_index=True, width="stretch", height=360, column_config=CASE_COLUMNS,
+            )
+            shown_of(kept_late.height, late_total, "cases kept late")
+
+
+def status_by_account() -> None:
+    """Every account's service status (red, amber, green) and why."""
+    counts = band_counts(statuses)
+    st.subheader(f"Service status by account: {counts['red']} red, {counts['amber']} amber, "
+                 f"{counts['green']} green")
+    st.caption(
+        f"Red: an overdue case that is high or critical or that the client was not told about, "
+        f"or on-time delivery below {fmt.percent(svc.on_time_red)}. Amber: any other overdue "
+        f"case, on time below {fmt.percent(svc.on_time_amber)}, "
+        f"{fmt.percent(svc.closed_late_amber)} or more of the cases closed late, "
+        f"{fmt.percent(svc.told_late_amber)} or more told late, or quality or invoice issues on "
+        f"{fmt.percent(svc.issue_rate_amber)} of deliveries. All over the last {window} "
+        "(settings: portfolio/settings.toml, [service]).")
+    TIER_ORDER = {"strategic": 0, "key": 1, "standard": 2}
+    ranked = statuses.with_columns(
+        pl.col("tier").replace_strict(TIER_ORDER, default=3).alias("tier_order"),
+        *[pl.when(pl.col("delivered") > 0).then(pl.col(c) / pl.col("delivered") * 100)
+          .alias(c.replace("issues", "rate")) for c in ("quality_issues", "invoice_issues")],
+    ).sort("band_order", "tier_order", "overdue_cases", "on_time_rate",
+           descending=[False, False, True, False], nulls_last=True)
+    status_table = with_links(ranked.head(svc.table_rows)).with_columns(
+        fmt.label_expr("band"),
+        pl.col("on_time_rate") * 100,
+    ).with_columns(pl.concat_list("band").alias("band")).select(
+        "band", "account_name", "tier", "manager_name", "reason", "on_time_rate",
+        "deliveries_due", "quality_rate", "invoice_rate", "overdue_cases", "open")
+    show_table(
+        status_table,
+        hide_index=True, width="stretch", height=420,
         column_config={
-            "account_name": "Account", "kind": "Kind",
-            "annual_value": money_column("Annual value", cur), "ends_on": date_column("Ends"),
-            "days_left": count_column("Days left"),
-            "auto_renew": st.column_config.CheckboxColumn("Renews by itself"),
+            # a coloured label per band, in the bands' colours (a pandas Styler did the same
+            # at a third of the page's rerun)
+            "band": st.column_config.MultiselectColumn(
+                "Status", options=[fmt.label(band) for band in BAND_COLORS],
+                color=list(BAND_COLORS.values()), width="small"),
+            "account_name": "Account", "tier": "Tier",
+            "manager_name": "Manager", "reason": st.column_config.TextColumn("Why", width="large"),
+            "on_time_rate": percent_column("On time"),
+            "deliveries_due": count_column("Deliveries due"),
+            "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
+            "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
+            "overdue_cases": count_column("Overdue cases"),
+            "open": link_column("Account page"),
+        },
+    )
+    shown_of(status_table.height, ranked.height, "accounts")
+
+
+def deliveries() -> None:
+    """On-time delivery over time and per manager; the late and overdue deliveries."""
+    late = ctx.summed("delivery_late", totals.late_deliveries, svc.table_rows, **params)
+    late_count = int(late["late_total"][0]) if late.height else 0
+    outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
+    st.subheader(f"Deliveries: {late_count} delivered late and {outstanding_count} overdue "
+                 f"for delivery in the last {history}")
+    managers = by_manager(statuses)
+    left, right = st.columns(2)
+    with left:
+        show_chart(drawn(service_charts.on_time_trend, months, target=svc.on_time_amber),
+                   key="service_on_time")
+    with right:
+        show_chart(drawn(service_charts.on_time_by_manager, managers, svc.on_time_red,
+                         svc.on_time_amber, svc.min_deliveries, svc.status_window_days),
+                   key="service_on_time_managers")
+    show_table(
+        with_links(late).with_columns(
+            pl.col("state").replace({"Outstanding": "Not delivered yet"})).select(
+            "account_name", "deal_name", "promised_on", "delivered_on", "state", "days_late",
+            "quality_issue", "invoice_issue", "manager_name", "open"),
+        hide_index=True, width="stretch", height=320,
+        column_config={
+            "account_name": "Account", "deal_name": "Deal", "promised_on": date_column("Promised"),
+            "delivered_on": date_column("Delivered"), "state": "State",
+            "days_late": count_column("Days late", "To the delivery, or to the as-of date"),
+            "quality_issue": st.column_config.CheckboxColumn("Quality issue"),
+            "invoice_issue": st.column_config.CheckboxColumn("Invoice issue"),
             "manager_name": "Manager", "open": link_column("Account page"),
         },
     )
-    shown_of(renewals.height, renewals_total, "renewals")
+    shown_of(late.height, late_count + outstanding_count, "late deliveries")
+    st.markdown(f"**By manager, last {window}**: deliveries promised, on time, quality and "
+                "invoice issues, and the service status of their accounts.")
+    show_table(
+        managers.with_columns(pl.col("on_time_rate", "quality_rate", "invoice_rate") * 100).select(
+            "manager_name", "accounts", "deliveries_due", "on_time_rate", "delivered_late",
+            "outstanding", "quality_rate", "invoice_rate", "overdue_cases", "red", "amber"),
+        hide_index=True, width="stretch", height=min(420, 38 + 35 * max(managers.height, 1)),
+        column_config={
+            "manager_name": "Manager", "accounts": count_column("Accounts"),
+            "deliveries_due": count_column("Deliveries due"),
+            "on_time_rate": percent_column("On time"),
+            "delivered_late": count_column("Delivered late"),
+            "outstanding": count_column("Not delivered yet"),
+            "quality_rate": percent_column("Quality issues", "Of the deliveries made"),
+            "invoice_rate": percent_column("Invoice issues", "Of the deliveries made"),
+            "overdue_cases": count_column("Overdue cases"),
+            "red": count_column("Red accounts"), "amber": count_column("Amber accounts"),
+        },
+    )
 
-# --- revenue mix ------------------------------------------------------------------------
-mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
-led = int(mix["aftersales_led_total"][0]) if mix.height else 0
-st.subheader(f"Revenue mix: after-sales out-earns equipment at {led} accounts")
-left, right = st.columns(2)
-with left:
-    show_chart(drawn(account_charts.revenue_mix,
-                     ctx.summed("revenue_mix_by_month", totals.revenue_mix_by_month), cur),
-               key="service_revenue_mix")
-with right:
-    show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur), key="service_aftersales")
-show_table(
-    with_links(mix).with_columns(
-        pl.col("aftersales_share", "aftersales_share_before") * 100).select(
-        "account_name", "tier", "revenue", "equipment", "service", "consumables", "spares",
-        "aftersales_share", "aftersales_share_before", "aftersales_led", "manager_name",
-        "open"),
-    hide_index=True, width="stretch", height=380,
-    column_config={
-        "account_name": "Account", "tier": "Tier",
-        "revenue": money_column("Revenue, 12 months", cur),
-        "equipment": money_column("Equipment", cur), "service": money_column("Service", cur),
-        "consumables": money_column("Consumables", cur),
-        "spares": money_column("Spare parts", cur),
-        "aftersales_share": percent_column("After-sales share"),
-        "aftersales_share_before": percent_column("… 12 months before"),
-        "aftersales_led": st.column_config.CheckboxColumn(
-            "After-sales out-earns equipment"),
-        "manager_name": "Manager", "open": link_column("Account page"),
-    },
-)
-shown_of(mix.height, int(mix["accounts_total"][0]) if mix.height else 0, "accounts")
+
+def cases_and_setup() -> None:
+    """Service cases by kind and state; installation and training after delivery."""
+    st.subheader("Service cases by kind and state, installation and training")
+    left, right = st.columns([3, 2])
+    with left:
+        cases_kinds = ctx.run("service_cases_by_kind", **params)
+        show_chart(drawn(service_charts.cases_by_kind, cases_kinds, svc.history_days),
+                   key="service_cases_kinds")
+    with right:
+        show_chart(drawn(service_charts.setup_status,
+                         ctx.summed("service_setup_status", totals.setup_status, **params),
+                         svc.setup_days), key="service_setup")
+    ages = cases_kinds.pivot(on="state", index="kind", values=["cases", "median_age_days"])
+    for state in ("pending", "overdue", "done", "late"):
+        for column in (f"cases_{state}", f"median_age_days_{state}"):
+            if column not in ages.columns:
+                ages = ages.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+    st.markdown(f"**Ages by kind**: days open so far for open cases, days taken for those closed "
+                f"(median; cases opened in the last {history} or still open).")
+    show_table(
+        ages.with_columns(fmt.label_expr("kind"),
+                          pl.col("^cases_.*$").fill_null(0)).select(
+            "kind", "cases_pending", "median_age_days_pending", "cases_overdue",
+            "median_age_days_overdue", "cases_done", "median_age_days_done", "cases_late",
+            "median_age_days_late"),
+        hide_index=True, width="stretch",
+        column_config={
+            "kind": "Kind", "cases_pending": count_column("Open, not yet due"),
+            "median_age_days_pending": count_column("… days open"),
+            "cases_overdue": count_column("Open, overdue"),
+            "median_age_days_overdue": count_column("… days open"),
+            "cases_done": count_column("Done on time"),
+            "median_age_days_done": count_column("… days to close"),
+            "cases_late": count_column("Done late"),
+            "median_age_days_late": count_column("… days to close"),
+        },
+    )
+    setup = ctx.summed("service_setup_accounts", totals.setup_accounts, svc.table_rows, **params)
+    st.markdown(f"**Installation and training at accounts with recent deliveries** (last "
+                f"{svc.setup_days} days), overdue first.")
+    show_table(
+        with_links(setup).select(
+            "account_name", "deliveries", "last_delivered_on", "installations_done",
+            "installations_pending", "installations_overdue", "trainings_done",
+            "trainings_pending", "trainings_overdue", "manager_name", "open"),
+        hide_index=True, width="stretch", height=320,
+        column_config={
+            "account_name": "Account", "deliveries": count_column("Deliveries"),
+            "last_delivered_on": date_column("Last delivered"),
+            "installations_done": count_column("Installations done"),
+            "installations_pending": count_column("… pending"),
+            "installations_overdue": count_column("… overdue"),
+            "trainings_done": count_column("Trainings done"),
+            "trainings_pending": count_column("… pending"),
+            "trainings_overdue": count_column("… overdue"),
+            "manager_name": "Manager", "open": link_column("Account page"),
+        },
+    )
+    shown_of(setup.height, int(setup["accounts_total"][0]) if setup.height else 0, "accounts")
+
+
+def contracts_and_renewals() -> None:
+    """Service contracts by kind and the renewals coming due."""
+    renewals = ctx.summed("contracts_renewals", totals.renewals, svc.table_rows, **params)
+    renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
+    st.subheader(f"Service contracts: {renewals_total} renewals due within "
+                 f"{svc.renewal_days} days")
+    left, right = st.columns([2, 3])
+    with left:
+        show_chart(drawn(service_charts.contracts_by_kind, contracts, cur, svc.renewal_days),
+                   key="service_contracts")
+    with right:
+        show_table(
+            with_links(renewals).select("account_name", "kind", "annual_value", "ends_on",
+                                        "days_left", "auto_renew", "manager_name", "open"),
+            hide_index=True, width="stretch", height=380,
+            column_config={
+                "account_name": "Account", "kind": "Kind",
+                "annual_value": money_column("Annual value", cur), "ends_on": date_column("Ends"),
+                "days_left": count_column("Days left"),
+                "auto_renew": st.column_config.CheckboxColumn("Renews by itself"),
+                "manager_name": "Manager", "open": link_column("Account page"),
+            },
+        )
+        shown_of(renewals.height, renewals_total, "renewals")
+
+
+def revenue_mix() -> None:
+    """Revenue by kind over time; where after-sales out-earns equipment."""
+    mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
+    led = int(mix["aftersales_led_total"][0]) if mix.height else 0
+    st.subheader(f"Revenue mix: after-sales out-earns equipment at {led} accounts")
+    left, right = st.columns(2)
+    with left:
+        show_chart(drawn(account_charts.revenue_mix,
+                         ctx.summed("revenue_mix_by_month", totals.revenue_mix_by_month), cur),
+                   key="service_revenue_mix")
+    with right:
+        show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur),
+                   key="service_aftersales")
+    show_table(
+        with_links(mix).with_columns(
+            pl.col("aftersales_share", "aftersales_share_before") * 100).select(
+            "account_name", "tier", "revenue", "equipment", "service", "consumables", "spares",
+            "aftersales_share", "aftersales_share_before", "aftersales_led", "manager_name",
+            "open"),
+        hide_index=True, width="stretch", height=380,
+        column_config={
+            "account_name": "Account", "tier": "Tier",
+            "revenue": money_column("Revenue, 12 months", cur),
+            "equipment": money_column("Equipment", cur), "service": money_column("Service", cur),
+            "consumables": money_column("Consumables", cur),
+            "spares": money_column("Spare parts", cur),
+            "aftersales_share": percent_column("After-sales share"),
+            "aftersales_share_before": percent_column("… 12 months before"),
+            "aftersales_led": st.column_config.CheckboxColumn(
+                "After-sales out-earns equipment"),
+            "manager_name": "Manager", "open": link_column("Account page"),
+        },
+    )
+    shown_of(mix.height, int(mix["accounts_total"][0]) if mix.height else 0, "accounts")
+
+
+show_sections({
+    "Broken promises": broken_promises,
+    "By account": status_by_account,
+    "Deliveries": deliveries,
+    "Cases and setup": cases_and_setup,
+    "Contracts": contracts_and_renewals,
+    "Revenue mix": revenue_mix,
+}, key="service_tab")

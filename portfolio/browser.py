@@ -401,6 +401,12 @@ def click_and_wait(page: Page, target: Any, timeout_ms: float = 30_000) -> dict[
     return wait_until_finished(page, timeout_ms, after=before)
 
 
+def open_tab(page: Page, label: str, timeout_ms: float = 30_000) -> dict[str, Any]:
+    """Click the page's tab `label` and wait until its section has been drawn (a tab runs
+    the script again: only the chosen tab's section is drawn)."""
+    return click_and_wait(page, page.get_by_role("tab", name=label, exact=True), timeout_ms)
+
+
 async def click_and_wait_async(
     page: AsyncPage, target: Any, timeout_ms: float = 30_000
 ) -> dict[str, Any]:

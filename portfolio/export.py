@@ -43,7 +43,7 @@ from portfolio.browser import (
 )
 from portfolio.db import PROJECT_ROOT, database_version
 from portfolio.filters import shown
-from portfolio.registry import PAGES, PageSpec
+from portfolio.registry import PAGES, PRINT_LAYOUT, PageSpec
 
 T = TypeVar("T")
 WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
@@ -330,9 +330,12 @@ class Job:
 
     def server_env(self, db: Path) -> dict[str, str]:
         """The dashboard in trusted-header sign-in: each tab says whom it shows, and the
-        server applies that person's scope exactly as for someone signed in."""
+        server applies that person's scope exactly as for someone signed in. In the print
+        layout: a page's sections one after another, not as tabs, so a picture holds them
+        all."""
         return {"PORTFOLIO_DB": str(db), "PORTFOLIO_SIGN_IN": "header",
-                "PORTFOLIO_USER_HEADER": VIEWER_HEADER, "PORTFOLIO_EXECUTIVES": self.identity}
+                "PORTFOLIO_USER_HEADER": VIEWER_HEADER, "PORTFOLIO_EXECUTIVES": self.identity,
+                **PRINT_LAYOUT}
 
 
 async def export_scopes(server: DashboardServer, scopes: Sequence[Scope], job: Job,

@@ -32,3 +32,9 @@ PAGES = (
     PageSpec("pages/attractiveness.py", "Attractiveness", ":material/scatter_plot:"),
     PageSpec("pages/account.py", "Account", ":material/domain:"),
 )
+
+# Pages show their sections as tabs and run only the chosen one. In the print layout every
+# section runs, one after another: for the weekly export's pictures and for the warm step
+# (which stores the results of every section).
+LAYOUT_ENV = "PORTFOLIO_LAYOUT"
+PRINT_LAYOUT = {LAYOUT_ENV: "print"}

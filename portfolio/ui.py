@@ -8,6 +8,7 @@ Filter widgets live in the entry script, so they keep their values across pages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -51,7 +52,7 @@ from portfolio.filters import (
     parse_query_params,
     shown,
 )
-from portfolio.registry import PAGES
+from portfolio.registry import LAYOUT_ENV, PAGES, PRINT_LAYOUT
 from portfolio.settings import load_settings
 
 APP_TITLE = "Key-account portfolio health"
@@ -61,7 +62,10 @@ T = TypeVar("T")
 CONTEXT_KEY = "_page_context"
 WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
                "stage": "f_stage", AS_OF_KEY: "f_as_of"}
-PAGE_KEYS = ("account",)
+# the pages' tabs keep the chosen section in the URL under these keys (`show_sections`)
+SECTION_KEYS = ("pipeline_tab", "buying_center_tab", "service_tab", "attractiveness_tab",
+                "account_tab")
+PAGE_KEYS = ("account", *SECTION_KEYS)
 UNNARROWED: dict[str, list[str]] = {attr: [] for attr in LIST_KEYS.values()}
 
 
@@ -179,13 +183,14 @@ class PageContext:
         return f"/{spec.url_path}" + (f"?{query}" if query else "")
 
     def account_links(self, frame: pl.DataFrame, page: str = "pages/account.py",
-                      column: str = "account_id") -> pl.Series:
-        """A link per row to a page about that row's account, keeping the filters.
+                      column: str = "account_id", **page_params: str) -> pl.Series:
+        """A link per row to a page about that row's account, keeping the filters (and
+        adding `page_params`, e.g. the tab to open).
 
         Vectorised: the filters' part of the URL is built once; only ids with characters
         that need escaping in a URL go through Python (never `map_elements`: a Python
         function called from Polars' thread pool can deadlock when sessions render)."""
-        prefix = self.link(page)
+        prefix = self.link(page, **page_params)
         prefix += "&account=" if "?" in prefix else "?account="
         ids = frame[column]
         escaped = {value: quote_plus(value) for value in
@@ -503,6 +508,39 @@ def show_table(data: pl.DataFrame, **kwargs: Any) -> Any:
     table as it is, where a Polars frame goes through pandas first (that conversion was a
     quarter of a rerun of the service page)."""
     return st.dataframe(data.to_arrow() if isinstance(data, pl.DataFrame) else data, **kwargs)
+
+
+def print_layout() -> bool:
+    """Whether every section of a page is drawn, one after another (PORTFOLIO_LAYOUT=print:
+    the weekly export's pictures and the warm step), instead of as tabs."""
+    return os.environ.get(LAYOUT_ENV, "").strip().lower() == PRINT_LAYOUT[LAYOUT_ENV]
+
+
+def show_sections(sections: dict[str, Callable[[], None]], key: str,
+                  keep: tuple[str, ...] = ()) -> None:
+    """A page's sections as tabs; only the chosen one runs (its queries and its charts), so
+    a page opens with a third of the work. The chosen tab is kept in the URL (?key=label),
+    so a link or a reload opens the same tab. The widgets named in `keep` (in some section)
+    keep their values while another tab is shown. In the print layout every section runs,
+    one after another."""
+    for widget in keep:
+        if widget in st.session_state:  # Streamlit forgets the value of a widget not drawn
+            st.session_state[widget] = st.session_state[widget]
+    if print_layout():
+        for draw in sections.values():
+            draw()
+        return
+    assert key in SECTION_KEYS, key
+    labels = list(sections)
+    requested = st.query_params.get(key)
+    if requested is not None and requested not in labels:
+        st.warning(f"This page has no tab “{shown(requested)}”; showing “{labels[0]}”. Its "
+                   f"tabs are: {', '.join(labels)}.", icon=":material/link_off:")
+    for tab, draw in zip(st.tabs(labels, key=key, bind="query-params"), sections.values(),
+                         strict=True):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def show_chart(figure: Any, key: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from portfolio import stored
 from portfolio.db import PROJECT_ROOT, served_link_path
-from portfolio.registry import PAGES
+from portfolio.registry import PAGES, PRINT_LAYOUT
 
 PAGE_RUNS = r"""
 import sys
@@ -43,7 +43,7 @@ def warm_release(link: Path, timeout_s: float = 900) -> float:
     if not stored.enabled():
         return 0.0
     started = time.perf_counter()
-    env = {**os.environ, "PORTFOLIO_DB": str(link), stored.SWITCH: "on"}
+    env = {**os.environ, "PORTFOLIO_DB": str(link), stored.SWITCH: "on", **PRINT_LAYOUT}
     done = subprocess.run([sys.executable, "-c", PAGE_RUNS, str(PROJECT_ROOT),
                            *(page.path for page in PAGES)],
                           env=env, capture_output=True, text=True, timeout=timeout_s)

@@ -52,6 +52,7 @@ def chart_titles(at: AppTest) -> list[str]:
 def page(demo_db: Path) -> AppTest:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PORTFOLIO_DB", str(demo_db))
+        patch.setenv("PORTFOLIO_LAYOUT", "print")  # every section, one after another
         yield open_account({"account": ["A0023"]})
 
 
@@ -131,7 +132,35 @@ def test_an_account_outside_the_filters_gets_a_notice(demo_db, monkeypatch) -> N
 
 def test_an_early_as_of_date_shows_empty_sections_without_errors(demo_db, monkeypatch) -> None:
     monkeypatch.setenv("PORTFOLIO_DB", str(demo_db))
+    monkeypatch.setenv("PORTFOLIO_LAYOUT", "print")
     at = open_account({"account": ["A0023"], "as_of": ["2024-11-01"]})
     assert subheader(at, "Open deals") == "Open deals: 0, worth €0"
     assert subheader(at, "Relationship timeline").startswith("Relationship timeline: ")
     assert any(t == "No service case open on the as-of date" for t in chart_titles(at))
+
+
+def test_find_narrows_the_picker_and_keeps_the_account_shown(demo_db, monkeypatch) -> None:
+    monkeypatch.setenv("PORTFOLIO_DB", str(demo_db))
+    at = open_account({"account": ["A0023"]})
+    picker = at.selectbox(key="account_pick")
+    assert len(picker.options) == 120 and picker.value == "A0023"
+    at.text_input(key="account_find").input("metall").run()
+    picker = at.selectbox(key="account_pick")
+    ids = [next(a for a, n in names(demo_db).items() if n == o) for o in picker.options]
+    matching = sorted(a for a, n in names(demo_db).items() if "metall" in n.lower())
+    assert ids[0] == "A0023" and sorted(ids[1:]) == matching  # the shown account stays first
+    assert at.subheader[0].value == "Hansaenergie s.r.o."
+    at.session_state["account_pick"] = ids[1]  # choose the first match
+    at.run()
+    assert at.subheader[0].value == names(demo_db)[ids[1]]
+    assert at.query_params["account"] == ids[1]
+    at.text_input(key="account_find").input("no such account").run()
+    assert "No account in view matches “no such account”." in [c.value for c in at.caption]
+
+
+def names(db: Path) -> dict[str, str]:
+    cursor = read_only_connection(db).cursor()
+    try:
+        return dict(cursor.execute("SELECT account_id, name FROM accounts").fetchall())
+    finally:
+        cursor.close()

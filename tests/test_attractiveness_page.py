@@ -50,9 +50,7 @@ def test_counts_list_and_matrix(scoring_db, monkeypatch):
     at = open_page(scoring_db, monkeypatch)
     assert metrics(at) == {"Accounts scored": "5", "To drop or downgrade": "1",
                            "To repair": "1", "To upgrade": "1", "To review": "1",
-                           "To keep": "1",
-                           # the why of the first account needing a decision, R1
-                           "Attractiveness": "65", "Strength": "69", "Risk": "High"}
+                           "To keep": "1"}
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["Repair Mining AB", "Falling Steel AG", "ООО Подъём",
                                       "Borderline Chemie GmbH", "Healthy Growth Oy"]
@@ -64,6 +62,8 @@ def test_counts_list_and_matrix(scoring_db, monkeypatch):
     assert falling["suggested_tier"] == "Standard"
     assert round(falling["attractiveness"], 2) == 28.85
     assert falling["open"].startswith("/account?") and "account=F1" in falling["open"]
+    assert falling["why_link"].startswith("/attractiveness?")  # opens the Why tab for F1
+    assert "attractiveness_tab=Why" in falling["why_link"] and "account=F1" in falling["why_link"]
     matrix = charts(at)[0]
     assert matrix["layout"]["title"]["text"].startswith(
         "Accounts needing a decision: 1 to downgrade, 1 to repair, 1 standard worth upgrading")
@@ -76,17 +76,17 @@ def test_counts_list_and_matrix(scoring_db, monkeypatch):
 
 
 def test_why_of_the_account_in_the_link(scoring_db, monkeypatch):
-    at = open_page(scoring_db, monkeypatch, query={"account": "F1"})
+    at = open_page(scoring_db, monkeypatch, query={"account": "F1", "attractiveness_tab": "Why"})
     assert at.selectbox(key="attractiveness_pick").value == "F1"
     texts = [m.value for m in at.markdown]
     assert any("client market share 18\\.0 % → 11\\.2 % in 12 months" in t for t in texts)
     assert any("financial health 72 → 41 in 12 months" in t for t in texts)
     shown = metrics(at)
     assert (shown["Attractiveness"], shown["Strength"], shown["Risk"]) == ("29", "60", "Low")
-    why = charts(at)[1]
+    why = charts(at)[0]
     assert why["layout"]["title"]["text"].startswith(
         "Attractiveness 29, down 27 from 56 in 12 months")
-    explained = at.dataframe[1].value
+    explained = at.dataframe[0].value
     share = explained[explained["label"] == "Client market share"].iloc[0]
     assert (share["value_before"], share["value"]) == ("18.0 %", "11.2 %")
 
@@ -95,6 +95,9 @@ def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeyp
     before_db = database_version(scoring_db)
     before_toml = scoring.SCORING_FILE.read_text(encoding="utf-8")
     at = open_page(scoring_db, monkeypatch)
+    assert len(at.slider) == 0  # the closed what-if panel draws no sliders
+    at.session_state["what_if_panel"] = True  # open it
+    at.run()
     weights = {"size": 10, "growth": 10, "gross_margin": 10, "market_share": 10,
                "market_share_trend": 40, "financial_health": 10,
                "financial_health_trend": 5, "aftersales": 5}
@@ -110,6 +113,13 @@ def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeyp
         "Downgrade"]
     assert database_version(scoring_db) == before_db
     assert scoring.SCORING_FILE.read_text(encoding="utf-8") == before_toml
+    at.session_state["what_if_panel"] = False  # closed, the chosen weights stay in use
+    at.run()
+    assert len(at.slider) == 0
+    assert "Borderline Chemie GmbH (review → downgrade)" in " ".join(i.value for i in at.info)
+    at.session_state["what_if_panel"] = True  # and the sliders show them again
+    at.run()
+    assert at.slider(key="wa_market_share_trend").value == 40
     at.button[0].click().run()  # back to the saved weights
     assert at.slider(key="wa_market_share_trend").value == 15
     table = at.dataframe[0].value

@@ -37,7 +37,7 @@ from portfolio import fmt
 from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
 from portfolio.db import publish_release
 from portfolio.demo import DEMO_AS_OF, generate
-from portfolio.registry import PAGES, PageSpec
+from portfolio.registry import PAGES, PRINT_LAYOUT, PageSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 3
@@ -435,7 +435,11 @@ def test_three_sessions_cycle_every_page_while_two_imports_publish(demo_db, tmp_
                for n, (accounts, seed) in enumerate(IMPORTS, 1)]
     problems: list[str] = []
     started = time.monotonic()
-    with (DashboardServer(ROOT / "dashboard.py", env={"PORTFOLIO_DB": str(link)}) as server,
+    # the print layout: every section of a page runs, so that the figures checked come from
+    # a page's first queries and from its last ones (tests/test_sections.py: the tabs show
+    # the same)
+    with (DashboardServer(ROOT / "dashboard.py",
+                          env={"PORTFOLIO_DB": str(link), **PRINT_LAYOUT}) as server,
           sync_playwright() as playwright):
         browser = launch_chromium(playwright)  # fails (never skips) without Chromium
         try:

@@ -1,5 +1,6 @@
 """The pipeline and buying-center pages in a real browser on the small demo: no error box,
-every chart drawn, a full-page screenshot, and the drill-down from a chart to the account."""
+every tab's charts drawn, a full-page screenshot of each tab, and the drill-down from a chart
+to the account."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from portfolio.browser import (
     DashboardServer,
     full_page_screenshot,
     launch_chromium,
+    open_tab,
     wait_until_finished,
 )
 
@@ -56,31 +58,37 @@ def png_height(path: Path) -> int:
     return struct.unpack(">II", header[16:24])[1]
 
 
-@pytest.mark.parametrize(("path", "heading", "charts"), [
-    ("pipeline", "Pipeline", 7),
-    ("buying_center", "Buying center", 3),
+@pytest.mark.parametrize(("path", "heading", "tab_charts"), [
+    ("pipeline", "Pipeline", {"Open pipeline": 2, "Stalling deals": 1,
+                              "Conversion and stage time": 2, "Win rate": 2}),
+    ("buying_center", "Buying center", {"Gaps": 0, "Deal × role grid": 1, "Coverage": 2}),
 ])
-def test_page_draws_every_chart_without_an_error_box(browser, server, tmp_path, path, heading,
-                                                      charts):
+def test_every_tab_draws_its_charts_without_an_error_box(browser, server, tmp_path, path,
+                                                         heading, tab_charts):
     page = open_finished(browser, f"{server.url}/{path}?manager=M02")
-    assert page.get_by_test_id("stException").count() == 0
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("heading", name=heading).first.is_visible()
-    assert drawn_charts(page) == (charts, charts)
-    # every chart states a finding: a title with a figure in it
-    titles = page.locator(".stPlotlyChart .gtitle, [data-testid='stPlotlyChart'] .gtitle")
-    assert titles.count() == charts
-    assert all(any(ch.isdigit() for ch in text) for text in titles.all_text_contents())
-    shot = tmp_path / f"{path}.png"
-    height = full_page_screenshot(page, shot)
-    assert png_height(shot) >= height > 2000
-    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_role("tab").all_inner_texts() == list(tab_charts)
+    for index, (label, charts) in enumerate(tab_charts.items()):
+        if index:
+            open_tab(page, label)
+            assert f"{path}_tab=" in page.url and "manager=M02" in page.url
+        assert page.get_by_test_id("stException").count() == 0
+        assert drawn_charts(page) == (charts, charts), label
+        # every chart states a finding: a title with a figure in it
+        titles = page.locator("[data-testid='stPlotlyChart'] .gtitle")
+        assert titles.count() == charts
+        assert all(any(ch.isdigit() for ch in text) for text in titles.all_text_contents())
+        shot = tmp_path / f"{path}-{index}.png"
+        height = full_page_screenshot(page, shot)
+        assert png_height(shot) >= height > 900
     page.close()
 
 
 def test_clicking_a_stalling_deal_leads_to_its_account_with_the_filters(browser, server):
-    page = open_finished(browser, f"{server.url}/pipeline?manager=M02")
-    stalling_chart = page.get_by_test_id("stPlotlyChart").nth(2)
+    page = open_finished(browser, f"{server.url}/pipeline?manager=M02"
+                                  "&pipeline_tab=Stalling+deals")
+    stalling_chart = page.get_by_test_id("stPlotlyChart").first
     stalling_chart.scroll_into_view_if_needed()
     point = stalling_chart.locator(".scatterlayer path.point").first
     box = point.bounding_box()

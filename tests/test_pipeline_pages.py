@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-30"
 
 
+@pytest.fixture(autouse=True)
+def every_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The print layout: every section of a page, one after another (the tabs are tested in
+    tests/test_sections.py)."""
+    monkeypatch.setenv("PORTFOLIO_LAYOUT", "print")
+
+
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture_database("pipeline", tmp_path_factory.mktemp("pages") / "p.duckdb")

@@ -36,10 +36,12 @@ def server(demo_db: Path) -> Iterator[DashboardServer]:
 @pytest.mark.parametrize(("address", "charts", "texts"), [
     ("", 4, ["Needs a decision this week: 8 accounts", "Hansaenergie s.r.o.",
              "To downgrade or drop"]),
-    ("attractiveness?account=A0023", 3,
-     ["8 accounts need a decision, most urgent first", "Why an account scores what it does",
+    ("attractiveness?account=A0023", 1,
+     ["8 accounts need a decision, most urgent first", "Decisions", "Why"]),
+    ("attractiveness?account=A0023&attractiveness_tab=Why", 2,
+     ["Why an account scores what it does",
       "key-account manager changed on 8 Sep 2026 (Zofia Kowalska → Tomas Svoboda)"]),
-], ids=["overview", "attractiveness"])
+], ids=["overview", "attractiveness", "attractiveness-why"])
 def test_page_draws_every_chart_without_error(browser, server, tmp_path, address, charts,
                                               texts):
     page = browser.new_page(viewport={"width": 1400, "height": 900})

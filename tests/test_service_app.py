@@ -57,6 +57,7 @@ def chart_titles(at: AppTest) -> list[str]:
 def page(demo_db: Path) -> AppTest:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PORTFOLIO_DB", str(demo_db))
+        patch.setenv("PORTFOLIO_LAYOUT", "print")  # every section, one after another
         yield open_service()
 
 
@@ -140,3 +141,21 @@ def test_ages_by_kind_count_the_overdue_repairs(page, demo_db) -> None:
     repair = ages[ages["kind"] == "Repair"].iloc[0]
     assert repair["cases_overdue"] == overdue_repairs
     assert ages["cases_pending"].notna().all()
+
+
+def test_promises_kept_late_are_listed_when_their_panel_is_opened(demo_db, monkeypatch) -> None:
+    monkeypatch.setenv("PORTFOLIO_DB", str(demo_db))
+    monkeypatch.delenv("PORTFOLIO_LAYOUT", raising=False)  # tabs, as a person sees them
+    at = open_service()
+    tables = len(at.dataframe)
+    assert len(at.expander[0].dataframe) == 0  # closed: nothing drawn
+    at.session_state["service_kept_late"] = True
+    at.run()
+    assert len(at.dataframe) == tables + 1
+    late = at.expander[0].dataframe[0].value
+    kept_late = scalar(demo_db, """
+        SELECT count(*) FROM service_cases
+        WHERE status <> 'cancelled' AND opened_on > $as_of - 365 AND opened_on <= $as_of
+          AND closed_on <= $as_of AND closed_on > due_on AND due_on < $as_of""")
+    assert late.shape[0] == min(kept_late, 200)
+    assert f"Promises kept late: {kept_late} cases" in at.expander[0].label
