@@ -4,7 +4,8 @@ For each scale (the demo database is built once into bench/.data/ and reused):
 1. server-side run time of each page under AppTest: the first run in a fresh process
    (cold, and again once the results of the default view are stored beside the release,
    portfolio/stored.py), a rerun with the same filters, a rerun after a filter change
-   (medians of several runs);
+   (medians of several runs), and on pages with tabs the first visit of each other tab
+   (its queries cold);
 2. the time of the page's queries run directly in DuckDB during that first run, and the
    ratio page time / query time (what the app adds on top of the database);
 3. in the real browser: time from opening a page to "finished", one user and three users
@@ -70,6 +71,17 @@ if page != "pages/overview.py":
 started = time.perf_counter(); at.run(); first = time.perf_counter() - started
 assert not at.exception, [e.value for e in at.exception]
 query_time = sum(calls)
+# every other tab of the page, once each, in this fresh process (their queries cold)
+tab_key = page.rsplit("/", 1)[-1].removesuffix(".py") + "_tab"
+labels = [tab.label for tab in at.tabs]
+switches = []
+for label in labels[1:]:
+    at.session_state[tab_key] = label
+    started = time.perf_counter(); at.run(); switches.append(time.perf_counter() - started)
+    assert not at.exception, [e.value for e in at.exception]
+if labels:
+    at.session_state[tab_key] = labels[0]
+    at.run()
 same = []
 for _ in range(runs):
     started = time.perf_counter(); at.run(); same.append(time.perf_counter() - started)
@@ -82,7 +94,8 @@ for change in changes[:runs]:
         at.sidebar.multiselect(key=keys[key]).set_value(values)
     started = time.perf_counter(); at.run(); changed.append(time.perf_counter() - started)
     assert not at.exception, [e.value for e in at.exception]
-print(json.dumps({"first": first, "queries": query_time, "same": same, "changed": changed}))
+print(json.dumps({"first": first, "queries": query_time, "same": same, "changed": changed,
+                  "switches": switches}))
 """
 
 
@@ -158,20 +171,22 @@ def bench_scale(scale: str, runs: int) -> list[str]:
     db = database(scale)
     lines = [f"### {scale} ({db.resolve().stat().st_size / 2**20:.0f} MiB)", "",
              "| page | first run s | first run, stored results s | rerun same filters ms "
-             "(min–max) | rerun after filter change ms (min–max) | queries in first run s | "
-             "page / queries |",
-             "|---|---|---|---|---|---|---|"]
+             "(min–max) | rerun after filter change ms (min–max) | other tabs, first visit "
+             "ms (min–max) | queries in first run s | page / queries |",
+             "|---|---|---|---|---|---|---|---|"]
     for page in PAGES:
         timing = server_side(db, page.path, runs)
         server_side(db, page.path, 0, stored_results=True)  # stores the default view
         warm = server_side(db, page.path, 0, stored_results=True)["first"]
-        same, changed = timing["same"], timing["changed"]
+        same, changed, switches = timing["same"], timing["changed"], timing["switches"]
+        tabs = (f"{statistics.median(switches) * 1000:.0f} ({min(switches) * 1000:.0f}–"
+                f"{max(switches) * 1000:.0f})" if switches else "no tabs")
         lines.append(
             f"| {page.label} | {timing['first']:.2f} | {warm:.2f} | "
             f"{statistics.median(same) * 1000:.0f} "
             f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
             f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"
-            f"{max(changed) * 1000:.0f}) | {timing['queries']:.2f} | "
+            f"{max(changed) * 1000:.0f}) | {tabs} | {timing['queries']:.2f} | "
             f"{timing['first'] / max(timing['queries'], 1e-9):.1f}× |")
         print(lines[-1], flush=True)
     one, peak_one = browser_times(db, 1, 1)
