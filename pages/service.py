@@ -86,10 +86,10 @@ cols[0].metric("On time",
                fmt.percent(months["on_time"].sum() / due_12m if due_12m else None),
                help=f"{due_12m:,} deliveries promised in the last 12 months, delivered on or "
                     "before the promised day")
-cols[1].metric("Overdue promises", f"{open_total}",
-               help=f"Service cases open past their due date; {never_told} never reported to "
+cols[1].metric("Overdue promises", f"{open_total:,}",
+               help=f"Service cases open past their due date; {never_told:,} never reported to "
                     "the client")
-cols[2].metric("Told late or never", f"{lapses_total}",
+cols[2].metric("Told late or never", f"{lapses_total:,}",
                help=f"Cases opened in the last {history} whose client was told more than "
                     f"{svc.inform_within_days} days after opening, or not at all")
 cols[3].metric("Quality issues", fmt.percent(rates["quality_rate"], 1),
@@ -106,8 +106,8 @@ cols[5].metric("Renewals due",
 
 def broken_promises() -> None:
     """Overdue service cases, and cases the client was not told about in time."""
-    st.subheader(f"{open_total} broken promises: service cases past their due date, "
-                 f"{never_told} of them never reported to the client")
+    st.subheader(f"{open_total:,} broken promises: service cases past their due date, "
+                 f"{never_told:,} of them never reported to the client")
     left, right = st.columns(2)
     with left:
         show_chart(drawn(service_charts.broken_promises_by_kind, broken_kinds, svc.history_days),
@@ -136,9 +136,9 @@ def broken_promises() -> None:
     )
     shown_of(open_broken.height, open_total, "overdue cases")
 
-    st.markdown(f"**Client not told in time: {lapses_total} cases** opened in the last {history} "
+    st.markdown(f"**Client not told in time: {lapses_total:,} cases** opened in the last {history} "
                 f"were reported to the client more than {svc.inform_within_days} days after "
-                f"opening, {int(lapses['never_total'][0]) if lapses.height else 0} never.")
+                f"opening, {int(lapses['never_total'][0]) if lapses.height else 0:,} never.")
     show_table(
         with_links(lapses).with_columns(
             pl.when(pl.col("still_open")).then(pl.lit("Open")).otherwise(pl.lit("Closed"))
@@ -154,7 +154,7 @@ def broken_promises() -> None:
     shown_of(lapses.height, lapses_total, "cases")
 
     kept_late_panel = st.expander(
-        f"Promises kept late: {late_total} cases opened in the last {history} were closed "
+        f"Promises kept late: {late_total:,} cases opened in the last {history} were closed "
         "after the promised date", key="service_kept_late", on_change="rerun")
     if kept_late_panel.open:  # its table is drawn only when asked for
         with kept_late_panel:
@@ -170,8 +170,8 @@ def broken_promises() -> None:
 def status_by_account() -> None:
     """Every account's service status (red, amber, green) and why."""
     counts = band_counts(statuses)
-    st.subheader(f"Service status by account: {counts['red']} red, {counts['amber']} amber, "
-                 f"{counts['green']} green")
+    st.subheader(f"Service status by account: {counts['red']:,} red, {counts['amber']:,} amber, "
+                 f"{counts['green']:,} green")
     st.caption(
         f"Red: an overdue case that is high or critical or that the client was not told about, "
         f"or on-time delivery below {fmt.percent(svc.on_time_red)}. Amber: any other overdue "
@@ -220,7 +220,7 @@ def deliveries() -> None:
     late = ctx.summed("delivery_late", totals.late_deliveries, svc.table_rows, **params)
     late_count = int(late["late_total"][0]) if late.height else 0
     outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
-    st.subheader(f"Deliveries: {late_count} delivered late and {outstanding_count} overdue "
+    st.subheader(f"Deliveries: {late_count:,} delivered late and {outstanding_count:,} overdue "
                  f"for delivery in the last {history}")
     managers = by_manager(statuses)
     left, right = st.columns(2)
@@ -333,7 +333,7 @@ def contracts_and_renewals() -> None:
     """Service contracts by kind and the renewals coming due."""
     renewals = ctx.summed("contracts_renewals", totals.renewals, svc.table_rows, **params)
     renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
-    st.subheader(f"Service contracts: {renewals_total} renewals due within "
+    st.subheader(f"Service contracts: {renewals_total:,} renewals due within "
                  f"{svc.renewal_days} days")
     left, right = st.columns([2, 3])
     with left:
@@ -359,7 +359,7 @@ def revenue_mix() -> None:
     """Revenue by kind over time; where after-sales out-earns equipment."""
     mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
     led = int(mix["aftersales_led_total"][0]) if mix.height else 0
-    st.subheader(f"Revenue mix: after-sales out-earns equipment at {led} accounts")
+    st.subheader(f"Revenue mix: after-sales out-earns equipment at {led:,} accounts")
     left, right = st.columns(2)
     with left:
         show_chart(drawn(account_charts.revenue_mix,

@@ -57,7 +57,7 @@ def delta_percent(ratio: float | None) -> str | None:
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 def day(value: date | None) -> str:

@@ -130,8 +130,8 @@ def broken_promises_by_kind(broken: pl.DataFrame, history_days: int) -> go.Figur
     open_never = int(broken.filter((pl.col("state") == "open") & (pl.col("told") == "never"))
                      ["cases"].sum() or 0)
     late_total = int(broken.filter(pl.col("state") == "closed_late")["cases"].sum() or 0)
-    title = (f"{fmt.plural(open_total, 'promise')} overdue now, {open_never} never told to the "
-             f"client; {late_total} kept late in {history_days} days")
+    title = (f"{fmt.plural(open_total, 'promise')} overdue now, {open_never:,} never told to the "
+             f"client; {late_total:,} kept late in {history_days} days")
     kinds = [k for k in CASE_KINDS if k in set(broken["kind"])]
     fig = go.Figure()
     parts = (("open", False, "Overdue", STATUS_COLORS["overdue"]),
@@ -167,7 +167,7 @@ def informed_trend(months: pl.DataFrame, inform_within_days: int) -> go.Figure:
     judged = in_time + late + never
     if judged:
         title = (f"Client told within {fmt.plural(inform_within_days, 'day')} for "
-                 f"{fmt.percent(in_time / judged)} of cases; {never} never told, {late} told "
+                 f"{fmt.percent(in_time / judged)} of cases; {never:,} never told, {late:,} told "
                  "late in 12 months")
     else:
         title = "No service cases opened in the last 12 months"
@@ -200,7 +200,7 @@ def cases_by_kind(kinds: pl.DataFrame, history_days: int) -> go.Figure:
     pending = int(kinds.filter(pl.col("state") == "pending")["cases"].sum() or 0)
     if total:
         title = (f"{total:,} cases: {fmt.percent(late / closed if closed else None)} of those "
-                 f"closed were late; {overdue + pending} open, {overdue} of them overdue")
+                 f"closed were late; {overdue + pending:,} open, {overdue:,} of them overdue")
     else:
         title = f"No service cases opened in the last {history_days} days"
     present = [k for k in CASE_KINDS if k in set(kinds["kind"])]
@@ -243,8 +243,8 @@ def setup_status(setup: pl.DataFrame, setup_days: int) -> go.Figure:
     done = int(setup.filter(pl.col("state") == "done")["cases"].sum() or 0)
     total = overdue + pending + done
     if total:
-        title = (f"Installation and training: {done} of {total} done, {pending} pending, "
-                 f"{overdue} overdue")
+        title = (f"Installation and training: {done:,} of {total:,} done, {pending:,} pending, "
+                 f"{overdue:,} overdue")
     else:
         title = f"No installation or training opened in the last {setup_days} days"
     kinds = ["installation", "training"]
