@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from portfolio.db import TABLES, close_cached_connections, write_database
 from portfolio.demo import build_demo_database
 
+ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 # The public CRM data set lives in ../shared beside the project (as on CI)
 _SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -31,6 +34,18 @@ def read_fixture_tables(folder: Path) -> dict[str, pl.DataFrame]:
 def build_fixture_database(scenario: str, target: Path) -> Path:
     write_database(target, read_fixture_tables(DATA / scenario))
     return target
+
+
+def open_page(page: str, query: Mapping[str, str | list[str]]) -> AppTest:
+    """A page of the dashboard under AppTest, entered through dashboard.py with `query` in
+    the address (as a link opens it); fails on an exception."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 @pytest.fixture(scope="session")

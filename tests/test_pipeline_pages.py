@@ -13,9 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.db import read_only_connection
-from tests.conftest import build_fixture_database
+from tests.conftest import build_fixture_database, open_page
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-30"
 
 
@@ -29,16 +28,6 @@ def every_section(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture_database("pipeline", tmp_path_factory.mktemp("pages") / "p.duckdb")
-
-
-def open_page(page: str, query: dict[str, list[str] | str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:

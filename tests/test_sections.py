@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.ui import SECTION_KEYS
+from tests.conftest import open_page
 
-ROOT = Path(__file__).resolve().parent.parent
 TABBED = {  # page: (its tab key, an extra link parameter)
     "pages/pipeline.py": ("pipeline_tab", {}),
     "pages/buying_center.py": ("buying_center_tab", {}),
@@ -20,16 +20,6 @@ TABBED = {  # page: (its tab key, an extra link parameter)
     "pages/attractiveness.py": ("attractiveness_tab", {"account": "A0023"}),
     "pages/account.py": ("account_tab", {"account": "A0023"}),
 }
-
-
-def open_page(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def content(node: Any) -> dict[str, list]:
