@@ -200,7 +200,7 @@ def why_an_account_scores() -> None:
         help="Accounts needing a decision and those drawn in the matrix; any other account "
              "through its “Why ›” link in the table.")
     if pick is None:
-        st.stop()
+        return
     st.query_params["account"] = pick
     account = scored.filter(pl.col("account_id") == pick).row(0, named=True)
 

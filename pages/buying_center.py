@@ -70,8 +70,12 @@ def gaps_in_words() -> None:
     if lines:
         st.markdown("\n".join(f"- {line.text}" for line in lines))
         options = [gap for gap in logic.GAPS if totals[gap].deals]
+        chosen = st.session_state.get("bc_gap", options[0])
+        if chosen is not None and chosen not in options:  # a gap the filters emptied
+            chosen = options[0]
+        st.session_state["bc_gap"] = chosen  # kept across tabs (show_sections: keep)
         gap = st.segmented_control(
-            "Show the deals behind a gap", options, key="bc_gap", default=options[0],
+            "Show the deals behind a gap", options, key="bc_gap",
             format_func=lambda g: f"{logic.gap_choice_label(g)} ({count(totals[g].deals)})")
         if gap:
             behind = pick(gap=gap, sort_by="value", limit=logic.GAP_ROWS)
@@ -83,7 +87,7 @@ def gaps_in_words() -> None:
             show_table(
                 table.with_columns(
                     fmt.label_expr("stage", "risk"),
-                    ctx.account_links(table).alias("open"),
+                    ctx.account_links(table, account_tab="Buying center").alias("open"),
                 ).select("deal_name", "account_name", "stage", "value", "owner_name", "risk",
                          "why", "open"),
                 hide_index=True, width="stretch", height=300,
@@ -125,12 +129,12 @@ def deal_role_grid() -> None:
         clicked = selectable_chart(
             drawn(charts.coverage_grid, grid_rows, cur, rules.recent_days, first_rank=first + 1),
             key=f"bc_grid_{first}")
-        drill_to_account(ctx, clicked, names)
+        drill_to_account(ctx, clicked, names, tab="Buying center")
         table = logic.grid_table(table_rows, rules)
         show_table(
             table.with_columns(
                 fmt.label_expr("stage", "risk"),
-                ctx.account_links(table).alias("open"),
+                ctx.account_links(table, account_tab="Buying center").alias("open"),
             ).select("deal_name", "account_name", "stage", "value", "risk", "coverage_pct",
                      *logic.ROLES, "why", "owner_name", "open"),
             hide_index=True, width="stretch", height=380,
@@ -154,7 +158,7 @@ def coverage() -> None:
     st.subheader("Coverage against stage and value, and per manager")
     if totals["open"].deals == 0:
         st.info("No open deals in this selection.", icon=":material/info:")
-        st.stop()
+        return
     left, right = st.columns(2)
     with left:
         valuable = pick(sort_by="value", limit=logic.SCATTER_POINTS)
@@ -164,7 +168,7 @@ def coverage() -> None:
             drawn(charts.coverage_scatter, valuable, cur, shown_of=totals["open"].deals,
                                     alarm_total=(totals["alarm"].deals, totals["alarm"].value)),
             key="bc_coverage_scatter")
-        drill_to_account(ctx, clicked, names)
+        drill_to_account(ctx, clicked, names, tab="Buying center")
     with right:
         managers = ctx.run("buying_center_managers", **params)
         show_chart(drawn(charts.coverage_by_manager, managers, cur, logic.MANAGERS_CHARTED),

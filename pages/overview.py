@@ -108,10 +108,14 @@ with left:
         c.run("service_account_status", **service_settings.query_params()),
         service_settings), settings=service_settings))
     st.markdown("Service status of the accounts: " + ", ".join(
-        f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]} {band}</span>"
+        f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]:,} {band}</span>"
         for band in ("red", "amber", "green")), unsafe_allow_html=True)
-    st.page_link("pages/service.py", label="Service details", icon=":material/arrow_forward:",
-                 query_params=ctx.page_params())
+    st.page_link("pages/service.py", label="Deliveries in detail",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "service_tab": "Deliveries"})
+    st.page_link("pages/service.py", label="Every account's service status and why",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "service_tab": "By account"})
 with right:
     show_chart(drawn(portfolio_charts.quadrant_summary, scored["now"]), key="overview_quadrants")
     st.page_link("pages/attractiveness.py", label="Attractiveness details",

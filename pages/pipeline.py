@@ -46,7 +46,8 @@ cols[0].metric("Open pipeline", fmt.money(head.open_value, cur),
 cols[1].metric("Weighted pipeline", fmt.money(head.weighted_value, cur),
                help="Value × stage probability (portfolio/settings.toml, [pipeline])")
 cols[2].metric("Stalling deals", logic.count(stalling_total),
-               help=f"Worth {fmt.money(stalling_value, cur)}; the rules are listed below")
+               help=f"Worth {fmt.money(stalling_value, cur)}; the rules are in the Stalling "
+                    "deals tab")
 cols[3].metric("Win rate, 12 months", fmt.percent(head.win_rate),
                help=f"By number: {head.won} won, {head.lost} lost in the 12 months to the "
                     "as-of date")
@@ -99,7 +100,7 @@ def open_pipeline() -> None:
         deals.with_columns(
             fmt.label_expr("stage"),
             fmt.label_expr("last_outcome"),
-            ctx.account_links(deals).alias("open"),
+            ctx.account_links(deals, account_tab="Deals").alias("open"),
         ).select("deal_name", "account_name", "stage", "value", "weighted_value", "days_in_stage",
                  "last_outcome", "last_call_on", "owner_name", "expected_close_on", "open"),
         hide_index=True, width="stretch", height=380,
@@ -140,7 +141,7 @@ def stalling_deals() -> None:
             reasons.with_columns(
                 fmt.label_expr("stage"),
                 fmt.label_expr("last_outcome"),
-                ctx.account_links(reasons).alias("open"),
+                ctx.account_links(reasons, account_tab="Deals").alias("open"),
             ).select("deal_name", "account_name", "stage", "value", "days_stalled", "why",
                      "last_outcome", "last_call_on", "owner_name", "open"),
             hide_index=True, width="stretch", height=380,

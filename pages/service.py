@@ -40,7 +40,7 @@ def with_links(frame: pl.DataFrame) -> pl.DataFrame:
                 for c in ("kind", "severity", "tier", "state", "told") if c in frame.columns]
     return frame.with_columns(
         *labelled,
-        ctx.account_links(frame).alias("open"),
+        ctx.account_links(frame, account_tab="Service").alias("open"),
     )
 
 
@@ -100,8 +100,8 @@ cols[4].metric("Invoice issues", fmt.percent(rates["invoice_rate"], 1),
                     "delivered")
 cols[5].metric("Renewals due",
                fmt.money(contracts["renewal_value"].sum(), cur),
-               help=f"{int(contracts['renewals_due'].sum())} service contracts ending within "
-                    f"{svc.renewal_days} days of the as-of date, annual value")
+               help=f"{int(contracts['renewals_due'].sum()):,} service contracts ending "
+                    f"within {svc.renewal_days} days of the as-of date, annual value")
 
 
 def broken_promises() -> None:
@@ -153,9 +153,12 @@ def broken_promises() -> None:
     )
     shown_of(lapses.height, lapses_total, "cases")
 
-    kept_late_panel = st.expander(
-        f"Promises kept late: {late_total:,} cases opened in the last {history} were closed "
-        "after the promised date", key="service_kept_late", on_change="rerun")
+    st.markdown(f"**Promises kept late: {late_total:,} cases** opened in the last {history} "
+                "were closed after the promised date.")
+    # a fixed label: Streamlit keys an expander by its label too, and a count in it would
+    # close an open panel whenever a filter changes the count
+    kept_late_panel = st.expander("The cases kept late", key="service_kept_late",
+                                  on_change="rerun")
     if kept_late_panel.open:  # its table is drawn only when asked for
         with kept_late_panel:
             show_table(

@@ -478,9 +478,9 @@ def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
 
 
 def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
-                     names: dict[str, tuple[str, str]]) -> None:
+                     names: dict[str, tuple[str, str]], tab: str = "Deals") -> None:
     """After a click on a deal in a chart (customdata = account id, deal id): a link to its
-    account, filters kept."""
+    account's `tab`, filters kept."""
     chosen = [p["customdata"] for p in points if p.get("customdata")]
     if not chosen:
         return
@@ -488,7 +488,8 @@ def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
     deal, account = names.get(deal_id, (deal_id, account_id))
     st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
                  icon=":material/arrow_forward:",
-                 query_params={**ctx.page_params(), "account": account_id})
+                 query_params={**ctx.page_params(), "account": account_id,
+                               "account_tab": tab})
 
 
 def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:

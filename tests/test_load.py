@@ -173,7 +173,7 @@ def check_overview(shown: Shown, _: Path, f: Figures) -> list[tuple[str, object,
     return [("metric Key accounts", shown.metric("Key accounts"), f"{f.key_accounts:,}"),
             ("metric Open pipeline", shown.metric("Open pipeline"), fmt.money(f.open_value)),
             ("accounts in the service status line", shown.counted(
-                r"Service status of the accounts: (\d+) red, (\d+) amber, (\d+) green"),
+                r"Service status of the accounts: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"),
              f.accounts)]
 
 
@@ -197,7 +197,7 @@ def check_service(shown: Shown, _: Path, f: Figures) -> list[tuple[str, object, 
     return [("metric Overdue promises", shown.metric("Overdue promises"), str(f.overdue_cases)),
             ("subheader", shown.heading(headline), headline),
             ("accounts in the service status subheader", shown.counted(
-                r"Service status by account: (\d+) red, (\d+) amber, (\d+) green"),
+                r"Service status by account: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"),
              f.accounts)]
 
 

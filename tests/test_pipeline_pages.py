@@ -67,7 +67,7 @@ def test_pipeline_page_shows_the_fixtures_figures(fixture_db, monkeypatch):
         "no advance for 121 days; last 3 calls were continuations; "
         "121 days in stage, usual at most 68",
         "no advance for 107 days; 107 days in stage, usual at most 42"]
-    assert stalling["open"].tolist()[0] == "/account?as_of=2026-06-30&account=A2"
+    assert stalling["open"].tolist()[0] == "/account?as_of=2026-06-30&account_tab=Deals&account=A2"
     assert len(at.get("plotly_chart")) == 7
     titles = chart_titles(at)
     assert "Most open value waits in obtaining commitment: €200k" in titles

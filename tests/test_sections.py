@@ -56,12 +56,11 @@ def test_every_tab_key_belongs_to_one_page() -> None:
 
 @pytest.mark.parametrize("page", TABBED)
 def test_a_page_opens_on_its_first_tab_and_runs_only_that(page: str) -> None:
-    key, extra = TABBED[page]
+    _, extra = TABBED[page]
     at = open_page(page, extra)
     labels = [tab.label for tab in at.tabs]
     assert len(labels) >= 2
     assert shown_tabs(at) == labels[:1]
-    assert key not in at.query_params  # the first tab needs no parameter
 
 
 @pytest.mark.parametrize("page", TABBED)
@@ -72,7 +71,7 @@ def test_the_tabs_together_show_what_the_print_layout_shows(page: str, monkeypat
     for index, label in enumerate(labels):
         at = open_page(page, {**extra, key: label})
         assert shown_tabs(at) == [label]
-        # a reload or a shared link opens this tab (the first needs no parameter)
+        # the tab stays in the address (Streamlit drops the first tab's, the default)
         assert at.query_params.get(key) == (None if label == labels[0] else label)
         shown, page_content = content(at.tabs[index]), content(at)
         top = {part: values[:len(values) - len(shown[part])]  # above the tabs
@@ -107,3 +106,16 @@ def test_a_search_survives_a_visit_to_another_tab() -> None:
     at.run()
     assert at.text_input(key="bc_search").value == "Hansa"
     assert grid_caption in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize(("page", "tab"), [
+    ("pages/service.py", "Service"),
+    ("pages/pipeline.py", "Deals"),
+    ("pages/buying_center.py", "Buying center"),
+])
+def test_links_to_an_account_open_the_tab_about_the_row(page: str, tab: str) -> None:
+    at = open_page(page, {"manager": "M02"})
+    links = at.dataframe[0].value["open"].tolist()
+    assert links and all(link.startswith("/account?") and "manager=M02" in link
+                         and f"account_tab={tab.replace(' ', '+')}" in link
+                         for link in links)

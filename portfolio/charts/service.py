@@ -93,7 +93,7 @@ def on_time_by_manager(managers: pl.DataFrame, red_below: float, amber_below: fl
     if rows.height:
         worst, best = rows.row(0, named=True), judged.sort("on_time_rate").row(-1, named=True)
         below = judged.filter(pl.col("on_time_rate") < amber_below).height
-        title = (f"{below} of {fmt.plural(judged.height, 'manager')} below "
+        title = (f"{below:,} of {fmt.plural(judged.height, 'manager')} below "
                  f"{fmt.percent(amber_below)} on time; worst {worst['manager_name']} "
                  f"{fmt.percent(worst['on_time_rate'])}, best {best['manager_name']} "
                  f"{fmt.percent(best['on_time_rate'])}")
@@ -314,7 +314,7 @@ def aftersales_vs_equipment(accounts: pl.DataFrame, currency: str) -> go.Figure:
         first = accounts.row(0, named=True)
         led, total = first["aftersales_led_total"], first["accounts_total"]
         revenue = fmt.money(first["aftersales_led_revenue"], currency)
-        title = (f"{led} of {fmt.plural(total, 'account')} ({revenue} revenue) earn more from "
+        title = (f"{led:,} of {fmt.plural(total, 'account')} ({revenue} revenue) earn more from "
                  "service, consumables and spares than from equipment: above the line")
     else:
         title = "No revenue in the last twelve months"
