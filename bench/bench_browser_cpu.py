@@ -1,0 +1,115 @@
+"""Benchmark: the browser's processor time per page, the part of a visit that three users
+at once share on two cores.
+
+For each page, one tab of Debian's Chromium opens it `--runs` times (after one visit of
+every page, so Streamlit's scripts are in the browser's cache) and the script measures the
+wall time to "finished" and the processor time of all Chromium processes and of the
+server process during each visit; medians are printed. Baseline in the same run: a
+one-line Streamlit app (the cost of Streamlit itself). Results are appended to
+bench/RESULTS.md.
+Run: `.venv/bin/python bench/bench_browser_cpu.py [--scale large] [--runs 3] [--no-record]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
+from bench.bench_pages import database  # noqa: E402
+from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
+from portfolio.registry import PAGES  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+BASELINE_APP = 'import streamlit as st\nst.title("Baseline")\nst.write("One line.")\n'
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the process ended
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def chromium_seconds() -> float:
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"chrom" in command:
+                total += cpu_seconds(int(entry.name))
+    return total
+
+
+def visits(tab: Page, url: str, server_pid: int, runs: int) -> tuple[float, float, float]:
+    """Median wall seconds, Chromium processor seconds and server processor seconds."""
+    wall, browser, server = [], [], []
+    for _ in range(runs):
+        browser_before, server_before = chromium_seconds(), cpu_seconds(server_pid)
+        started = time.perf_counter()
+        tab.goto(url)
+        wait_until_finished(tab, timeout_ms=120_000)
+        wall.append(time.perf_counter() - started)
+        browser.append(chromium_seconds() - browser_before)
+        server.append(cpu_seconds(server_pid) - server_before)
+    return statistics.median(wall), statistics.median(browser), statistics.median(server)
+
+
+def measure(app: Path, env: dict[str, str], paths: list[str], runs: int) -> list[tuple]:
+    with DashboardServer(app, env=env) as server, sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        tab = chromium.new_page(viewport={"width": 1400, "height": 900})
+        for path in paths:  # Streamlit's scripts into the browser's cache
+            tab.goto(server.url + path)
+            wait_until_finished(tab, timeout_ms=120_000)
+        rows = [(path, *visits(tab, server.url + path, server.pid, runs)) for path in paths]
+        chromium.close()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    db = database(args.scale)
+    with tempfile.TemporaryDirectory() as folder:
+        baseline_app = Path(folder) / "baseline.py"
+        baseline_app.write_text(BASELINE_APP)
+        (_, base_wall, base_cpu, _), = measure(baseline_app, {}, ["/"], args.runs)
+    rows = measure(ROOT / "dashboard.py", {"PORTFOLIO_DB": str(db)},
+                   [f"/{page.url_path}" for page in PAGES], args.runs)
+    lines = [f"## Browser processor time per page · {datetime.now():%Y-%m-%d %H:%M} · "
+             f"commit {commit()} · {machine()}", "",
+             f"{args.scale} demo, one tab, medians of {args.runs} visits after one visit of "
+             f"every page. Baseline, a one-line Streamlit app: {base_wall:.2f} s to finished, "
+             f"{base_cpu:.2f} s of Chromium's processor time.", "",
+             "| page | to finished s | Chromium processor s | / baseline | server processor s |",
+             "|---|---|---|---|---|"]
+    for (path, wall, browser, server), page in zip(rows, PAGES, strict=True):
+        lines.append(f"| {page.label} | {wall:.2f} | {browser:.2f} | "
+                     f"{browser / max(base_cpu, 1e-9):.1f}× | {server:.2f} |")
+    print("\n".join(lines), flush=True)
+    if not args.no_record:
+        record([*lines, ""])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
