@@ -39,6 +39,7 @@ bench: $(VENV)/.installed chromium
 	$(PY) bench/bench_demo.py
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_browser_cpu.py
 	$(PY) bench/bench_export.py
 
 clean:

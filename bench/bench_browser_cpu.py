@@ -102,7 +102,7 @@ def main() -> int:
              f"{base_cpu:.2f} s of Chromium's processor time.", "",
              "| page | to finished s | Chromium processor s | / baseline | server processor s |",
              "|---|---|---|---|---|"]
-    for (path, wall, browser, server), page in zip(rows, PAGES, strict=True):
+    for (_, wall, browser, server), page in zip(rows, PAGES, strict=True):
         lines.append(f"| {page.label} | {wall:.2f} | {browser:.2f} | "
                      f"{browser / max(base_cpu, 1e-9):.1f}× | {server:.2f} |")
     print("\n".join(lines), flush=True)
