@@ -92,7 +92,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         baseline_app = Path(folder) / "baseline.py"
         baseline_app.write_text(BASELINE_APP)
-        (_, base_wall, base_cpu, _), = measure(baseline_app, {}, ["/"], args.runs)
+        [(_, base_wall, base_cpu, _)] = measure(baseline_app, {}, ["/"], args.runs)
     rows = measure(ROOT / "dashboard.py", {"PORTFOLIO_DB": str(db)},
                    [f"/{page.url_path}" for page in PAGES], args.runs)
     lines = [f"## Browser processor time per page · {datetime.now():%Y-%m-%d %H:%M} · "

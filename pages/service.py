@@ -34,13 +34,13 @@ window, history = f"{svc.status_window_days} days", f"{svc.history_days} days"
 cur = ctx.currency
 
 
-def with_links(frame: pl.DataFrame) -> pl.DataFrame:
-    """Labels for enumeration columns and a link to each row's account page."""
+def with_links(frame: pl.DataFrame, tab: str = "Service") -> pl.DataFrame:
+    """Labels for enumeration columns and a link to each row's account page, on `tab`."""
     labelled = [fmt.label_expr(c)
                 for c in ("kind", "severity", "tier", "state", "told") if c in frame.columns]
     return frame.with_columns(
         *labelled,
-        ctx.account_links(frame, account_tab="Service").alias("open"),
+        ctx.account_links(frame, account_tab=tab).alias("open"),
     )
 
 
@@ -372,7 +372,7 @@ def revenue_mix() -> None:
         show_chart(drawn(service_charts.aftersales_vs_equipment, mix, cur),
                    key="service_aftersales")
     show_table(
-        with_links(mix).with_columns(
+        with_links(mix, tab="Attractiveness").with_columns(  # its revenue mix
             pl.col("aftersales_share", "aftersales_share_before") * 100).select(
             "account_name", "tier", "revenue", "equipment", "service", "consumables", "spares",
             "aftersales_share", "aftersales_share_before", "aftersales_led", "manager_name",

@@ -520,7 +520,7 @@ def print_layout() -> bool:
 def show_sections(sections: dict[str, Callable[[], None]], key: str,
                   keep: tuple[str, ...] = ()) -> None:
     """A page's sections as tabs; only the chosen one runs (its queries and its charts), so
-    a page opens with a third of the work. The chosen tab is kept in the URL (?key=label),
+    a page opens with a fraction of the work. The chosen tab is kept in the URL (?key=label),
     so a link or a reload opens the same tab. The widgets named in `keep` (in some section)
     keep their values while another tab is shown. In the print layout every section runs,
     one after another."""

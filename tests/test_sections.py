@@ -108,13 +108,15 @@ def test_a_search_survives_a_visit_to_another_tab() -> None:
     assert grid_caption in [c.value for c in at.caption]
 
 
-@pytest.mark.parametrize(("page", "tab"), [
-    ("pages/service.py", "Service"),
-    ("pages/pipeline.py", "Deals"),
-    ("pages/buying_center.py", "Buying center"),
+@pytest.mark.parametrize(("page", "query", "tab"), [
+    ("pages/service.py", {}, "Service"),
+    ("pages/service.py", {"service_tab": "Revenue mix"}, "Attractiveness"),  # its mix chart
+    ("pages/pipeline.py", {}, "Deals"),
+    ("pages/buying_center.py", {}, "Buying center"),
 ])
-def test_links_to_an_account_open_the_tab_about_the_row(page: str, tab: str) -> None:
-    at = open_page(page, {"manager": "M02"})
+def test_links_to_an_account_open_the_tab_about_the_row(page: str, query: dict[str, str],
+                                                         tab: str) -> None:
+    at = open_page(page, {"manager": "M02", **query})
     links = at.dataframe[0].value["open"].tolist()
     assert links and all(link.startswith("/account?") and "manager=M02" in link
                          and f"account_tab={tab.replace(' ', '+')}" in link
