@@ -25,19 +25,20 @@ dates = {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
 figures = {period: overview.headline_figures(
                ctx.run("overview_figures", as_of=day, on_time_days=config.on_time_days))
            for period, day in dates.items()}
-# the suggestions and risk now, a week and a year earlier (strength only now: the earlier
-# dates feed counts that do not depend on it, and leaving it out saves the deals scan)
+# the suggestions and risk now, a week and a year earlier (strength and words only now:
+# the earlier dates feed counts that do not depend on them, and leaving them out saves the
+# deals scan and the words of every account)
 
 
-def scores_on(c: PageContext, day: date, with_strength: bool) -> pl.DataFrame:
+def scores_on(c: PageContext, day: date, now: bool) -> pl.DataFrame:
     return scoring.score_accounts(
         scoring.combine_factors(c.run("scoring_metrics", as_of=day),
-                                c.run("scoring_relationship") if with_strength else None),
-        c.run("risk_signals", as_of=day), config, cur)
+                                c.run("scoring_relationship") if now else None),
+        c.run("risk_signals", as_of=day), config, cur, in_words=now)
 
 
 scored = {period: ctx.memo_accounts(
-              "scores" if period == "now" else "scores_without_strength",
+              "scores" if period == "now" else "scores_for_counts",
               lambda c, day=day, now=period == "now": scores_on(c, day, now),
               config=config, day=day)
           for period, day in dates.items()}

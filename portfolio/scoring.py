@@ -428,8 +428,9 @@ def risk_points_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
 
 
 def assess_risk(signals: pl.DataFrame, stages: pl.DataFrame,
-                config: ScoringConfig) -> pl.DataFrame:
-    """One row per account: risk_points, risk_level and risk_signals (list of words)."""
+                config: ScoringConfig, in_words: bool = True) -> pl.DataFrame:
+    """One row per account: risk_points, risk_level and risk_signals (list of words;
+    empty without `in_words`)."""
     frame = signals.join(stages.select("account_id", "kam_stage"), on="account_id", how="left")
     parts = risk_points_expressions(config)
     frame = frame.with_columns([expr.alias(f"risk_{key}") for key, expr in parts.items()])
@@ -439,8 +440,8 @@ def assess_risk(signals: pl.DataFrame, stages: pl.DataFrame,
         pl.when(pl.col("risk_points") >= config.risk.high_from).then(pl.lit("high"))
         .when(pl.col("risk_points") >= config.risk.medium_from).then(pl.lit("medium"))
         .otherwise(pl.lit("low")).alias("risk_level"))
-    return with_words(frame, pl.col("risk_points") > 0, "risk_signals",
-                      lambda row: risk_words(row, config))
+    return with_words(frame, pl.col("risk_points") > 0 if in_words else pl.lit(False),
+                      "risk_signals", lambda row: risk_words(row, config))
 
 
 def with_words(frame: pl.DataFrame, needed: pl.Expr, name: str,
@@ -528,10 +529,12 @@ def _note_detail(note: str | None, redundant_prefix: str) -> str:
 # --- accounts: scores, trend, suggestion -----------------------------------------------
 
 def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,
-                   currency: str = "EUR") -> pl.DataFrame:
+                   currency: str = "EUR", in_words: bool = True) -> pl.DataFrame:
     """One row per account: scores now and twelve months earlier, trend, quadrant, band,
     risk and the suggestion with its reasons, in decision order (see SUGGESTIONS).
-    `factors`: combine_factors(...); `signals`: the rows of risk_signals."""
+    `factors`: combine_factors(...); `signals`: the rows of risk_signals. Without
+    `in_words` the reasons and risk signals stay empty (for counts: the words of every
+    account cost more than the scoring itself)."""
     scored = score_factors(factors, config)
     keys = [*FACTORS]
     now = scored.filter(pl.col("period") == NOW)
@@ -545,7 +548,7 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
         quadrant_expr(config).alias("quadrant"),
         band_expr(config).alias("band"),
     )
-    risk = assess_risk(signals, accounts, config).select(
+    risk = assess_risk(signals, accounts, config, in_words).select(
         "account_id", "risk_points", "risk_level", "risk_signals")
     accounts = accounts.join(risk, on="account_id", how="left").with_columns(
         pl.col("risk_level").fill_null("low"), pl.col("risk_points").fill_null(0.0),
@@ -561,7 +564,8 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
         pl.col("suggestion").replace_strict({s: i for i, s in enumerate(SUGGESTIONS)})
         .alias("priority"),
     )
-    accounts = with_words(accounts, pl.col("suggestion") != "keep", "reasons",
+    accounts = with_words(accounts, (pl.col("suggestion") != "keep") if in_words
+                          else pl.lit(False), "reasons",
                           lambda row: reasons_for(row, config, currency))
     return accounts.sort(["priority", "revenue", "account_id"], descending=[False, True, False],
                          nulls_last=True)

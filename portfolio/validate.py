@@ -71,7 +71,7 @@ def table_rules() -> dict[str, TableRules]:
         for table, kind, text, columns, ref_table, ref_columns in con.sql(
                 "SELECT table_name, constraint_type, constraint_text, constraint_column_names, "
                 "referenced_table, referenced_column_names FROM duckdb_constraints()").fetchall():
-            if table not in rules:  # a derived table (deal_stage_spans): never imported
+            if table not in rules:  # a derived table (deal_stage_spans, ...): never imported
                 continue
             add_constraint(rules[table], kind, text, columns, ref_table, ref_columns)
     finally:

@@ -8,10 +8,11 @@ WITH scoped AS (
                          $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 open_deals AS (
-    SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.value,
-           d.stage_on AS stage
-    FROM deals_as_of($as_of::DATE) d
+    SELECT o.deal_id, d.name AS deal_name, o.account_id, s.account_name, o.value,
+           o.stage_on AS stage
+    FROM open_deals_on($as_of::DATE) o
     JOIN scoped s USING (account_id)
+    JOIN deals d USING (deal_id)
 ),
 members AS (
     SELECT dc.deal_id, dc.contact_id, dc.role,
@@ -29,6 +30,5 @@ SELECT
     count(DISTINCT m.contact_id) FILTER (WHERE m.active AND m.recent) AS people_covering
 FROM open_deals o
 LEFT JOIN members m USING (deal_id)
-WHERE o.stage NOT IN ('won', 'lost')
 GROUP BY o.deal_id, o.deal_name, o.account_id, o.account_name, o.stage, o.value
 ORDER BY o.value DESC, o.deal_id;

@@ -6,7 +6,9 @@ WITH scoped AS (
                          $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
 stage_at AS (
-    SELECT *, stage_on AS stage_now FROM deals_as_of($as_of::DATE)
+    SELECT d.*, o.stage_on AS stage_now, o.stage_since
+    FROM open_deals_on($as_of::DATE) o
+    JOIN deals d USING (deal_id)
 ),
 last_call AS (
     SELECT deal_id, arg_max(outcome, occurred_on) AS last_outcome, max(occurred_on) AS last_call_on

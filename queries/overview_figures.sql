@@ -34,10 +34,9 @@ revenue AS (
     GROUP BY m.account_id
 ),
 open_deals AS MATERIALIZED (
-    SELECT d.deal_id, d.account_id, d.value::DOUBLE AS value, d.stage_on AS stage
-    FROM deals_as_of($as_of::DATE) d
-    WHERE d.stage_on NOT IN ('won', 'lost')
-      AND d.account_id IN (SELECT account_id FROM scoped)
+    SELECT d.deal_no, d.account_id, d.value::DOUBLE AS value, d.stage_on AS stage
+    FROM open_deals_on($as_of::DATE) d
+    WHERE d.account_id IN (SELECT account_id FROM scoped)
 ),
 pipeline AS (
     SELECT
@@ -54,17 +53,18 @@ pipeline AS (
     GROUP BY account_id
 ),
 late_members AS (
-    SELECT dc.deal_id,
-           count(DISTINCT dc.role) FILTER (
-               WHERE dc.last_contact_on <= $as_of::DATE
-                 AND dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER))
+    -- roles covered: the distinct role_order values, counted as bits
+    SELECT m.deal_no,
+           bit_count(bit_or(1::INTEGER << m.role_order) FILTER (
+               WHERE m.last_contact_on <= $as_of::DATE
+                 AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(dc.role IN ('decider', 'approver')) AS top_met
-    FROM deal_contacts dc JOIN contacts c USING (contact_id)
-    WHERE (c.left_on IS NULL OR c.left_on > $as_of::DATE)
-      AND dc.deal_id IN (SELECT deal_id FROM open_deals
-                         WHERE stage IN ('demonstrating_capability', 'obtaining_commitment'))
-    GROUP BY dc.deal_id
+           bool_or(m.role IN ('decider', 'approver')) AS top_met
+    FROM deal_members m
+    WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
+      AND m.deal_no IN (SELECT deal_no FROM open_deals
+                        WHERE stage IN ('demonstrating_capability', 'obtaining_commitment'))
+    GROUP BY m.deal_no
 ),
 late AS (
     SELECT
@@ -75,7 +75,7 @@ late AS (
         coalesce(sum(o.value) FILTER (WHERE NOT coalesce(m.top_met, false)), 0)
             AS late_without_top_value
     FROM open_deals o
-    LEFT JOIN late_members m USING (deal_id)
+    LEFT JOIN late_members m USING (deal_no)
     WHERE o.stage IN ('demonstrating_capability', 'obtaining_commitment')
     GROUP BY o.account_id
 ),

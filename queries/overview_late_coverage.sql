@@ -6,8 +6,8 @@
 -- decider or approver met through a contact who is still at the client. A role is
 -- covered by an active contact engaged within $recent_days days before $as_of.
 WITH late_deals AS (
-    SELECT d.deal_id, d.account_id, d.value::DOUBLE AS value
-    FROM deals_as_of($as_of::DATE) d
+    SELECT d.deal_no, d.account_id, d.value::DOUBLE AS value
+    FROM open_deals_on($as_of::DATE) d
     WHERE d.stage_on IN ('demonstrating_capability', 'obtaining_commitment')
       AND d.account_id IN (
           SELECT account_id
@@ -15,21 +15,22 @@ WITH late_deals AS (
                                $tiers::VARCHAR[], $kam_stages::VARCHAR[], $visible::VARCHAR[]))
 ),
 members AS (
-    SELECT dc.deal_id,
-           count(DISTINCT dc.role) FILTER (
-               WHERE dc.last_contact_on <= $as_of::DATE
-                 AND dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER))
+    -- roles covered: the distinct role_order values, counted as bits
+    SELECT m.deal_no,
+           bit_count(bit_or(1::INTEGER << m.role_order) FILTER (
+               WHERE m.last_contact_on <= $as_of::DATE
+                 AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(dc.role IN ('decider', 'approver')) AS top_met
-    FROM deal_contacts dc JOIN contacts c USING (contact_id)
-    WHERE (c.left_on IS NULL OR c.left_on > $as_of::DATE)
-      AND dc.deal_id IN (SELECT deal_id FROM late_deals)
-    GROUP BY dc.deal_id
+           bool_or(m.role IN ('decider', 'approver')) AS top_met
+    FROM deal_members m
+    WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
+      AND m.deal_no IN (SELECT deal_no FROM late_deals)
+    GROUP BY m.deal_no
 ),
 per_deal AS (
-    SELECT l.deal_id, l.account_id, l.value, coalesce(m.roles_covered, 0) AS roles_covered,
+    SELECT l.deal_no, l.account_id, l.value, coalesce(m.roles_covered, 0) AS roles_covered,
            coalesce(m.top_met, false) AS top_met
-    FROM late_deals l LEFT JOIN members m USING (deal_id)
+    FROM late_deals l LEFT JOIN members m USING (deal_no)
 )
 SELECT
     account_id,

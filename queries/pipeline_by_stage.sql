@@ -11,7 +11,7 @@ WITH scoped AS (
 stage_at AS (
     SELECT d.deal_id, d.account_id, d.value, d.stage_on AS stage,
            coalesce(d.closed_on, d.stage_since) AS closed_on
-    FROM deals_as_of($as_of::DATE) d
+    FROM deals_on($as_of::DATE) d
     JOIN scoped USING (account_id)
 ),
 stages(stage, stage_order) AS (

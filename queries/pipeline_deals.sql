@@ -19,15 +19,16 @@ stages(stage, stage_order) AS (
            ('obtaining_commitment', 4), ('won', 5), ('lost', 6)
 ),
 chosen AS (
-    SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.stage_on AS stage,
-           st.stage_order, d.value::DOUBLE AS value, d.stage_since,
-           coalesce(d.closed_on, d.stage_since) AS closed_on,
+    SELECT o.deal_id, d.name AS deal_name, o.account_id, s.account_name, o.stage_on AS stage,
+           st.stage_order, o.value::DOUBLE AS value, o.stage_since,
+           coalesce(o.closed_on, o.stage_since) AS closed_on,
            coalesce(d.owner_id, s.manager_id) AS owner_id, d.expected_close_on
-    FROM deals_as_of($as_of::DATE) d
+    FROM deals_on($as_of::DATE) o
     JOIN scoped s USING (account_id)
-    JOIN stages st ON st.stage = d.stage_on
+    JOIN stages st ON st.stage = o.stage_on
+    JOIN deals d USING (deal_id)
     WHERE st.stage_order <= 4
-       OR coalesce(d.closed_on, d.stage_since)
+       OR coalesce(o.closed_on, o.stage_since)
           >= date_trunc('quarter', $as_of::DATE) - INTERVAL 21 MONTH
 ),
 call_facts AS (

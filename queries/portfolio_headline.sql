@@ -24,7 +24,7 @@ revenue AS (
 ),
 stage_at AS (
     SELECT d.deal_id, d.value, d.stage_on AS stage
-    FROM deals_as_of($as_of::DATE) d
+    FROM deals_on($as_of::DATE) d
     JOIN scoped USING (account_id)
 ),
 pipeline AS (

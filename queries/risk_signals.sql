@@ -67,9 +67,9 @@ contacts_left AS (
     FROM contacts c, bounds b
     WHERE c.left_on <= b.as_of AND c.left_on > b.window_start
       AND c.account_id IN (SELECT account_id FROM scoped)
-      AND c.contact_id IN (SELECT contact_id FROM deal_contacts
-                           WHERE role IN ('decider', 'approver')
-                              OR attitude = 'champion')
+      AND c.contact_id IN (SELECT contact_id FROM deal_members
+                           WHERE left_on <= $as_of::DATE
+                             AND (role IN ('decider', 'approver') OR attitude = 'champion'))
     GROUP BY c.account_id
 ),
 overdue AS (
@@ -94,21 +94,18 @@ overdue AS (
 ),
 open_deals AS (
     SELECT d.account_id, count(*) AS open_deals
-    FROM deals_as_of($as_of::DATE) d
-    WHERE d.stage_on NOT IN ('won', 'lost')
-      AND d.account_id IN (SELECT account_id FROM scoped)
+    FROM open_deals_on($as_of::DATE) d
+    WHERE d.account_id IN (SELECT account_id FROM scoped)
     GROUP BY d.account_id
 ),
 deciders AS (
-    SELECT d.account_id, max(dc.last_contact_on) AS last_decider_contact_on
-    FROM deals d
-    JOIN deal_contacts dc USING (deal_id)
-    JOIN contacts c USING (contact_id), bounds b
-    WHERE dc.role IN ('decider', 'approver')
-      AND dc.last_contact_on <= b.as_of
-      AND (c.left_on IS NULL OR c.left_on > b.as_of)
-      AND d.account_id IN (SELECT account_id FROM open_deals)
-    GROUP BY d.account_id
+    SELECT m.account_id, max(m.last_contact_on) AS last_decider_contact_on
+    FROM deal_members m, bounds b
+    WHERE m.role IN ('decider', 'approver')
+      AND m.last_contact_on <= b.as_of
+      AND (m.left_on IS NULL OR m.left_on > b.as_of)
+      AND m.account_id IN (SELECT account_id FROM open_deals)
+    GROUP BY m.account_id
 )
 SELECT
     s.account_id,

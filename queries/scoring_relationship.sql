@@ -16,38 +16,39 @@ periods(period, ref_day) AS (
     VALUES (0, $as_of::DATE), (12, ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
 ),
 open_deals AS (
-    SELECT 0 AS period, d.deal_id, d.account_id, d.value::DOUBLE AS value
-    FROM deals_as_of($as_of::DATE) d
-    WHERE d.stage_on NOT IN ('won', 'lost')
-      AND d.account_id IN (SELECT account_id FROM scoped)
+    SELECT 0 AS period, d.deal_no, d.account_id, d.value::DOUBLE AS value
+    FROM open_deals_on($as_of::DATE) d
+    WHERE d.account_id IN (SELECT account_id FROM scoped)
     UNION ALL
-    SELECT 12 AS period, d.deal_id, d.account_id, d.value::DOUBLE AS value
-    FROM deals_as_of(($as_of::DATE - INTERVAL 12 MONTH)::DATE) d
-    WHERE d.stage_on NOT IN ('won', 'lost')
-      AND d.account_id IN (SELECT account_id FROM scoped)
+    SELECT 12 AS period, d.deal_no, d.account_id, d.value::DOUBLE AS value
+    FROM open_deals_on(($as_of::DATE - INTERVAL 12 MONTH)::DATE) d
+    WHERE d.account_id IN (SELECT account_id FROM scoped)
 ),
--- each period's covered roles: one scan of the buying centers per period
+-- each period's covered roles (the distinct role_order values, counted as bits): one scan
+-- of the buying centers per period
 members AS (
-    SELECT 0 AS period, dc.deal_id, count(DISTINCT dc.role) AS roles_covered
-    FROM deal_contacts dc JOIN contacts c USING (contact_id)
-    WHERE dc.last_contact_on <= $as_of::DATE
-      AND dc.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)
-      AND (c.left_on IS NULL OR c.left_on > $as_of::DATE)
-    GROUP BY dc.deal_id
+    SELECT 0 AS period, m.deal_no,
+           bit_count(bit_or(1::INTEGER << m.role_order))::BIGINT AS roles_covered
+    FROM deal_members m
+    WHERE m.last_contact_on <= $as_of::DATE
+      AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)
+      AND (m.left_on IS NULL OR m.left_on > $as_of::DATE)
+    GROUP BY m.deal_no
     UNION ALL
-    SELECT 12 AS period, dc.deal_id, count(DISTINCT dc.role) AS roles_covered
-    FROM deal_contacts dc JOIN contacts c USING (contact_id)
-    WHERE dc.last_contact_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
-      AND dc.last_contact_on >= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
-                                - to_days($recent_days::INTEGER)
-      AND (c.left_on IS NULL OR c.left_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
-    GROUP BY dc.deal_id
+    SELECT 12 AS period, m.deal_no,
+           bit_count(bit_or(1::INTEGER << m.role_order))::BIGINT AS roles_covered
+    FROM deal_members m
+    WHERE m.last_contact_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND m.last_contact_on >= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+                               - to_days($recent_days::INTEGER)
+      AND (m.left_on IS NULL OR m.left_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE)
+    GROUP BY m.deal_no
 ),
 deal_roles AS (
-    SELECT o.period, o.deal_id, o.account_id, o.value,
+    SELECT o.period, o.deal_no, o.account_id, o.value,
            coalesce(m.roles_covered, 0) AS roles_covered
     FROM open_deals o
-    LEFT JOIN members m USING (period, deal_id)
+    LEFT JOIN members m USING (period, deal_no)
 ),
 coverage AS (
     SELECT period, account_id,

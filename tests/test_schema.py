@@ -77,7 +77,8 @@ EXPECTED_COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 # our own tables, allowed by DATA_MODEL
-ALLOWED_EXTRA_TABLES = {"portfolio_settings", "schema_info", "deal_stage_spans"}
+ALLOWED_EXTRA_TABLES = {"portfolio_settings", "schema_info", "deal_stage_spans",
+                        "deal_periods", "deal_members"}
 
 
 @pytest.fixture(scope="module")

@@ -14,3 +14,58 @@ JOIN (VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capabil
              ('obtaining_commitment', 4), ('won', 5), ('lost', 6)) s(stage, stage_order)
     USING (stage)
 ORDER BY h.entered_on, h.deal_id;
+
+-- Each deal's stage from its opening, by the rule of `deals_as_of`: its history's stays
+-- where it has them; before its first recorded stay, `preliminaries` until the day it
+-- reached its recorded stage (the later of closed_on and stage_entered_on) and that stage
+-- from then on. Empty periods are left out.
+CREATE TEMP TABLE deal_numbers AS
+SELECT deal_id, row_number() OVER (ORDER BY deal_id)::INTEGER AS deal_no FROM deals;
+
+INSERT INTO deal_periods
+WITH firsts AS (
+    SELECT deal_id, min(entered_on) AS first_on FROM deal_stage_spans GROUP BY deal_id
+),
+deal_facts AS (
+    SELECT d.deal_id, d.account_id, d.value, d.stage, d.opened_on, d.closed_on,
+           coalesce(d.closed_on, d.stage_entered_on, d.opened_on) AS stage_since,
+           -- greatest ignores NULLs; NULL when neither day is known
+           greatest(d.closed_on, d.stage_entered_on) AS reached_on,
+           f.first_on
+    FROM deals d
+    LEFT JOIN firsts f USING (deal_id)
+),
+periods AS (
+    SELECT deal_id, account_id, value, closed_on, 'preliminaries' AS stage,
+           opened_on AS stage_since, opened_on AS from_on, least(reached_on, first_on) AS to_on
+    FROM deal_facts
+    WHERE reached_on > opened_on
+    UNION ALL
+    SELECT deal_id, account_id, value, closed_on, stage, stage_since,
+           greatest(opened_on, reached_on) AS from_on, first_on AS to_on
+    FROM deal_facts
+    UNION ALL
+    SELECT s.deal_id, f.account_id, f.value, f.closed_on, s.stage, s.entered_on AS stage_since,
+           greatest(s.entered_on, f.opened_on) AS from_on, s.left_on AS to_on
+    FROM deal_stage_spans s
+    JOIN deal_facts f USING (deal_id)
+)
+SELECT p.deal_id, n.deal_no, p.account_id, p.value, p.stage, p.stage_since, p.closed_on,
+       p.from_on, p.to_on
+FROM periods p
+JOIN deal_numbers n USING (deal_id)
+WHERE p.to_on IS NULL OR p.to_on > p.from_on
+ORDER BY to_on NULLS LAST, deal_id;
+
+INSERT INTO deal_members
+SELECT n.deal_no, d.account_id, dc.role, r.role_order, dc.contact_id, dc.attitude,
+       dc.last_contact_on, c.left_on
+FROM deal_contacts dc
+JOIN deal_numbers n USING (deal_id)
+JOIN (SELECT deal_id, account_id FROM deals) d USING (deal_id)
+JOIN (SELECT contact_id, left_on FROM contacts) c USING (contact_id)
+JOIN (VALUES ('initiator', 1), ('user', 2), ('influencer', 3), ('gatekeeper', 4), ('buyer', 5),
+             ('decider', 6), ('approver', 7)) r(role, role_order) USING (role)
+ORDER BY n.deal_no, r.role_order, dc.contact_id;
+
+DROP TABLE deal_numbers;

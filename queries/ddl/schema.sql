@@ -162,6 +162,39 @@ CREATE TABLE deal_stage_spans (
     left_on      DATE
 );
 
+-- Derived, not imported (queries/ddl/derive.sql): each deal's stage on every day from its
+-- opening, by the rule of `deals_as_of`, as periods: on any day from_on <= d < to_on
+-- (to_on NULL: from then on) `deals_as_of(d)` has the deal in `stage` since `stage_since`.
+-- Stored sorted by to_on, so "the deals on a date" reads this one table instead of
+-- joining the deals with their whole history (`deals_on`, `open_deals_on`). deal_no
+-- numbers the deals (by deal_id) so that joins with deal_members compare numbers.
+CREATE TABLE deal_periods (
+    deal_id      VARCHAR NOT NULL,
+    deal_no      INTEGER NOT NULL,
+    account_id   VARCHAR NOT NULL,
+    value        DECIMAL(18, 2),
+    stage        VARCHAR NOT NULL,
+    stage_since  DATE NOT NULL,
+    closed_on    DATE,               -- the deal's
+    from_on      DATE NOT NULL,
+    to_on        DATE
+);
+
+-- Derived, not imported: deal_contacts with what the buying-center figures read beside
+-- it (the deal's number and account, the role's place in the buying center 1-7 from
+-- initiator to approver, the day the contact left the client), sorted by deal_no, so a
+-- deal's buying center is read without joining deals and contacts on text keys.
+CREATE TABLE deal_members (
+    deal_no          INTEGER NOT NULL,
+    account_id       VARCHAR NOT NULL,
+    role             VARCHAR NOT NULL,
+    role_order       UTINYINT NOT NULL,
+    contact_id       VARCHAR NOT NULL,
+    attitude         VARCHAR,
+    last_contact_on  DATE,
+    left_on          DATE
+);
+
 -- Added by this project (DATA_MODEL allows added tables): facts about the database
 -- itself, e.g. its currency and where its data came from.
 CREATE TABLE portfolio_settings (
@@ -214,6 +247,17 @@ CREATE MACRO deals_as_of(as_of) AS TABLE
     ) h USING (deal_id)
     WHERE d.opened_on <= as_of;
 
+-- `deals_as_of` for the queries that need only these columns, read from the derived
+-- periods: at large scale 5-10 ms instead of 30-75 ms.
+CREATE MACRO deals_on(as_of) AS TABLE
+    SELECT deal_id, deal_no, account_id, value, stage AS stage_on, stage_since, closed_on
+    FROM deal_periods
+    WHERE from_on <= as_of AND (to_on IS NULL OR to_on > as_of);
+
+-- The deals open on `as_of`: stage_on neither won nor lost.
+CREATE MACRO open_deals_on(as_of) AS TABLE
+    SELECT * FROM deals_on(as_of) WHERE stage_on NOT IN ('won', 'lost');
+
 -- The buying center of every deal open on `as_of` at the accounts in view, rated: roles
 -- covered (an active contact engaged in the `recent_days` days up to `as_of`), whether a
 -- decider and an approver were met, the gaps (no_decider, no_approver, decider_left,
@@ -235,11 +279,12 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
                ('decider', 6), ('approver', 7)
     ),
     open_deals AS (
-        SELECT d.deal_id, d.name AS deal_name, d.account_id, s.account_name, d.stage_on AS stage,
-               st.stage_order, d.value::DOUBLE AS value, coalesce(d.owner_id, s.manager_id) AS owner_id
-        FROM deals_as_of(as_of) d
+        SELECT o.deal_id, d.name AS deal_name, o.account_id, s.account_name, o.stage_on AS stage,
+               st.stage_order, o.value::DOUBLE AS value, coalesce(d.owner_id, s.manager_id) AS owner_id
+        FROM open_deals_on(as_of) o
         JOIN scoped s USING (account_id)
-        JOIN stages st ON st.stage = d.stage_on
+        JOIN deals d USING (deal_id)
+        JOIN stages st ON st.stage = o.stage_on
     ),
     members AS (
         -- reach: 3 recent, 2 long ago, 1 left
