@@ -449,9 +449,15 @@ def with_words(frame: pl.DataFrame, needed: pl.Expr, name: str,
     """Add a list-of-strings column `name`, built row by row only where `needed` holds
     (the few accounts with signals or a suggestion other than keep); empty elsewhere."""
     rows = frame.with_row_index("_row").filter(needed)
-    built = pl.DataFrame({"_row": rows["_row"],
-                          name: pl.Series([words(row) for row in rows.iter_rows(named=True)],
-                                          dtype=pl.List(pl.String))})
+    lists = [words(row) for row in rows.iter_rows(named=True)]
+    # one word per row, gathered into lists by Polars: building a Series of thousands of
+    # Python lists converts each list on its own, which cost more than the words
+    built = (pl.DataFrame({"_row": pl.Series([row for row, listed in zip(rows["_row"], lists,
+                                                                          strict=True)
+                                              for _ in listed], dtype=rows["_row"].dtype),
+                           name: pl.Series([word for listed in lists for word in listed],
+                                           dtype=pl.String)})
+             .group_by("_row", maintain_order=True).agg(pl.col(name)))
     return (frame.with_row_index("_row").join(built, on="_row", how="left", maintain_order="left")
             .with_columns(pl.col(name).fill_null([])).drop("_row"))
 
@@ -794,6 +800,25 @@ def shifted(day: date, *, weeks: int = 0, years: int = 0) -> date:
         except ValueError:
             day = day.replace(year=day.year - years, day=28)
     return day
+
+
+def last_complete_month(day: date) -> date:
+    """The first day of the last month complete on `day` (a month counts once its last day
+    is on or before `day`), as queries/scoring_metrics.sql counts."""
+    first = day.replace(day=1)
+    if (day + timedelta(days=1)).day == 1:
+        return first
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def metrics_day(day: date, now: date) -> date:
+    """`now` when scoring_metrics as of `day` reads the same months as as of `now` (both of
+    its periods end after the same complete months, as a week earlier usually does), so the
+    two scorings share one query; else `day`. The rows differ only in ref_day, which the
+    scoring does not read."""
+    same = all(last_complete_month(shifted(day, years=years))
+               == last_complete_month(shifted(now, years=years)) for years in (0, 1))
+    return now if same else day
 
 
 # --- for the pages -------------------------------------------------------------------------

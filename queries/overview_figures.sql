@@ -59,7 +59,7 @@ late_members AS (
                WHERE m.last_contact_on <= $as_of::DATE
                  AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(m.role IN ('decider', 'approver')) AS top_met
+           bool_or(m.role_order >= 6) AS top_met  -- decider, approver
     FROM deal_members m
     WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
       AND m.deal_no IN (SELECT deal_no FROM open_deals
@@ -84,9 +84,9 @@ delivery AS (
         dl.account_id,
         count(*) AS deliveries_due,
         count(*) FILTER (WHERE dl.delivered_on <= dl.promised_on) AS deliveries_on_time
-    FROM deliveries dl, bounds b
-    WHERE dl.promised_on <= b.as_of
-      AND dl.promised_on > b.as_of - to_days($on_time_days::INTEGER)
+    FROM deliveries dl
+    WHERE dl.promised_on <= $as_of::DATE
+      AND dl.promised_on > $as_of::DATE - $on_time_days::INTEGER
       AND dl.account_id IN (SELECT account_id FROM scoped)
     GROUP BY dl.account_id
 )

@@ -21,7 +21,7 @@ members AS (
                WHERE m.last_contact_on <= $as_of::DATE
                  AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(m.role IN ('decider', 'approver')) AS top_met
+           bool_or(m.role_order >= 6) AS top_met  -- decider, approver
     FROM deal_members m
     WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
       AND m.deal_no IN (SELECT deal_no FROM late_deals)

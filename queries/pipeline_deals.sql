@@ -8,7 +8,8 @@
 -- call, the last call that did not end in `continuation` (last_other_on), the last call
 -- and its outcome, and the calls in a row since then that all ended in `continuation`.
 -- The pipeline queries read these rows as their input `pipeline_deals`: the dashboard
--- computes them once for the viewer's whole scope and narrows them to each filter.
+-- computes them once for the viewer's whole scope and narrows them to each filter. The rows
+-- come in no particular order (sorting 400,000 rows cost 0.1 s): its readers order theirs.
 WITH scoped AS (
     SELECT account_id, name AS account_name, manager_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -57,5 +58,4 @@ SELECT c.*, m.name AS owner_name,
 FROM chosen c
 LEFT JOIN managers m ON m.manager_id = c.owner_id
 LEFT JOIN call_facts f USING (deal_id)
-LEFT JOIN streaks k USING (deal_id)
-ORDER BY c.account_id, c.deal_id;
+LEFT JOIN streaks k USING (deal_id);

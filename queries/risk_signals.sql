@@ -15,6 +15,8 @@ WITH scoped AS (
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
                          $kam_stages::VARCHAR[], $visible::VARCHAR[])
 ),
+-- (the scans of the large tables compare with $as_of itself: joined with `bounds` they
+-- run as a nested loop)
 bounds AS (
     SELECT $as_of::DATE AS as_of,
            $as_of::DATE - to_days($recent_days::INTEGER) AS window_start
@@ -69,25 +71,25 @@ contacts_left AS (
       AND c.account_id IN (SELECT account_id FROM scoped)
       AND c.contact_id IN (SELECT contact_id FROM deal_members
                            WHERE left_on <= $as_of::DATE
-                             AND (role IN ('decider', 'approver') OR attitude = 'champion'))
+                             AND (role_order >= 6 OR attitude = 'champion'))
     GROUP BY c.account_id
 ),
 overdue AS (
     SELECT
         sc.account_id,
         count(*) FILTER (WHERE sc.severity IN ('high', 'critical')) AS overdue_cases,
-        max(b.as_of - sc.due_on) FILTER (WHERE sc.severity IN ('high', 'critical'))
+        max($as_of::DATE - sc.due_on) FILTER (WHERE sc.severity IN ('high', 'critical'))
             AS oldest_overdue_days,
         string_agg(DISTINCT sc.kind, ', ' ORDER BY sc.kind)
             FILTER (WHERE sc.severity IN ('high', 'critical')) AS overdue_kinds,
         count(*) FILTER (WHERE sc.client_informed_on IS NULL
-                            OR sc.client_informed_on > least(sc.due_on, b.as_of))
+                            OR sc.client_informed_on > least(sc.due_on, $as_of::DATE))
             AS not_told_in_time,
         count(*) FILTER (WHERE sc.client_informed_on IS NULL
-                            OR sc.client_informed_on > b.as_of) AS never_told
-    FROM service_cases sc, bounds b
-    WHERE sc.opened_on <= b.as_of AND sc.due_on < b.as_of
-      AND (sc.closed_on IS NULL OR sc.closed_on > b.as_of)
+                            OR sc.client_informed_on > $as_of::DATE) AS never_told
+    FROM service_cases sc
+    WHERE sc.opened_on <= $as_of::DATE AND sc.due_on < $as_of::DATE
+      AND (sc.closed_on IS NULL OR sc.closed_on > $as_of::DATE)
       AND sc.status <> 'cancelled'
       AND sc.account_id IN (SELECT account_id FROM scoped)
     GROUP BY sc.account_id
@@ -100,12 +102,12 @@ open_deals AS (
 ),
 deciders AS (
     SELECT m.account_id, max(m.last_contact_on) AS last_decider_contact_on
-    FROM deal_members m, bounds b
-    WHERE m.role IN ('decider', 'approver')
-      AND m.last_contact_on <= b.as_of
-      AND (m.left_on IS NULL OR m.left_on > b.as_of)
-      AND m.account_id IN (SELECT account_id FROM open_deals)
+    FROM deal_members m
+    WHERE m.role_order >= 6  -- decider, approver
+      AND m.last_contact_on <= $as_of::DATE
+      AND (m.left_on IS NULL OR m.left_on > $as_of::DATE)
     GROUP BY m.account_id
+    HAVING m.account_id IN (SELECT account_id FROM open_deals)
 )
 SELECT
     s.account_id,

@@ -29,6 +29,8 @@ NARROWING = [
     {"manager_ids": ["M11"], "regions": ["DACH"]},  # nobody: CEE manager, DACH region
 ]
 VIEWERS = [None, ["M04"]]  # everything; one lead's team
+# rows in no particular order: only read as the input of queries that order their own
+UNORDERED = {"pipeline_deals"}
 
 
 def params(**overrides: Any) -> dict[str, Any]:
@@ -58,7 +60,8 @@ def test_narrowing_the_whole_result_equals_running_under_the_filter(
         demo_db: Path, name: str, filters: dict[str, list[str]],
         visible: list[str] | None) -> None:
     direct = queries.run(name, db=demo_db, **params(visible=visible, **filters))
-    assert_frame_equal(narrowed(demo_db, name, visible, **filters), direct)
+    assert_frame_equal(narrowed(demo_db, name, visible, **filters), direct,
+                       check_row_order=name not in UNORDERED)
 
 
 WITH_INPUTS = [name for name in queries.available() if queries.declared_inputs(name)]

@@ -3,7 +3,7 @@ and tests/data/tiny (its README lists the hand-computed figures), as of 30 Jun 2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 
 import queries
 from portfolio.overview import headline_figures, late_coverage_by_roles
+from portfolio.scoring import metrics_day
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
@@ -55,6 +56,24 @@ def test_scoring_metrics_window_ends_with_the_last_complete_month(scoring_db):
     f1 = got.filter((pl.col("account_id") == "F1") & (pl.col("period") == 0)).row(0, named=True)
     assert f1["last_month"] == date(2026, 5, 1)
     assert (f1["metric_months"], f1["revenue"], f1["market_share"]) == (1, 1_000_000.0, 18.0)
+
+
+@pytest.mark.parametrize(("now", "shares"), [
+    (date(2026, 6, 30), False),  # June complete now, not a week earlier
+    (date(2026, 7, 6), False),   # a week earlier was 29 June: May the last complete month
+    (date(2026, 7, 7), True),    # both after June
+    (date(2026, 7, 31), False),  # July complete now, not a week earlier
+    (date(2024, 3, 7), True),    # a week earlier was 29 Feb 2024, February complete
+    (date(2025, 3, 1), False),
+])
+def test_a_week_earlier_shares_the_scoring_metrics_only_when_they_are_the_same(
+        scoring_db, now, shares):
+    week = now - timedelta(weeks=1)
+    chosen = metrics_day(week, now)
+    assert chosen == (now if shares else week)
+    own = queries.run("scoring_metrics", db=scoring_db, **{**ALL, "as_of": week})
+    used = queries.run("scoring_metrics", db=scoring_db, **{**ALL, "as_of": chosen})
+    assert_frame_equal(used.drop("ref_day"), own.drop("ref_day"))
 
 
 def test_scoring_metrics_follow_the_filters(scoring_db):

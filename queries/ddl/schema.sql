@@ -274,12 +274,9 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
         VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
                ('obtaining_commitment', 4)
     ),
-    roles(role, role_order) AS (
-        VALUES ('initiator', 1), ('user', 2), ('influencer', 3), ('gatekeeper', 4), ('buyer', 5),
-               ('decider', 6), ('approver', 7)
-    ),
     open_deals AS (
-        SELECT o.deal_id, d.name AS deal_name, o.account_id, s.account_name, o.stage_on AS stage,
+        SELECT o.deal_id, o.deal_no, d.name AS deal_name, o.account_id, s.account_name,
+               o.stage_on AS stage,
                st.stage_order, o.value::DOUBLE AS value, coalesce(d.owner_id, s.manager_id) AS owner_id
         FROM open_deals_on(as_of) o
         JOIN scoped s USING (account_id)
@@ -288,19 +285,16 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
     ),
     members AS (
         -- reach: 3 recent, 2 long ago, 1 left
-        SELECT dc.deal_id, r.role_order, dc.contact_id, c.name AS contact_name, dc.attitude,
-               dc.last_contact_on,
-               CASE WHEN c.left_on <= as_of THEN 1
-                    WHEN dc.last_contact_on >= as_of - to_days(recent_days) THEN 3
+        SELECT m.deal_no, m.role_order::INTEGER AS role_order, m.contact_id, m.attitude,
+               CASE WHEN m.left_on <= as_of THEN 1
+                    WHEN m.last_contact_on >= as_of - to_days(recent_days) THEN 3
                     ELSE 2 END AS reach
-        FROM deal_contacts dc
-        JOIN roles r USING (role)
-        JOIN contacts c USING (contact_id)
-        WHERE dc.deal_id IN (SELECT deal_id FROM open_deals)
-          AND (dc.last_contact_on IS NULL OR dc.last_contact_on <= as_of)
+        FROM deal_members m
+        WHERE m.deal_no IN (SELECT deal_no FROM open_deals)
+          AND (m.last_contact_on IS NULL OR m.last_contact_on <= as_of)
     ),
     deal_facts AS (
-        SELECT deal_id,
+        SELECT deal_no,
                bit_count(bit_or(1 << role_order) FILTER (WHERE reach = 3)) AS roles_covered,
                -- one person or more: enough to tell "single-threaded" from "dark"
                min(contact_id) FILTER (WHERE reach = 3) AS first_engaged,
@@ -313,7 +307,7 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
                bool_or(role_order >= 6 AND reach >= 2
                        AND attitude IN ('skeptic', 'opponent')) AS has_doubters
         FROM members
-        GROUP BY deal_id
+        GROUP BY deal_no
     ),
     assessed AS (
         SELECT o.*,
@@ -331,7 +325,7 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
                f.first_engaged IS NULL AS dark,
                list_contains(late_stages, o.stage) AS late_stage
         FROM open_deals o
-        LEFT JOIN deal_facts f USING (deal_id)
+        LEFT JOIN deal_facts f USING (deal_no)
     ),
     rated AS (
         SELECT *,
@@ -342,4 +336,4 @@ CREATE MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, re
                     ELSE 'low' END AS risk
         FROM assessed
     )
-    SELECT * FROM rated;
+    SELECT * EXCLUDE (deal_no) FROM rated;
