@@ -25,22 +25,22 @@ dates = {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
 figures = {period: overview.headline_figures(
                ctx.run("overview_figures", as_of=day, on_time_days=config.on_time_days))
            for period, day in dates.items()}
-# the suggestions and risk now, a week and a year earlier (strength and words only now:
-# the earlier dates feed counts that do not depend on them, and leaving them out saves the
-# deals scan and the words of every account)
+# the suggestions and risk now, a week and a year earlier, without words (only the few
+# decisions shown are put in words); strength only now: the earlier dates feed counts that
+# do not depend on it, and leaving it out saves the deals scan
 
 
-def scores_on(c: PageContext, day: date, now: bool) -> pl.DataFrame:
+def scores_on(c: PageContext, day: date, strength: bool) -> pl.DataFrame:
     return scoring.score_accounts(
         scoring.combine_factors(c.run("scoring_metrics", as_of=scoring.metrics_day(day, as_of)),
-                                c.run("scoring_relationship") if now else None),
-        c.run("risk_signals", as_of=day), config, cur, in_words=now)
+                                c.run("scoring_relationship") if strength else None),
+        c.run("risk_signals", as_of=day), config, cur, in_words=False)
 
 
 scored = {period: ctx.memo_accounts(
-              "scores" if period == "now" else "scores_for_counts",
-              lambda c, day=day, now=period == "now": scores_on(c, day, now),
-              config=config, day=day)
+              "scores_without_words",
+              lambda c, day=day, strength=period == "now": scores_on(c, day, strength),
+              config=config, day=day, strength=period == "now")
           for period, day in dates.items()}
 
 
@@ -63,7 +63,9 @@ for row in (headline_list[:4], headline_list[4:]):
         year = item.change(item.year_ago, cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
 
-decisions = scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown)
+decisions = scoring.put_in_words(
+    scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
+    ctx.run("risk_signals"), config, cur)
 waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))

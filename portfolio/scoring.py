@@ -539,7 +539,8 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
     """One row per account: scores now and twelve months earlier, trend, quadrant, band,
     risk and the suggestion with its reasons, in decision order (see SUGGESTIONS).
     `factors`: combine_factors(...); `signals`: the rows of risk_signals. Without
-    `in_words` the reasons and risk signals stay empty (for counts: the words of every
+    `in_words` the reasons and risk signals stay empty (for counts, or for a page that
+    shows a few accounts and puts them in words with `put_in_words`: the words of every
     account cost more than the scoring itself)."""
     scored = score_factors(factors, config)
     keys = [*FACTORS]
@@ -554,7 +555,7 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
         quadrant_expr(config).alias("quadrant"),
         band_expr(config).alias("band"),
     )
-    risk = assess_risk(signals, accounts, config, in_words).select(
+    risk = assess_risk(signals, accounts, config, in_words=False).select(
         "account_id", "risk_points", "risk_level", "risk_signals")
     accounts = accounts.join(risk, on="account_id", how="left").with_columns(
         pl.col("risk_level").fill_null("low"), pl.col("risk_points").fill_null(0.0),
@@ -570,11 +571,24 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
         pl.col("suggestion").replace_strict({s: i for i, s in enumerate(SUGGESTIONS)})
         .alias("priority"),
     )
-    accounts = with_words(accounts, (pl.col("suggestion") != "keep") if in_words
-                          else pl.lit(False), "reasons",
-                          lambda row: reasons_for(row, config, currency))
-    return accounts.sort(["priority", "revenue", "account_id"], descending=[False, True, False],
-                         nulls_last=True)
+    accounts = accounts.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
+    accounts = accounts.sort(["priority", "revenue", "account_id"],
+                             descending=[False, True, False], nulls_last=True)
+    return put_in_words(accounts, signals, config, currency) if in_words else accounts
+
+
+def put_in_words(accounts: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,
+                 currency: str = "EUR") -> pl.DataFrame:
+    """`accounts` (rows of score_accounts without words, any other columns kept) with their
+    risk signals and the reasons for their suggestion in words; `signals`: the rows of
+    risk_signals for them (or more)."""
+    chosen = signals.filter(pl.col("account_id").is_in(accounts["account_id"].implode()))
+    risk = assess_risk(chosen, accounts, config).select("account_id", "risk_signals")
+    worded = (accounts.drop("risk_signals")
+              .join(risk, on="account_id", how="left", maintain_order="left")
+              .with_columns(pl.col("risk_signals").fill_null([])))
+    return with_words(worded.drop("reasons"), pl.col("suggestion") != "keep", "reasons",
+                      lambda row: reasons_for(row, config, currency)).select(accounts.columns)
 
 
 def with_warning_signs(accounts: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
