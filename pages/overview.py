@@ -63,9 +63,9 @@ for row in (headline_list[:4], headline_list[4:]):
         year = item.change(item.year_ago, cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
 
-decisions = scoring.put_in_words(
+decisions = ctx.memo("decisions", lambda: scoring.put_in_words(
     scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
-    ctx.run("risk_signals"), config, cur)
+    ctx.run("risk_signals"), config, cur), config=config)
 waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))

@@ -313,3 +313,24 @@ def test_decisions_of_the_week_give_each_kind_a_turn():
     # urgent (a third repair, before any review)
     assert chosen["account_id"].to_list() == ["A00", "A02", "A03", "A06", "A07", "A08"]
     assert chosen["new"].to_list() == [True] * 6
+
+
+def test_a_few_accounts_put_in_words_read_as_in_the_whole_scoring(demo_db, demo_scored):
+    """The overview scores without words and puts only the decisions it shows in words."""
+    import queries
+    from portfolio.settings import load_settings
+
+    params = {**scoring.NO_FILTERS, "as_of": date(2026, 11, 22),
+              "recent_days": load_settings().recent_days}
+    config = scoring.load_scoring_config()
+    factors = scoring.combine_factors(queries.run("scoring_metrics", db=demo_db, **params),
+                                      queries.run("scoring_relationship", db=demo_db, **params))
+    signals = queries.run("risk_signals", db=demo_db, **params)
+    bare = scoring.score_accounts(factors, signals, config, "EUR", in_words=False)
+    assert bare["reasons"].list.len().sum() == 0 and bare["risk_signals"].list.len().sum() == 0
+    shown = bare.filter(pl.col("suggestion") != "keep").head(5).with_columns(new=pl.lit(True))
+    worded = scoring.put_in_words(shown, signals, config, "EUR")
+    expected = demo_scored.join(shown.select("account_id"), on="account_id", how="semi")
+    assert worded.columns == shown.columns
+    assert worded["reasons"].list.len().min() > 0
+    assert worded.drop("new").to_dicts() == expected.to_dicts()
