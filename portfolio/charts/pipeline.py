@@ -104,12 +104,12 @@ def pipeline_by_stage(stages: pl.DataFrame, currency: str) -> go.Figure:
     else:
         title = "No open deals in this selection"
     labels = [fmt.label(s) for s in stages["stage"]]
-    hover = [f"{fmt.label(s)}<br>{d} deals<br>{fmt.money(v, currency)}"
+    hover = [f"{fmt.label(s)}<br>{fmt.plural(d, 'deal')}<br>{fmt.money(v, currency)}"
              for s, d, v in stages.select("stage", "deals", "value").iter_rows()]
     fig = go.Figure(go.Bar(
         x=labels, y=stages["value"].to_list(),
         marker_color=[STAGE_COLORS[s] for s in stages["stage"]],
-        text=[f"{d} deals" for d in stages["deals"]], textposition="outside",
+        text=[fmt.plural(d, "deal") for d in stages["deals"]], textposition="outside",
         hovertext=hover, hoverinfo="text",
     ))
     base_layout(fig, title, "Stage (won/lost: closed in the last 12 months)",
