@@ -114,7 +114,7 @@ def pipeline_by_stage(stages: pl.DataFrame, currency: str) -> go.Figure:
     ))
     base_layout(fig, title, "Stage (won/lost: closed in the last 12 months)",
                 f"Deal value ({currency})")
-    money_axis_ticks(fig, currency)
+    _money_axis(fig, currency, float(stages["value"].max() or 0) if stages.height else 0)
     return fig
 
 
