@@ -1,4 +1,5 @@
-"""Key-account portfolio health: the entry script. `streamlit run dashboard.py`
+"""Key-account portfolio health: the entry script. `python -m portfolio.serve dashboard.py`
+(`streamlit run dashboard.py` with the pages' modules loaded first; `make run`).
 
 Sets up the app (database, shared filters in the sidebar and the URL) and runs the page
 chosen in the navigation. The pages live in pages/ and are registered in portfolio/ui.py.

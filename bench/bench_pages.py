@@ -3,7 +3,8 @@
 For each scale (the demo database is built once into bench/.data/ and reused):
 1. server-side run time of each page under AppTest: the first run in a fresh process
    (cold, and again once the results of the default view are stored beside the release,
-   portfolio/stored.py; medians of three processes), a rerun with the same filters, a
+   portfolio/stored.py; medians of three processes; timed after what the server does
+   before it answers, which is reported apart), a rerun with the same filters, a
    rerun after a filter change (medians of several runs), and on pages with tabs the first
    visit of each other tab (its queries cold);
 2. the time of the page's queries run directly in DuckDB during that first run, and the
@@ -65,9 +66,18 @@ def timer(original):
     return timed
 # run_arrow: the rows other queries read as their input (pages fetch them through it)
 queries.run, queries.run_arrow = timer(queries.run), timer(queries.run_arrow)
+# what the server does before it answers (portfolio/serve.py, and Streamlit's Runtime
+# finding its components), timed apart: AppTest would otherwise do both in the first run
+from portfolio.serve import preload
+started = time.perf_counter()
+preload_s = preload()
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=300)
+at._bidi_component_manager = BidiComponentManager()
+at._bidi_component_manager.discover_and_register_components(start_file_watching=False)
+server_start = time.perf_counter() - started
 if page != "pages/overview.py":
     at.switch_page(page)
 started = time.perf_counter(); at.run(); first = time.perf_counter() - started
@@ -96,7 +106,8 @@ for change in changes[:runs]:
         at.sidebar.multiselect(key=keys[key]).set_value(values)
     started = time.perf_counter(); at.run(); changed.append(time.perf_counter() - started)
     assert not at.exception, [e.value for e in at.exception]
-print(json.dumps({"first": first, "queries": query_time, "same": same, "changed": changed,
+print(json.dumps({"first": first, "server_start": server_start, "preload": preload_s,
+                  "queries": query_time, "same": same, "changed": changed,
                   "switches": switches}))
 """
 
@@ -176,16 +187,20 @@ class Quiet(Progress):
 def bench_scale(scale: str, runs: int) -> list[str]:
     db = database(scale)
     lines = [f"### {scale} ({db.resolve().stat().st_size / 2**20:.0f} MiB)", "",
-             f"First runs: medians of {FIRST_RUNS} fresh processes (min–max).", "",
-             "| page | first run s | first run, stored results s | rerun same filters ms "
-             "(min–max) | rerun after filter change ms (min–max) | other tabs, first visit "
-             "ms (min–max) | queries in first run s | page / queries |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"First runs: medians of {FIRST_RUNS} fresh processes (min–max), timed after "
+             "what the server does before it answers (loading the pages' modules, "
+             "portfolio/serve.py, and Streamlit's components), which is the column "
+             "'server start'.", "",
+             "| page | first run s | server start s | first run, stored results s | rerun "
+             "same filters ms (min–max) | rerun after filter change ms (min–max) | other "
+             "tabs, first visit ms (min–max) | queries in first run s | page / queries |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for page in PAGES:
         timing = server_side(db, page.path, runs)
         cold = [timing] + [server_side(db, page.path, 0) for _ in range(FIRST_RUNS - 1)]
         first = [run["first"] for run in cold]
         query_time = statistics.median(run["queries"] for run in cold)
+        start = statistics.median(run["server_start"] for run in cold)
         server_side(db, page.path, 0, stored_results=True)  # stores the default view
         warm = [server_side(db, page.path, 0, stored_results=True)["first"]
                 for _ in range(FIRST_RUNS)]
@@ -193,7 +208,7 @@ def bench_scale(scale: str, runs: int) -> list[str]:
         tabs = (f"{statistics.median(switches) * 1000:.0f} ({min(switches) * 1000:.0f}–"
                 f"{max(switches) * 1000:.0f})" if switches else "no tabs")
         lines.append(
-            f"| {page.label} | {spread_s(first)} | {spread_s(warm)} | "
+            f"| {page.label} | {spread_s(first)} | {start:.2f} | {spread_s(warm)} | "
             f"{statistics.median(same) * 1000:.0f} "
             f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
             f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"

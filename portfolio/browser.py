@@ -28,6 +28,7 @@ from playwright.async_api import Playwright as AsyncPlaywright
 from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -94,7 +95,9 @@ def _health_ok(url: str) -> bool:
 
 
 class DashboardServer:
-    """Run `streamlit run app_path` on 127.0.0.1 for the duration of a `with` block."""
+    """Run `app_path` on 127.0.0.1 for the duration of a `with` block, started as
+    `make run` starts it (`python -m portfolio.serve`: `streamlit run` with the pages'
+    modules loaded before the server answers)."""
 
     def __init__(
         self,
@@ -114,7 +117,7 @@ class DashboardServer:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "streamlit", "run", str(self.app_path),
+            sys.executable, "-m", "portfolio.serve", str(self.app_path),
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",
@@ -130,7 +133,7 @@ class DashboardServer:
             self._proc = subprocess.Popen(
                 self.command(),
                 cwd=self.app_path.parent,
-                env={**os.environ, **self.env},
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(python_path()), **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -189,6 +192,12 @@ class DashboardServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def python_path() -> list[str]:
+    """PYTHONPATH for the server: the project first (`-m portfolio.serve` from any
+    directory), then what was there."""
+    return [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

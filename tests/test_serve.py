@@ -1,0 +1,50 @@
+"""The server's launcher (portfolio/serve.py) loads every module the pages use, so that
+the first visitor after a start does not wait for them. (The browser tests start their
+servers through it: tests/test_browser_app.py and others.)"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# In a fresh process: preload, then every page and each of its tabs under AppTest; prints
+# the modules loaded after the preload.
+AFTER_PRELOAD = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from portfolio.serve import preload
+preload()
+before = set(sys.modules)
+from streamlit.testing.v1 import AppTest
+from portfolio.registry import PAGES
+for page in PAGES:
+    at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=120)
+    if page.path != "pages/overview.py":
+        at.switch_page(page.path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tab_key = page.path.rsplit("/", 1)[-1].removesuffix(".py") + "_tab"
+    for label in [tab.label for tab in at.tabs][1:]:
+        at.session_state[tab_key] = label
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+# packages whose loading takes long enough to matter (plotly's per-trace modules and
+# Streamlit's own are loaded on first use and cost milliseconds)
+HEAVY = ("pandas", "polars", "pyarrow", "duckdb", "numpy", "portfolio", "queries")
+
+
+def test_no_page_loads_a_heavy_module_after_the_preload(demo_db: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", AFTER_PRELOAD, str(ROOT)], capture_output=True, text=True,
+        timeout=300, env={**os.environ, "PORTFOLIO_DB": str(demo_db),
+                          "PORTFOLIO_STORED_RESULTS": "off"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded, "the pages loaded nothing at all: the check did not run them"
+    assert [name for name in loaded if name.split(".")[0] in HEAVY] == []
