@@ -12,7 +12,7 @@ from portfolio.charts import pipeline as pipeline_charts
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
-from portfolio.service import ServiceSettings, band_counts, with_service_status
+from portfolio.service import ServiceSettings, band_counts, service_band
 from portfolio.service_totals import monthly_deliveries
 from portfolio.ui import PageContext, drawn, page_context, show_chart
 
@@ -107,9 +107,9 @@ with left:
                      ctx.summed("deliveries_by_month", monthly_deliveries)),
                key="overview_on_time")
     service_settings = ServiceSettings.load()
-    bands = band_counts(ctx.memo_accounts("service_status", lambda c: with_service_status(
-        c.run("service_account_status", **service_settings.query_params()),
-        service_settings), settings=service_settings))
+    bands = band_counts(ctx.memo_accounts("service_bands", lambda c: c.run(
+        "service_account_status", **service_settings.query_params()).select(
+            "account_id", service_band(service_settings)), settings=service_settings))
     st.markdown("Service status of the accounts: " + ", ".join(
         f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]:,} {band}</span>"
         for band in ("red", "amber", "green")), unsafe_allow_html=True)

@@ -3,6 +3,7 @@ hand-made facts and from the `service` fixture's query rows."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import polars as pl
@@ -14,6 +15,7 @@ from portfolio.service import (
     band_counts,
     by_manager,
     portfolio_delivery_rates,
+    service_band,
     service_status,
     with_service_status,
 )
@@ -137,3 +139,44 @@ def test_an_empty_portfolio_has_no_manager_rows() -> None:
                                                 "outstanding": pl.Int64}), SETTINGS)
     assert by_manager(empty).height == 0
     assert band_counts(empty) == {"red": 0, "amber": 0, "green": 0}
+
+
+def random_facts(count: int, seed: int) -> pl.DataFrame:
+    """Facts around every threshold, with some missing (NULL) counts."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        due = rng.choice([0, 1, 2, 3, 4, 10, 20, None])
+        closed, judged = rng.choice([0, 2, 3, 10, None]), rng.choice([0, 1, 5, None])
+        delivered = rng.choice([0, 2, 3, 10, 20, None])
+        overdue = rng.choice([0, 0, 1, 3, None])
+        rows.append({
+            **QUIET, "deliveries_due": due, "on_time": rng.randint(0, due or 0),
+            "overdue_cases": overdue, "overdue_severe": rng.randint(0, overdue or 0),
+            "overdue_not_told": rng.choice([0, 0, 0, 1, None]),
+            "cases_closed": closed, "closed_late": rng.randint(0, closed or 0),
+            "cases_judged": judged, "told_late_or_never": rng.randint(0, judged or 0),
+            "delivered": delivered, "quality_issues": rng.randint(0, delivered or 0),
+            "invoice_issues": rng.choice([0, rng.randint(0, delivered or 0)])})
+    return pl.DataFrame(rows, schema={key: pl.Int64 for key in QUIET}
+                        | {"overdue_kinds": pl.String})
+
+
+@pytest.mark.parametrize("settings", [SETTINGS, ServiceSettings(
+    on_time_red=0.5, on_time_amber=0.95, min_deliveries=1, min_cases=1,
+    closed_late_amber=0.5, told_late_amber=1.0, issue_rate_amber=0.1)])
+def test_the_band_expression_agrees_with_the_rule_in_words(settings: ServiceSettings) -> None:
+    facts = random_facts(4000, seed=7)
+    expected = [service_status(row, settings).band for row in facts.iter_rows(named=True)]
+    assert set(expected) == {"red", "amber", "green"}  # every branch is exercised
+    assert facts.select(service_band(settings))["band"].to_list() == expected
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 3, 31), date(2025, 12, 1), date(2026, 11, 22)])
+def test_the_band_expression_agrees_with_the_rule_on_the_demo(demo_db, as_of: date) -> None:
+    facts = queries.run("service_account_status", db=demo_db, visible=None, manager_ids=[],
+                        regions=[], tiers=[], kam_stages=[], as_of=as_of,
+                        **SETTINGS.query_params())
+    assert facts.height > 100
+    assert (facts.select(service_band(SETTINGS))["band"].to_list()
+            == with_service_status(facts, SETTINGS)["band"].to_list())
