@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -82,3 +83,16 @@ def test_a_manager_filter_keeps_the_links_and_the_summaries(scoring_db, monkeypa
     assert len(titles) == 4
     assert titles[1] == "No late-stage deals open"
     assert titles[3] == "1 key account to downgrade or drop; 0 in Streamline"
+
+
+def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() -> None:
+    from portfolio.charts.portfolio import late_stage_coverage
+
+    buckets = pl.DataFrame({"roles_covered": [2, 5], "deals": [3, 1], "without_top": [1, 0],
+                            "without_top_value": [250_000.0, 0.0]})
+    title = late_stage_coverage(buckets, "EUR").layout.title.text
+    assert title == ("1 late-stage deal (€250k) lacks a decider or approver<br><sup>4 "
+                     "late-stage deals cover 2.8 of 7 buying-center roles on average</sup>")
+    many = buckets.with_columns(pl.col("deals") * 4000, pl.col("without_top") * 7000)
+    assert late_stage_coverage(many, "EUR").layout.title.text.startswith(
+        "7,000 late-stage deals (€250k) lack a decider or approver<br>")

@@ -324,10 +324,12 @@ def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
     blind_value = float(buckets["without_top_value"].sum() or 0)
     if deals:
         mean = (buckets["roles_covered"] * buckets["deals"]).sum() / deals
-        title = (f"{fmt.plural(blind, 'late-stage deal')} worth "
-                 f"{fmt.money(blind_value, currency)} {'has' if blind == 1 else 'have'} no "
-                 f"decider or approver met<br><sup>{fmt.plural(deals, 'late-stage deal')} "
-                 f"cover {mean:.1f} of 7 buying-center roles on average</sup>")
+        # the pipeline's coverage chart words its alarm the same way; short enough for a
+        # half-width chart with five-digit counts
+        title = (f"{fmt.plural(blind, 'late-stage deal')} ({fmt.money(blind_value, currency)})"
+                 f" {'lacks' if blind == 1 else 'lack'} a decider or approver<br><sup>"
+                 f"{fmt.plural(deals, 'late-stage deal')} cover {mean:.1f} of 7 "
+                 f"buying-center roles on average</sup>")
     else:
         title = "No late-stage deals open"
     met = buckets["deals"] - buckets["without_top"]
