@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portfolio.charts.pipeline import _money_axis
 from portfolio.db import read_only_connection
 from tests.conftest import build_fixture_database, open_page
 
@@ -176,3 +178,16 @@ def test_buying_center_on_the_demo_counts_open_deals_and_alarms_like_sql(demo_db
     assert metrics(at)["Open deals"] == str(open_deals)
     assert metrics(at)["Late-stage alarm"] == str(alarm)
     assert len(at.dataframe[1].value) == open_deals  # all fit in the top 500
+
+
+@pytest.mark.parametrize(("axis", "labels"), [
+    ("x", ["€0", "€5.0B", "€10.0B", "€15.0B", "€20.0B"]),
+    ("y", ["€0", "€2.5B", "€5.0B", "€7.5B", "€10.0B", "€12.5B", "€15.0B", "€17.5B"])])
+def test_billions_get_fewer_ticks_along_a_narrow_horizontal_axis(axis: str,
+                                                                  labels: list[str]) -> None:
+    fig = go.Figure(go.Bar(x=[1], y=[1]))
+    _money_axis(fig, "EUR", 15e9, axis)
+    ticks = fig.layout.xaxis if axis == "x" else fig.layout.yaxis
+    assert list(ticks.ticktext) == labels
+    assert list(ticks.tickvals) == [i * (5e9 if axis == "x" else 2.5e9)
+                                    for i in range(len(labels))]

@@ -67,12 +67,15 @@ def _short(text: str | None, length: int) -> str:
 
 
 def _money_axis(fig: go.Figure, currency: str, largest: float, axis: str = "y") -> None:
-    """Money ticks: €500k, €2M; from a billion on spelled out (SI would say 'G')."""
+    """Money ticks: €500k, €2M; from a billion on spelled out (SI would say 'G'). At most
+    six ticks up a value axis, four along one (its labels side by side on a narrow
+    chart would run into each other)."""
     if largest < 1e9:
         money_axis_ticks(fig, currency, axis)
         return
+    most = 4 if axis == "x" else 6
     step = 10 ** math.floor(math.log10(largest / 4))
-    step *= next(m for m in (1, 2, 2.5, 5, 10) if largest / (step * m) <= 6)
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if largest / (step * m) <= most)
     ticks = [step * i for i in range(int(largest // step) + 2)]
     set_axes(fig, axis, tickvals=ticks, ticktext=[fmt.money(t, currency) for t in ticks])
 
