@@ -66,15 +66,18 @@ def timer(original):
     return timed
 # run_arrow: the rows other queries read as their input (pages fetch them through it)
 queries.run, queries.run_arrow = timer(queries.run), timer(queries.run_arrow)
-# what the server does before it answers (portfolio/serve.py, and Streamlit's Runtime
-# finding its components), timed apart: AppTest would otherwise do both in the first run
-from portfolio.serve import preload
-started = time.perf_counter()
-preload_s = preload()
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
+from portfolio.serve import preload
+assert "pandas" not in sys.modules and "portfolio.ui" not in sys.modules
+# What the server does before it answers, timed apart (AppTest would otherwise do it in
+# the first run): loading the pages' modules (portfolio/serve.py) and Streamlit's Runtime
+# finding its components. Streamlit itself is loaded before, as it always was.
 page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=300)
+started = time.perf_counter()
+preload_s = preload()
+assert at._bidi_component_manager is None  # AppTest's own, else it scans in the first run
 at._bidi_component_manager = BidiComponentManager()
 at._bidi_component_manager.discover_and_register_components(start_file_watching=False)
 server_start = time.perf_counter() - started

@@ -30,7 +30,7 @@ params = rules.query_params()
 
 
 def pick(**choice: Any) -> pl.DataFrame:
-    """A list of open deals in view (logic.select_deals on the rated deals in view, Arrow),
+    """A list of open deals in view (logic.select_deals on the rated deals in view),
     cached per filters and choice."""
     return ctx.memo("buying_center_pick", lambda: logic.select_deals(
         ctx.accounts_rows("buying_center_rated", **params), **choice), **params, **choice)

@@ -133,7 +133,8 @@ class DashboardServer:
             self._proc = subprocess.Popen(
                 self.command(),
                 cwd=self.app_path.parent,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(python_path()), **self.env},
+                env={**os.environ, **self.env,
+                     "PYTHONPATH": python_path({**os.environ, **self.env})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -194,10 +195,11 @@ class DashboardServer:
         self.stop()
 
 
-def python_path() -> list[str]:
+def python_path(env: dict[str, str]) -> str:
     """PYTHONPATH for the server: the project first (`-m portfolio.serve` from any
-    directory), then what was there."""
-    return [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    directory), then what `env` had."""
+    return os.pathsep.join([str(PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "")
+                                                       .split(os.pathsep))])
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -112,7 +112,8 @@ def run(name: str, *, db: Path | None = None,
 
 def run_arrow(name: str, *, db: Path | None = None, **params: Any) -> pa.Table:
     """`run`, with the rows as an Arrow table straight from DuckDB (no copy): the form in
-    which the dashboard keeps a query's rows that other queries read as their input."""
+    which a query's rows that other queries read as their input are stored beside the
+    release (the dashboard then keeps them in Polars, portfolio/ui.py `cached_input`)."""
     return _execute(name, db, None, params, lambda relation: relation.to_arrow_table())
 
 

@@ -278,13 +278,3 @@ def test_roles_are_read_only_for_deals_within_the_viewers_scope(db):
                visible=["M2"])
     assert team["deal_id"].to_list() == ["P1", "P2", "P3"]
     assert run("buying_center_roles", db, deal_ids=["P4"], visible=[]).height == 0
-
-
-@pytest.mark.parametrize("choice", [{}, {"gap": "no_approver", "sort_by": "value"},
-                                    {"search": "max", "limit": 1, "offset": 1}])
-def test_picking_from_arrow_rows_gives_the_same_deals(db, choice):
-    # the page picks from the cached Arrow rows; the tests above from a Polars frame
-    rated = run("buying_center_rated", db)
-    arguments = {"limit": 100, **choice}
-    assert_frame_equal(logic.select_deals(rated.to_arrow(), **arguments),
-                       logic.select_deals(rated, **arguments))

@@ -151,13 +151,17 @@ def random_facts(count: int, seed: int) -> pl.DataFrame:
         delivered = rng.choice([0, 2, 3, 10, 20, None])
         overdue = rng.choice([0, 0, 1, 3, None])
         rows.append({
-            **QUIET, "deliveries_due": due, "on_time": rng.randint(0, due or 0),
+            **QUIET, "deliveries_due": due,
+            "on_time": rng.choice([rng.randint(0, due or 0), None]),
             "overdue_cases": overdue, "overdue_severe": rng.randint(0, overdue or 0),
             "overdue_not_told": rng.choice([0, 0, 0, 1, None]),
-            "cases_closed": closed, "closed_late": rng.randint(0, closed or 0),
-            "cases_judged": judged, "told_late_or_never": rng.randint(0, judged or 0),
-            "delivered": delivered, "quality_issues": rng.randint(0, delivered or 0),
-            "invoice_issues": rng.choice([0, rng.randint(0, delivered or 0)])})
+            "cases_closed": closed,
+            "closed_late": rng.choice([rng.randint(0, closed or 0), None]),
+            "cases_judged": judged,
+            "told_late_or_never": rng.choice([rng.randint(0, judged or 0), None]),
+            "delivered": delivered,
+            "quality_issues": rng.choice([rng.randint(0, delivered or 0), None]),
+            "invoice_issues": rng.choice([0, rng.randint(0, delivered or 0), None])})
     return pl.DataFrame(rows, schema={key: pl.Int64 for key in QUIET}
                         | {"overdue_kinds": pl.String})
 

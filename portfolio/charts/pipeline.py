@@ -67,9 +67,10 @@ def _short(text: str | None, length: int) -> str:
 
 
 def _money_axis(fig: go.Figure, currency: str, largest: float, axis: str = "y") -> None:
-    """Money ticks: €500k, €2M; from a billion on spelled out (SI would say 'G'). At most
-    six ticks up a value axis, four along one (its labels side by side on a narrow
-    chart would run into each other)."""
+    """Money ticks: €500k, €2M; from a billion on spelled out (SI would say 'G'), with a
+    step such that the largest value spans at most six steps up a vertical axis and four
+    along a horizontal one (side by side, more labels run into each other on a narrow
+    chart)."""
     if largest < 1e9:
         money_axis_ticks(fig, currency, axis)
         return
