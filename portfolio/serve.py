@@ -2,9 +2,10 @@
 
 The same as `streamlit run`, except that the modules the pages use are loaded before the
 server answers. `streamlit run` loads none of the app until the first session runs the
-script, so the first visitor after a start also waited for pandas, Polars, PyArrow,
-DuckDB, Plotly and the project's modules to load: about 0.4 s on these machines, on top
-of the page (bench/RESULTS.md). Here that happens once, at the start.
+script, so the first visitor after a start also waited for pandas, Plotly and the
+project's modules to load and for Streamlit's REPL check: about 0.3 s on these machines,
+on top of the page (bench/RESULTS.md, "server start"). Here that happens once, at the
+start.
 """
 
 from __future__ import annotations
