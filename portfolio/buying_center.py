@@ -108,9 +108,9 @@ def select_deals(rated: pl.DataFrame, *, gap: str = "", search: str = "",
     chosen = (keys.sort(order, descending=[True] * (len(order) - 1) + [False],
                         nulls_last=True)
               .slice(offset, limit)["_row"])
-    return rated[chosen].with_columns(pl.lit(keys.height, dtype=pl.Int64).alias("matching_deals"),
-                             pl.lit(keys["value"].sum(), dtype=pl.Float64)
-                             .alias("matching_value"))
+    return rated[chosen].with_columns(
+        pl.lit(keys.height, dtype=pl.Int64).alias("matching_deals"),
+        pl.lit(keys["value"].sum(), dtype=pl.Float64).alias("matching_value"))
 
 
 def with_roles(deals: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
