@@ -19,7 +19,7 @@ demo: $(VENV)/.installed
 	$(PY) -m portfolio demo --if-missing
 
 run: demo
-	$(PY) -m portfolio.serve dashboard.py --server.port $(PORT)
+	$(PY) -m portfolio.delivery.serve dashboard.py --server.port $(PORT)
 
 # The browser tests need Debian's chromium (Playwright cannot download its own here).
 chromium:

@@ -28,8 +28,8 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
 from bench.bench_pages import database  # noqa: E402
-from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
-from portfolio.registry import PAGES  # noqa: E402
+from portfolio.core.registry import PAGES  # noqa: E402
+from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 BASELINE_APP = 'import streamlit as st\nst.title("Baseline")\nst.write("One line.")\n'

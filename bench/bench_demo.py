@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portfolio.demo import build_demo_database  # noqa: E402  (after sys.path)
+from portfolio.write.demo import build_demo_database  # noqa: E402  (after sys.path)
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
-from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
-from portfolio.demo import build_demo_database  # noqa: E402
-from portfolio.export import TABS, Progress, Week, export  # noqa: E402
+from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
+from portfolio.delivery.export import TABS, Progress, Week, export  # noqa: E402
+from portfolio.write.demo import build_demo_database  # noqa: E402
 
 
 class Quiet(Progress):

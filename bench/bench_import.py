@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 import polars as pl  # noqa: E402
 
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
-from portfolio.demo import generate  # noqa: E402
-from portfolio.importer import import_sources  # noqa: E402
+from portfolio.write.demo import generate  # noqa: E402
+from portfolio.write.importer import import_sources  # noqa: E402
 
 
 def write_canonical_csvs(folder: Path, accounts: int) -> int:

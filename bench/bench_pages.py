@@ -3,7 +3,7 @@
 For each scale (the demo database is built once into bench/.data/ and reused):
 1. server-side run time of each page under AppTest: the first run in a fresh process
    (cold, and again once the results of the default view are stored beside the release,
-   portfolio/stored.py; medians of three processes; timed after what the server does
+   portfolio/read/stored.py; medians of three processes; timed after what the server does
    before it answers, which is reported apart), a rerun with the same filters, a
    rerun after a filter change (medians of several runs), and on pages with tabs the first
    visit of each other tab (its queries cold);
@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
-from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
-from portfolio.db import publish_release, write_database  # noqa: E402
-from portfolio.demo import generate  # noqa: E402
-from portfolio.demo_cli import outdated_demo  # noqa: E402
-from portfolio.export import Progress, Week, export  # noqa: E402
-from portfolio.registry import PAGES  # noqa: E402
+from portfolio.commands.demo import outdated_demo  # noqa: E402
+from portfolio.core.db import publish_release, write_database  # noqa: E402
+from portfolio.core.registry import PAGES  # noqa: E402
+from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
+from portfolio.delivery.export import Progress, Week, export  # noqa: E402
+from portfolio.write.demo import generate  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 FILTER_CHANGES = [{"tier": ["key"]}, {"tier": ["strategic"]}, {"region": ["DACH"]},
@@ -69,10 +69,10 @@ def timer(original):
 queries.run, queries.run_arrow = timer(queries.run), timer(queries.run_arrow)
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
-from portfolio.serve import preload
+from portfolio.delivery.serve import preload
 assert "pandas" not in sys.modules and "portfolio.ui" not in sys.modules
 # What the server does before it answers, timed apart (AppTest would otherwise do it in
-# the first run): loading the pages' modules (portfolio/serve.py) and Streamlit's Runtime
+# the first run): loading the pages' modules (portfolio/delivery/serve.py) and Streamlit's Runtime
 # finding its components. Streamlit itself is loaded before, as it always was.
 page, runs, changes = sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=300)
@@ -213,7 +213,7 @@ def bench_scale(scale: str, runs: int) -> list[str]:
     lines = [f"### {scale} ({db.resolve().stat().st_size / 2**20:.0f} MiB)", "",
              f"First runs: medians of {FIRST_RUNS} fresh processes (min–max), timed after "
              "what the server does before it answers (loading the pages' modules, "
-             "portfolio/serve.py, and Streamlit's components), which is the column "
+             "portfolio/delivery/serve.py, and Streamlit's components), which is the column "
              "'server start'.", "",
              "| page | first run s | server start s | first run, stored results s | rerun "
              "same filters ms (min–max) | rerun after filter change ms (min–max) | other "

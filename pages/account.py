@@ -4,13 +4,14 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt, scoring
 from portfolio.charts import account as account_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
-from portfolio.filters import shown
-from portfolio.service import ServiceSettings, service_status
-from portfolio.settings import load_settings
+from portfolio.core import fmt
+from portfolio.core.filters import shown
+from portfolio.core.settings import load_settings
+from portfolio.read import scoring, views
+from portfolio.read.service import ServiceSettings, service_status
 from portfolio.ui import (
     date_column,
     drawn,
@@ -115,10 +116,7 @@ def attractiveness() -> None:
     """The scoring model's verdict, then the 24-month trends it weighs."""
     st.subheader("Attractiveness")
     scoring_config = scoring.load_scoring_config()
-    scored = ctx.memo_accounts("scores", lambda c: scoring.score_accounts(
-        scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship")),
-        c.run("risk_signals"), scoring_config, c.currency), config=scoring_config,
-        day=ctx.filters.as_of)
+    scored = ctx.memo_accounts(views.scores, config=scoring_config)
     verdict = scored.filter(pl.col("account_id") == account_id)
     if verdict.height:
         row = verdict.row(0, named=True)

@@ -6,11 +6,11 @@ import html
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt, scoring
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts.theme import SUGGESTION_COLORS
+from portfolio.core import fmt
+from portfolio.read import scoring, views
 from portfolio.ui import (
-    PageContext,
     drawn,
     link_column,
     money_column,
@@ -72,7 +72,7 @@ def what_if_panel() -> tuple[dict[str, float], dict[str, float]]:
     with panel:
         st.caption("Move a slider to see how the scores and suggestions would change. Weights "
                    "are relative: they are rescaled to sum to 100. The saved weights live in "
-                   "portfolio/scoring.toml; this page never writes them or the database.")
+                   "portfolio/read/scoring.toml; this page never writes them or the database.")
         left, right = st.columns(2)
         with left:
             st.markdown("**Attractiveness**")
@@ -104,22 +104,15 @@ except scoring.ScoringConfigError as error:
 
 
 
-def scores_with(c: PageContext, weights: scoring.ScoringConfig) -> pl.DataFrame:
-    factors = scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship"))
-    return scoring.score_accounts(factors, c.run("risk_signals"), weights, c.currency)
-
-
-# the same label and inputs as the overview's and the account page's scores: one cache
-scored = ctx.memo_accounts("scores", lambda c: scores_with(c, config), config=config,
-                           day=ctx.filters.as_of)
+# the account page's scores too: one cache entry
+scored = ctx.memo_accounts(views.scores, config=config)
 if scored.height == 0:
     st.info("No accounts match the filters.")
     st.stop()
 
 if what_if:
     changed = scoring.suggestion_changes(
-        scored, ctx.memo_accounts("scores", lambda c: scores_with(c, saved), config=saved,
-                                  day=ctx.filters.as_of))
+        scored, ctx.memo_accounts(views.scores, config=saved))
     names = ", ".join(f"{scoring.escape_markdown(n)} ({fmt.label(old).lower()} → "
                       f"{fmt.label(new).lower()})"
                       for n, new, old in changed.head(8).select(
@@ -257,9 +250,9 @@ def why_an_account_scores() -> None:
             "change": st.column_config.NumberColumn("Change", format="%+.1f"),
         },
     )
-    st.caption("Each factor's raw value is put on 0-100 between two anchors (portfolio/scoring.toml"
-               "); its points = weight × score ÷ the weight of the factors with data. A change "
-               "that cannot be measured counts as 50 (no change).")
+    st.caption("Each factor's raw value is put on 0-100 between two anchors "
+               "(portfolio/read/scoring.toml); its points = weight × score ÷ the weight of the "
+               "factors with data. A change that cannot be measured counts as 50 (no change).")
 
 
 show_sections({"Decisions": matrix_and_decisions, "Why": why_an_account_scores},

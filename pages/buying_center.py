@@ -7,10 +7,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from portfolio import buying_center as logic
-from portfolio import fmt
 from portfolio.charts import pipeline as charts
-from portfolio.pipeline import count, plural
+from portfolio.core import fmt
+from portfolio.core.fmt import count, plural
+from portfolio.read import buying_center as logic
+from portfolio.read import views
 from portfolio.ui import (
     drawn,
     drill_to_account,
@@ -32,8 +33,7 @@ params = rules.query_params()
 def pick(**choice: Any) -> pl.DataFrame:
     """A list of open deals in view (logic.select_deals on the rated deals in view),
     cached per filters and choice."""
-    return ctx.memo("buying_center_pick", lambda: logic.select_deals(
-        ctx.accounts_rows("buying_center_rated", **params), **choice), **params, **choice)
+    return ctx.memo(views.picked_deals, params=params, choice=choice)
 
 
 def buying_centers(deals: pl.DataFrame) -> pl.DataFrame:
@@ -44,7 +44,7 @@ def buying_centers(deals: pl.DataFrame) -> pl.DataFrame:
 st.caption(f"A role is covered when a contact who is still with the client was engaged on the "
            f"deal in the {rules.recent_days} days before the as-of date. The alarm: a deal in "
            f"{rules.late_stage_words} without an active decider or approver. Settings: "
-           "portfolio/settings.toml, [buying_center].")
+           "portfolio/core/settings.toml, [buying_center].")
 
 gaps = ctx.run("buying_center_gaps", **params)
 totals = logic.finding_totals(gaps)

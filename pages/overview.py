@@ -2,46 +2,30 @@
 year, and the few decisions that need attention this week (the executive's first screen)."""
 
 import html
-from datetime import date
 
-import polars as pl
 import streamlit as st
 
-from portfolio import fmt, overview, scoring
 from portfolio.charts import pipeline as pipeline_charts
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
-from portfolio.service import ServiceSettings, band_counts, service_band
-from portfolio.service_totals import monthly_deliveries
-from portfolio.ui import PageContext, drawn, page_context, show_chart
+from portfolio.core import fmt
+from portfolio.read import overview, scoring, views
+from portfolio.read.service import ServiceSettings, band_counts
+from portfolio.read.service_totals import monthly_deliveries
+from portfolio.ui import drawn, page_context, show_chart
 
 ctx = page_context("Portfolio overview")
 config = scoring.load_scoring_config()
 cur = ctx.currency
 as_of = ctx.filters.as_of
-dates = {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
-         "year": scoring.shifted(as_of, years=1)}
+dates = views.overview_dates(as_of)
 figures = {period: overview.headline_figures(
                ctx.run("overview_figures", as_of=day, on_time_days=config.on_time_days))
            for period, day in dates.items()}
 # the suggestions and risk now, a week and a year earlier, without words (only the few
-# decisions shown are put in words); strength only now: the earlier dates feed counts that
-# do not depend on it, and leaving it out saves the deals scan
-
-
-def scores_on(c: PageContext, day: date, strength: bool) -> pl.DataFrame:
-    return scoring.score_accounts(
-        scoring.combine_factors(c.run("scoring_metrics", as_of=scoring.metrics_day(day, as_of)),
-                                c.run("scoring_relationship") if strength else None),
-        c.run("risk_signals", as_of=day), config, cur, in_words=False)
-
-
-scored = {period: ctx.memo_accounts(
-              "scores_without_words",
-              lambda c, day=day, strength=period == "now": scores_on(c, day, strength),
-              config=config, day=day, strength=period == "now")
-          for period, day in dates.items()}
+# decisions shown are put in words)
+scored = views.scores_by_period(ctx, config)
 
 
 def pill(text: str, color: str) -> str:
@@ -63,9 +47,7 @@ for row in (headline_list[:4], headline_list[4:]):
         year = item.change(item.year_ago, cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
 
-decisions = ctx.memo("decisions", lambda: scoring.put_in_words(
-    scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
-    ctx.run("risk_signals"), config, cur), config=config)
+decisions = ctx.memo(views.decisions_shown, config=config)
 waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))
@@ -107,9 +89,7 @@ with left:
                      ctx.summed("deliveries_by_month", monthly_deliveries)),
                key="overview_on_time")
     service_settings = ServiceSettings.load()
-    bands = band_counts(ctx.memo_accounts("service_bands", lambda c: c.run(
-        "service_account_status", **service_settings.query_params()).select(
-            "account_id", service_band(service_settings)), settings=service_settings))
+    bands = band_counts(ctx.memo_accounts(views.service_bands, settings=service_settings))
     st.markdown("Service status of the accounts: " + ", ".join(
         f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]:,} {band}</span>"
         for band in ("red", "amber", "green")), unsafe_allow_html=True)

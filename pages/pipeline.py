@@ -5,10 +5,10 @@ from typing import Any
 
 import streamlit as st
 
-from portfolio import fmt
-from portfolio import pipeline as logic
 from portfolio.charts import pipeline as charts
-from portfolio.settings import OPEN_STAGES
+from portfolio.core import fmt
+from portfolio.core.settings import OPEN_STAGES
+from portfolio.read import pipeline as logic
 from portfolio.ui import (
     date_column,
     drawn,
@@ -42,23 +42,23 @@ soon_deals, soon_value = logic.closing_within(closes, 3)
 
 cols = st.columns(5)
 cols[0].metric("Open pipeline", fmt.money(head.open_value, cur),
-               help=f"{logic.plural(head.open_deals, 'open deal')} on the as-of date")
+               help=f"{fmt.plural(head.open_deals, 'open deal')} on the as-of date")
 cols[1].metric("Weighted pipeline", fmt.money(head.weighted_value, cur),
-               help="Value × stage probability (portfolio/settings.toml, [pipeline])")
-cols[2].metric("Stalling deals", logic.count(stalling_total),
+               help="Value × stage probability (portfolio/core/settings.toml, [pipeline])")
+cols[2].metric("Stalling deals", fmt.count(stalling_total),
                help=f"Worth {fmt.money(stalling_value, cur)}; the rules are in the Stalling "
                     "deals tab")
 cols[3].metric("Win rate, 12 months", fmt.percent(head.win_rate),
                help=f"By number: {head.won} won, {head.lost} lost in the 12 months to the "
                     "as-of date")
 cols[4].metric("Closing within 3 months", fmt.money(soon_value, cur),
-               help=f"{logic.plural(soon_deals, 'open deal')} expected to close by the end of "
+               help=f"{fmt.plural(soon_deals, 'open deal')} expected to close by the end of "
                     "the second month after this one")
 
 
 def open_pipeline() -> None:
     """The open deals by stage, when they are expected to close, and the list."""
-    st.subheader(f"{logic.count(head.open_deals)} open deals worth "
+    st.subheader(f"{fmt.count(head.open_deals)} open deals worth "
                  f"{fmt.money(head.open_value, cur)}")
     left, right = st.columns(2)
     picked: list[dict[str, Any]] = []
@@ -90,8 +90,8 @@ def open_pipeline() -> None:
                      "chart to clear)")
     if search.strip():
         notes.append(f"matching “{search.strip()}”")
-    shown = (f"the {deals.height} most valuable of {logic.count(matching)}"
-             if matching > deals.height else f"all {logic.count(matching)}")
+    shown = (f"the {deals.height} most valuable of {fmt.count(matching)}"
+             if matching > deals.height else f"all {fmt.count(matching)}")
     st.caption(f"Showing {shown} open deals" + (f", {', '.join(notes)}" if notes else "")
                + ". Sort by any column; download as CSV from the table's menu.")
     if picked_stages and not stage:
@@ -117,7 +117,7 @@ def open_pipeline() -> None:
 
 def stalling_deals() -> None:
     """Open deals that stopped moving, and by which rule."""
-    st.subheader(f"{logic.plural(stalling_total, 'stalling deal')} worth "
+    st.subheader(f"{fmt.plural(stalling_total, 'stalling deal')} worth "
                  f"{fmt.money(stalling_value, cur)}")
     counts = logic.stalling_rule_counts(stalling)
     listed = "" if stalling_total <= stalling.height else f" (of the {stalling.height} listed)"
@@ -128,7 +128,7 @@ def stalling_deals() -> None:
         f"({counts['on_continuations']}), or when it has been in its stage longer than "
         f"{stalling_rules.percentile_words} of the deals that left that stage in the last "
         f"{stalling_rules.history_months} months ({counts['over_usual']}). Settings: "
-        "portfolio/settings.toml, [stalling]."
+        "portfolio/core/settings.toml, [stalling]."
     )
     if stalling.height:
         names = {r["deal_id"]: (r["deal_name"], r["account_name"])

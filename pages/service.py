@@ -4,17 +4,17 @@
 import polars as pl
 import streamlit as st
 
-from portfolio import fmt
-from portfolio import service_totals as totals
 from portfolio.charts import account as account_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS
-from portfolio.service import (
+from portfolio.core import fmt
+from portfolio.read import service_totals as totals
+from portfolio.read import views
+from portfolio.read.service import (
     ServiceSettings,
     band_counts,
     by_manager,
     portfolio_delivery_rates,
-    with_service_status,
 )
 from portfolio.ui import (
     date_column,
@@ -59,8 +59,7 @@ def shown_of(shown: int, total: int, what: str) -> None:
 
 
 # every account's service status: ~70 ms of Python for 10,000 accounts, cached
-statuses = ctx.memo_accounts("service_status", lambda c: with_service_status(
-    c.run("service_account_status", **params), svc), settings=svc)
+statuses = ctx.memo_accounts(views.service_statuses, settings=svc)
 if statuses.height == 0:
     st.info("No accounts match the filters.")
     st.stop()
@@ -182,7 +181,7 @@ def status_by_account() -> None:
         f"{fmt.percent(svc.closed_late_amber)} or more of the cases closed late, "
         f"{fmt.percent(svc.told_late_amber)} or more told late, or quality or invoice issues on "
         f"{fmt.percent(svc.issue_rate_amber)} of deliveries. All over the last {window} "
-        "(settings: portfolio/settings.toml, [service]).")
+        "(settings: portfolio/core/settings.toml, [service]).")
     TIER_ORDER = {"strategic": 0, "key": 1, "standard": 2}
     ranked = statuses.with_columns(
         pl.col("tier").replace_strict(TIER_ORDER, default=3).alias("tier_order"),

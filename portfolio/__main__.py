@@ -12,12 +12,14 @@ import sys
 
 # verb -> (module, one-line help)
 VERBS = {
-    "demo": ("portfolio.demo_cli", "build the demo portfolio database"),
-    "score": ("portfolio.scoring_cli", "attractiveness, suggestion and risk of every account"),
-    "import": ("portfolio.import_cli", "import exports (canonical files or through a mapping)"),
-    "check": ("portfolio.check_cli", "verify a database: every table, every rule"),
-    "export": ("portfolio.export_cli", "the weekly screenshots of every page, per scope"),
-    "warm": ("portfolio.warm", "render every page once so its first visitor need not wait"),
+    "demo": ("portfolio.commands.demo", "build the demo portfolio database"),
+    "score": ("portfolio.commands.score", "attractiveness, suggestion and risk of every account"),
+    "import": ("portfolio.commands.import_data",
+               "import exports (canonical files or through a mapping)"),
+    "check": ("portfolio.commands.check", "verify a database: every table, every rule"),
+    "export": ("portfolio.commands.export", "the weekly screenshots of every page, per scope"),
+    "warm": ("portfolio.commands.warm",
+             "render every page once so its first visitor need not wait"),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import polars as pl
 import pyarrow as pa
 
-from portfolio.db import read_only_connection, served_database_path
+from portfolio.core.db import read_only_connection, served_database_path
 
 QUERY_DIR = Path(__file__).resolve().parent
 T = TypeVar("T")

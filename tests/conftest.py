@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio.db import TABLES, close_cached_connections, write_database
-from portfolio.demo import build_demo_database
+from portfolio.core.db import TABLES, close_cached_connections, write_database
+from portfolio.write.demo import build_demo_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

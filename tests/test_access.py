@@ -1,5 +1,5 @@
 """Who sees what: sign-in settings, the viewer's scope in every query, and the real app
-behind a trusted single-sign-on header (portfolio/access.py, scoped_accounts)."""
+behind a trusted single-sign-on header (portfolio/core/access.py, scoped_accounts)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio.access import AccessConfig, AccessConfigError, SignIn, resolve_viewer
+from portfolio.core.access import AccessConfig, AccessConfigError, SignIn, resolve_viewer
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
@@ -163,7 +163,7 @@ def test_an_empty_scope_sees_nothing(demo_db: Path, name: str) -> None:
 
 def test_the_filter_lists_offer_only_what_the_viewer_may_see(
         demo_db: Path, teams: dict[str, str]) -> None:
-    from portfolio.db import read_only_connection
+    from portfolio.core.db import read_only_connection
 
     assert queries.run("filter_managers", db=demo_db, visible=[]).height == 0
     assert queries.run("filter_regions", db=demo_db, visible=[]).height == 0
@@ -198,7 +198,7 @@ def test_signed_in_people_see_their_scope_and_cached_results_do_not_cross(
         demo_db: Path, teams: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
+    from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished
 
     people = queries.run("viewer_managers", db=demo_db)
     email = dict(zip(people["manager_id"], people["email"], strict=True))

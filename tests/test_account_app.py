@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio import fmt
-from portfolio.db import read_only_connection
+from portfolio.core import fmt
+from portfolio.core.db import read_only_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)  # the demo's newest date: the default as-of date

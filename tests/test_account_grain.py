@@ -14,8 +14,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio import overview
-from portfolio import service_totals as totals
+from portfolio.read import overview
+from portfolio.read import service_totals as totals
 from tests.test_access import PARAMS
 
 AS_OF = date(2026, 11, 22)
@@ -153,8 +153,8 @@ def test_totals_over_no_accounts_are_zero_counts_and_no_rates(demo_db: Path) -> 
 def test_scores_and_service_status_judge_each_account_alone(
         demo_db: Path, filters: dict[str, list[str]]) -> None:
     """PageContext.memo_accounts builds these once for the whole scope and narrows them."""
-    from portfolio import scoring
-    from portfolio.service import ServiceSettings, with_service_status
+    from portfolio.read import scoring
+    from portfolio.read.service import ServiceSettings, with_service_status
 
     def scores(**chosen: Any) -> pl.DataFrame:
         def rows(name: str) -> pl.DataFrame:

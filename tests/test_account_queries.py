@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio.service import ServiceSettings
+from portfolio.read.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio.db import read_only_connection
-from portfolio.registry import PAGES
+from portfolio.core.db import read_only_connection
+from portfolio.core.registry import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_OF_M02 = ("M02", "M05", "M06", "M07")

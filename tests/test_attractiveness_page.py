@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio import scoring
-from portfolio.db import database_version
-from portfolio.registry import PAGES
+from portfolio.core.db import database_version
+from portfolio.core.registry import PAGES
+from portfolio.read import scoring
 from tests.conftest import build_fixture_database
 
 ROOT = Path(__file__).resolve().parent.parent

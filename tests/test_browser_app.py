@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portfolio import fmt
-from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
-from portfolio.db import read_only_connection
+from portfolio.core import fmt
+from portfolio.core.db import read_only_connection
+from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_OF_M02 = ["M02", "M05", "M06", "M07"]

@@ -1,4 +1,4 @@
-"""End-to-end checks of portfolio.browser against a real Streamlit server and Chromium.
+"""End-to-end checks of portfolio.delivery.browser against a real Streamlit server and Chromium.
 
 No mocks: tiny throwaway apps are written to a temporary directory. A missing Chromium
 makes these tests fail (BrowserMissingError), never skip.
@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from portfolio.browser import (
+from portfolio.delivery.browser import (
     BrowserMissingError,
     DashboardServer,
     PageError,

@@ -17,7 +17,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio import buying_center as logic
+from portfolio.read import buying_center as logic
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)

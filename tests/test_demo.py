@@ -20,8 +20,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from portfolio.db import PROJECT_ROOT, read_only_connection, write_database
-from portfolio.demo import generate
+from portfolio.core.db import PROJECT_ROOT, read_only_connection, write_database
+from portfolio.write.demo import generate
 
 AS_OF = date(2026, 11, 22)  # the demo's as-of date
 STAGES = {"preliminaries", "investigation", "demonstrating_capability",

@@ -13,9 +13,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from portfolio.db import read_only_connection, write_database
-from portfolio.mapping import apply_mapping, load_mapping
-from portfolio.sources import FILE, ROW, read_table_file
+from portfolio.core.db import read_only_connection, write_database
+from portfolio.write.mapping import apply_mapping, load_mapping
+from portfolio.write.sources import FILE, ROW, read_table_file
 from tests.conftest import CRM_DATASET, DATA, ROOT, read_fixture_tables
 
 BY_HISTORY = """

@@ -16,8 +16,9 @@ import pikepdf
 import pytest
 from PIL import Image, ImageStat
 
-from portfolio.db import READ_ONLY_CONFIG
-from portfolio.export import (
+from portfolio.core.db import READ_ONLY_CONFIG
+from portfolio.core.registry import PAGES, PageSpec
+from portfolio.delivery.export import (
     ExportError,
     Week,
     all_or_nothing,
@@ -25,7 +26,6 @@ from portfolio.export import (
     last_complete_week,
     resolve_scopes,
 )
-from portfolio.registry import PAGES, PageSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT_HEIGHT = 900

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portfolio.filters import FilterOptions, Filters, parse_query_params
+from portfolio.core.filters import FilterOptions, Filters, parse_query_params
 
 OPTIONS = FilterOptions(manager_ids=frozenset({"M01", "M02"}), regions=frozenset({"DACH", "CEE"}),
                         newest_on=date(2026, 11, 22), oldest_on=date(2024, 11, 1))

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 import queries
-from portfolio.db import releases
-from portfolio.importer import check_database, import_sources
+from portfolio.core.db import releases
+from portfolio.write.importer import check_database, import_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"

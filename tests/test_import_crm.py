@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio.importer import check_database, import_sources
-from portfolio.registry import PAGES
+from portfolio.core.registry import PAGES
+from portfolio.write.importer import check_database, import_sources
 from tests.conftest import CRM_DATASET
 
 ROOT = Path(__file__).resolve().parent.parent

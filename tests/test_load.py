@@ -33,11 +33,11 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portfolio import fmt
-from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
-from portfolio.db import publish_release
-from portfolio.demo import DEMO_AS_OF, generate
-from portfolio.registry import PAGES, PRINT_LAYOUT, PageSpec
+from portfolio.core import fmt
+from portfolio.core.db import publish_release
+from portfolio.core.registry import PAGES, PRINT_LAYOUT, PageSpec
+from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished
+from portfolio.write.demo import DEMO_AS_OF, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 3
@@ -288,7 +288,7 @@ def finish_visit(session: Session) -> Visit:
         # Right after a click "finished" could still be the previous page (STACK_NOTES).
         # The address changes when the server has started the new page's run, so from then
         # on "finished" is the new page. (Watching the script state for "running", as
-        # portfolio.browser.click_and_wait does, missed quick runs here: the browser can
+        # portfolio.delivery.browser.click_and_wait does, missed quick runs here: the browser can
         # draw a whole run at once, never showing "running".)
         session.tab.wait_for_function("(path) => location.pathname === path",
                                       arg=f"/{visit.page.url_path}", timeout=PAGE_TIMEOUT_MS)

@@ -1,4 +1,4 @@
-"""The mapping engine (portfolio.mapping) and the two shipped mappings.
+"""The mapping engine (portfolio.write.mapping) and the two shipped mappings.
 
 Golden frames on the small fixture tests/data/mapping_basic/ (every feature of the format),
 invalid mapping files, the CRM Sales Opportunities mapping on the real data set (counts
@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from portfolio.db import create_schema, load_tables
-from portfolio.mapping import (
+from portfolio.core.db import create_schema, load_tables
+from portfolio.write.mapping import (
     MappedImport,
     Mapping,
     MappingError,
@@ -26,7 +26,7 @@ from portfolio.mapping import (
     load_mapping,
     slug,
 )
-from portfolio.sources import FILE, ROW, Problem, read_table_file
+from portfolio.write.sources import FILE, ROW, Problem, read_table_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio import fmt
+from portfolio.core import fmt
 from tests.conftest import build_fixture_database
 
 ROOT = Path(__file__).resolve().parent.parent

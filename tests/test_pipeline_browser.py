@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portfolio.browser import (
+from portfolio.delivery.browser import (
     DashboardServer,
     full_page_screenshot,
     launch_chromium,

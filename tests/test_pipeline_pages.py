@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.charts.pipeline import _money_axis
-from portfolio.db import read_only_connection
+from portfolio.core.db import read_only_connection
 from tests.conftest import build_fixture_database, open_page
 
 AS_OF = "2026-06-30"

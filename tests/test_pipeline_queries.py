@@ -16,7 +16,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio import pipeline as logic
+from portfolio.core import fmt
+from portfolio.read import pipeline as logic
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
@@ -202,9 +203,9 @@ def test_win_rate_as_of_later_counts_the_win_that_happened_after_the_first_as_of
 
 
 def test_quarter_labels_mark_the_quarter_still_running():
-    assert logic.quarter_label(d("2026-04-01"), AS_OF) == "Q2 2026"
-    assert logic.quarter_label(d("2026-10-01"), d("2026-11-22")) == "Q4 2026 (to 22 Nov)"
-    assert logic.quarter_label(d("2026-01-01"), d("2026-03-31")) == "Q1 2026"
+    assert fmt.quarter_label(d("2026-04-01"), AS_OF) == "Q2 2026"
+    assert fmt.quarter_label(d("2026-10-01"), d("2026-11-22")) == "Q4 2026 (to 22 Nov)"
+    assert fmt.quarter_label(d("2026-01-01"), d("2026-03-31")) == "Q1 2026"
 
 
 # --- pipeline_open_deals --------------------------------------------------------------------

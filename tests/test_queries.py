@@ -17,8 +17,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio.overview import pipeline_by_stage
-from portfolio.service_totals import monthly_deliveries
+from portfolio.read.overview import pipeline_by_stage
+from portfolio.read.service_totals import monthly_deliveries
 
 AS_OF = date(2026, 6, 30)
 STAGE_PROBABILITIES = [0.1, 0.25, 0.5, 0.75]

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio.db import (
+from portfolio.core.db import (
     DatabaseUnreadableError,
     publish_release,
     read_only_connection,
@@ -80,7 +80,7 @@ def outdated_copy(source: Path, target: Path) -> Path:
 
 def test_a_release_from_an_older_schema_is_named_and_the_last_good_one_served(
         demo_db, tmp_path, monkeypatch):
-    from portfolio.importer import check_database
+    from portfolio.write.importer import check_database
 
     link = tmp_path / "served" / "portfolio.duckdb"
     publish_release(link, lambda target: shutil.copy(demo_db, target))
@@ -186,8 +186,8 @@ def test_three_browser_sessions_load_every_page_at_once_without_errors(demo_db):
 
     from playwright.sync_api import sync_playwright
 
-    from portfolio.browser import DashboardServer, launch_chromium, wait_until_finished
-    from portfolio.registry import PAGES
+    from portfolio.core.registry import PAGES
+    from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished
 
     paths = [f"/{p.url_path}{q}" for q in ("", "?tier=key") for p in PAGES]
     errors: list[str] = []

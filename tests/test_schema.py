@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from portfolio.db import create_schema
+from portfolio.core.db import create_schema
 
 # --- (a) columns and types ----------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The attractiveness model on hand-checkable scenarios (tests/data/scoring, as of 30 Jun
 2026), its settings, the `score` command and the stories planted in the demo.
 
-Hand computation (portfolio/scoring.toml): size = 100·ln(revenue / 50 000) / ln(200);
+Hand computation (portfolio/read/scoring.toml): size = 100·ln(revenue / 50 000) / ln(200);
 growth, share trend and health trend map −30 … +30 onto 0 … 100; margin 30 % → 60;
 after-sales 40 % → 53.33; market share s → s / 30 · 100; health as it is. Weights 20, 15,
 10, 10, 15, 10, 10, 10. Relative strength: stage (mid 55, partnership 80, early 30) 30,
@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from portfolio import scoring
+from portfolio.read import scoring
 from tests.conftest import build_fixture_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def demo_scored(demo_db: Path) -> pl.DataFrame:
 
 
 def story_accounts(db: Path, sql: str) -> set[str]:
-    from portfolio.db import read_only_connection
+    from portfolio.core.db import read_only_connection
 
     cursor = read_only_connection(db).cursor()
     try:
@@ -318,7 +318,7 @@ def test_decisions_of_the_week_give_each_kind_a_turn():
 def test_a_few_accounts_put_in_words_read_as_in_the_whole_scoring(demo_db, demo_scored):
     """The overview scores without words and puts only the decisions it shows in words."""
     import queries
-    from portfolio.settings import load_settings
+    from portfolio.core.settings import load_settings
 
     params = {**scoring.NO_FILTERS, "as_of": date(2026, 11, 22),
               "recent_days": load_settings().recent_days}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from portfolio.browser import (
+from portfolio.delivery.browser import (
     DashboardServer,
     full_page_screenshot,
     launch_chromium,

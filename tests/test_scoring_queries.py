@@ -11,8 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio.overview import headline_figures, late_coverage_by_roles
-from portfolio.scoring import metrics_day
+from portfolio.read.overview import headline_figures, late_coverage_by_roles
+from portfolio.read.scoring import metrics_day
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)

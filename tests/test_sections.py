@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portfolio.ui import SECTION_KEYS
+from portfolio.core.registry import SECTION_KEYS
 from tests.conftest import open_page
 
 TABBED = {  # page: (its tab key, an extra link parameter)

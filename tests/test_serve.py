@@ -1,4 +1,4 @@
-"""The server's launcher (portfolio/serve.py) loads every module the pages use, so that
+"""The server's launcher (portfolio/delivery/serve.py) loads every module the pages use, so that
 the first visitor after a start does not wait for them. (The browser tests start their
 servers through it: tests/test_browser_app.py and others.)"""
 
@@ -16,8 +16,8 @@ AFTER_PRELOAD = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from streamlit.testing.v1 import AppTest
-from portfolio.registry import PAGES
-from portfolio.serve import preload
+from portfolio.core.registry import PAGES
+from portfolio.delivery.serve import preload
 preload()
 before = set(sys.modules)
 runs = 0

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portfolio.browser import (
+from portfolio.delivery.browser import (
     DashboardServer,
     full_page_screenshot,
     launch_chromium,

@@ -1,7 +1,7 @@
 """Golden rows of the Service page's queries on the `service` fixture (tests/data/service).
 
 Every expected frame was worked out by hand from the fixture's CSV files (its README lists
-the scenario), as of 2026-06-30 with the [service] settings of portfolio/settings.toml.
+the scenario), as of 2026-06-30 with the [service] settings of portfolio/core/settings.toml.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio import service_totals as totals
-from portfolio.service import ServiceSettings
+from portfolio.read import service_totals as totals
+from portfolio.read.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)

@@ -1,4 +1,4 @@
-"""The per-account service status (portfolio/service.py): the band and its reasons, from
+"""The per-account service status (portfolio/read/service.py): the band and its reasons, from
 hand-made facts and from the `service` fixture's query rows."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import queries
-from portfolio.service import (
+from portfolio.read.service import (
     ServiceSettings,
     band_counts,
     by_manager,

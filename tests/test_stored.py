@@ -1,4 +1,4 @@
-"""Query results stored beside a release (portfolio/stored.py): the same rows come back,
+"""Query results stored beside a release (portfolio/read/stored.py): the same rows come back,
 only default views are stored, a changed file or damaged result is never served, pruning
 removes them, and a new server process answers its first run from them."""
 
@@ -18,8 +18,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio import stored
-from portfolio.db import database_version, publish_release, releases, write_database
+from portfolio.core.db import database_version, publish_release, releases, write_database
+from portfolio.read import stored
 from tests.conftest import read_fixture_tables
 from tests.test_access import PARAMS
 

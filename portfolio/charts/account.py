@@ -13,7 +13,6 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from portfolio import fmt
 from portfolio.charts.service import wrap_title
 from portfolio.charts.theme import (
     ATTITUDE_COLORS,
@@ -27,6 +26,7 @@ from portfolio.charts.theme import (
     money_axis_ticks,
     set_axes,
 )
+from portfolio.core import fmt
 
 TREND_INK = "#34495e"
 ROLES = ("initiator", "user", "influencer", "gatekeeper", "buyer", "decider", "approver")

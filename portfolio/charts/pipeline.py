@@ -14,7 +14,6 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from portfolio import fmt
 from portfolio.charts.theme import (
     ATTITUDE_COLORS,
     RISK_COLORS,
@@ -27,7 +26,8 @@ from portfolio.charts.theme import (
     set_axes,
     set_props,
 )
-from portfolio.pipeline import count, plural, quarter_label
+from portfolio.core import fmt
+from portfolio.core.fmt import count, plural, quarter_label
 
 OPEN_STAGE_ORDER = STAGE_ORDER[:4]
 ROLE_ORDER = ("initiator", "user", "influencer", "gatekeeper", "buyer", "decider", "approver")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from portfolio import fmt
 from portfolio.charts.theme import (
     QUADRANT_COLORS,
     RISK_COLORS,
@@ -19,6 +18,7 @@ from portfolio.charts.theme import (
     set_axes,
     set_props,
 )
+from portfolio.core import fmt
 
 SUGGESTION_ORDER = ("repair", "drop", "downgrade", "upgrade", "review", "keep")
 QUADRANT_ACTIONS = {"Strategic": "invest", "Star": "build selectively",
@@ -32,7 +32,7 @@ CROWDED = 80  # more bubbles than this: smaller bubbles, fewer labels and trails
 
 @dataclass(frozen=True)
 class MatrixLines:
-    """Where the quadrant lines lie (portfolio/scoring.toml [quadrant])."""
+    """Where the quadrant lines lie (portfolio/read/scoring.toml [quadrant])."""
 
     attractiveness_from: float
     strength_from: float

@@ -12,7 +12,6 @@ import textwrap
 import plotly.graph_objects as go
 import polars as pl
 
-from portfolio import fmt
 from portfolio.charts.theme import (
     BAND_COLORS,
     CONTRACT_KIND_COLORS,
@@ -23,6 +22,7 @@ from portfolio.charts.theme import (
     money_axis_ticks,
     set_axes,
 )
+from portfolio.core import fmt
 
 CASE_KINDS = ("installation", "training", "maintenance", "repair", "upgrade", "complaint",
               "invoicing")
@@ -86,7 +86,7 @@ def on_time_trend(months: pl.DataFrame, target: float | None = None) -> go.Figur
 
 def on_time_by_manager(managers: pl.DataFrame, red_below: float, amber_below: float,
                        min_deliveries: int, window_days: int, top: int = 15) -> go.Figure:
-    """Per manager (portfolio.service.by_manager rows): on-time rate of the deliveries due
+    """Per manager (portfolio.read.service.by_manager rows): on-time rate of the deliveries due
     in the status window, worst first, coloured by the service-status thresholds."""
     judged = managers.filter(pl.col("deliveries_due") >= min_deliveries)
     rows = judged.sort("on_time_rate", "manager_name").head(top)

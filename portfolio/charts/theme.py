@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from portfolio import fmt
+from portfolio.core import fmt
 
 STAGE_ORDER = ("preliminaries", "investigation", "demonstrating_capability",
                "obtaining_commitment", "won", "lost")

@@ -1,0 +1,86 @@
+"""`python -m portfolio score`: every account's attractiveness, relative strength, quadrant,
+band, trend, suggestion with reasons, and uncoupling risk, as JSON or CSV on stdout.
+
+    python -m portfolio score [--db PATH] [--as-of YYYY-MM-DD] [--format json|csv]
+
+The model is portfolio/read/scoring.py with the weights and thresholds of
+portfolio/read/scoring.toml.
+Exit status 0 on success; 1 with a message on stderr when the database is missing or
+unreadable or the model's settings are invalid; 2 for a malformed argument (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import queries
+from portfolio.core.db import served_database_path
+from portfolio.read import scoring
+
+LIST_SEPARATOR = " | "  # joins reasons and signals in a CSV cell
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date like 2026-06-30: {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None,
+                        help="the database file (default: the served one, PORTFOLIO_DB or "
+                             "data/portfolio.duckdb)")
+    parser.add_argument("--as-of", type=parse_day, default=None, metavar="YYYY-MM-DD",
+                        help="score as of this date (default: the newest date in the data)")
+    parser.add_argument("--format", choices=("json", "csv"), default="json",
+                        help="json: a list of objects (default); csv: one row per account, "
+                             f"lists joined with '{LIST_SEPARATOR.strip()}'")
+
+
+def fail(message: str) -> int:
+    print(f"python -m portfolio score: error: {message}", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    db = served_database_path(args.db)
+    if not db.is_file():
+        return fail(f"no database at {db} (build one with `python -m portfolio demo --db "
+                    f"{db}` or pass --db)")
+    try:
+        config = scoring.load_scoring_config()
+        dates = queries.run("data_dates", db=db).row(0, named=True)
+        if dates["newest_on"] is None:
+            return fail(f"the database {db} has no data yet")
+        as_of = args.as_of or dates["newest_on"]
+        if not dates["oldest_on"] <= as_of <= dates["newest_on"]:
+            print(f"note: the data covers {dates['oldest_on']} to {dates['newest_on']}; "
+                  f"scores as of {as_of} rest on what existed then", file=sys.stderr)
+        scored = scoring.score_database(db, as_of, config)
+    except scoring.ScoringConfigError as error:
+        return fail(f"invalid scoring settings: {error}")
+    except duckdb.Error as error:
+        return fail(f"cannot read {db}: {error}")
+    table = scoring.records(scored)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    sys.stdout.write(as_json(table) if args.format == "json" else as_csv(table))
+    return 0
+
+
+def as_json(table: pl.DataFrame) -> str:
+    return json.dumps(table.to_dicts(), ensure_ascii=False, indent=2) + "\n"
+
+
+def as_csv(table: pl.DataFrame) -> str:
+    flat = table.with_columns(pl.col("reasons", "risk_signals").list.join(LIST_SEPARATOR))
+    return flat.write_csv()

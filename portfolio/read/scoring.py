@@ -1,0 +1,966 @@
+"""Account attractiveness, relative strength, the portfolio matrix, a suggestion for every
+account (keep / review / downgrade / drop / upgrade / repair) with reasons in numbers, and
+the uncoupling risk. Plain Python and Polars below the pages; no streamlit import.
+
+The data come from three queries, each an aggregate per account computed in DuckDB:
+`queries/scoring_metrics.sql` (attractiveness factors and share of wallet, now and twelve
+months earlier), `queries/scoring_relationship.sql` (coverage, deliveries, service
+promises, now and twelve months earlier) and `queries/risk_signals.sql` (the uncoupling
+signals of the recent window). Everything below is vectorised Polars, except putting the
+reasons and signals into words.
+
+The model (every number is named in portfolio/read/scoring.toml):
+
+* **Attractiveness, 0-100** (McDonald's key-account portfolio, Gainsight-style scorecard):
+  the weighted mean of eight factors over the trailing twelve complete months (T12M):
+  size of the business (revenue of all four streams), its growth against the twelve
+  months before, revenue-weighted gross margin, the client's market share and its
+  relative change over twelve months, the client's financial health and its change in
+  points, the after-sales share of revenue.
+* **Relative strength, 0-100**: relationship stage (Millman & Wilson, a score per stage),
+  share of wallet, buying-center coverage of open deals (value-weighted share of the seven
+  roles held by an active contact engaged within `recent_days` of settings.toml), on-time
+  deliveries over twelve months, service promises kept (service cases due in twelve months
+  closed by their due date; the others, and those still open past it, are broken promises).
+* **Normalisation**: each factor's raw value maps linearly onto 0-100 between two anchors
+  (the value worth 0 and the value worth 100, e.g. growth -30 % -> 0, +30 % -> 100),
+  clamped; revenue uses a log scale (50k -> 0, 10M -> 100: each tenfold adds the same).
+  A factor without data is left out and the other weights rescaled (so the weights always
+  sum to 100 over the factors that have data); a change that cannot be measured (no
+  figures a year before) counts as 50, "no change", so that years with and without
+  history compare like with like. Fewer than `min_data_weight` points of weight resting
+  on data sends a key account to review. T12M = the twelve complete calendar months up
+  to the as-of date (a month counts once its last day has passed).
+* **Quadrant** from the two scores (Strategic, Star, Status, Streamline), **band** of
+  attractiveness (red / amber / green) and **trend** = attractiveness now minus
+  attractiveness computed the same way as of twelve months earlier (None without data).
+  The relationship stage and tier have no history in the data model: the scores of
+  twelve months earlier use today's stage.
+* **Uncoupling risk** is separate: points for each signal of the recent window (manager
+  changed, key contact left, broken promises, client not told in time, no decider engaged
+  for long, personal conflict, escalated complaint, culture clash, price dispute); people
+  changes weigh more in the early stages; low / medium / high by named thresholds.
+* **Suggestion**, first rule that matches: repair (high risk on a valuable account), drop
+  (collapse), downgrade (lost market share or financial trouble with falling or low
+  attractiveness), upgrade (an attractive standard account), review (any warning sign),
+  keep. Every suggestion other than keep carries reasons a person can check.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from portfolio.core import fmt
+
+SCORING_FILE = Path(__file__).with_name("scoring.toml")
+NOW, YEAR_AGO = 0, 12  # the `period` values of queries/scoring_metrics.sql & _relationship
+RELATIONSHIP_COLUMNS = {"open_deals": pl.Int64, "open_value": pl.Float64,
+                        "coverage": pl.Float64, "deliveries_due": pl.Int64,
+                        "deliveries_on_time": pl.Int64, "promises_due": pl.Int64,
+                        "promises_kept": pl.Int64, "overdue_cases": pl.Int64}
+
+
+@dataclass(frozen=True)
+class Factor:
+    key: str
+    label: str
+    kind: str  # how its raw value reads: money, signed_percent, percent, percent1, ...
+    short: str  # a few words, for titles
+
+
+ATTRACTIVENESS_FACTORS: tuple[Factor, ...] = (
+    Factor("size", "Size of business (revenue T12M)", "money", "size"),
+    Factor("growth", "Revenue growth year on year", "signed_percent", "growth"),
+    Factor("gross_margin", "Gross margin", "percent", "margin"),
+    Factor("market_share", "Client market share", "percent1", "market share"),
+    Factor("market_share_trend", "Client market share, change in 12 months",
+           "signed_percent", "market-share trend"),
+    Factor("financial_health", "Client financial health", "score", "financial health"),
+    Factor("financial_health_trend", "Financial health, change in 12 months", "signed_points",
+           "health trend"),
+    Factor("aftersales", "After-sales share of revenue", "percent", "after-sales"),
+)
+STRENGTH_FACTORS: tuple[Factor, ...] = (
+    Factor("relationship_stage", "Relationship stage", "stage", "relationship stage"),
+    Factor("share_of_wallet", "Share of wallet", "percent", "share of wallet"),
+    Factor("coverage", "Buying-center coverage of open deals", "percent", "coverage"),
+    Factor("on_time_delivery", "On-time deliveries, 12 months", "percent", "on-time delivery"),
+    Factor("promises_kept", "Service promises kept, 12 months", "percent", "promises kept"),
+)
+FACTORS = {f.key: f for f in (*ATTRACTIVENESS_FACTORS, *STRENGTH_FACTORS)}
+KAM_STAGES = ("pre_kam", "early_kam", "mid_kam", "partnership_kam", "synergistic_kam",
+              "uncoupling_kam")
+EARLY_STAGES = ("pre_kam", "early_kam")
+KEY_TIERS = ("strategic", "key")
+TIER_BELOW = {"strategic": "key", "key": "standard"}
+# suggestions in the order a decision is needed (the suggestions list sorts by it)
+SUGGESTIONS = ("repair", "drop", "downgrade", "upgrade", "review", "keep")
+QUADRANTS = ("Strategic", "Star", "Status", "Streamline")
+BANDS = ("red", "amber", "green")
+RISK_LEVELS = ("low", "medium", "high")
+SEVERITIES = ("low", "medium", "high")  # ranks 1, 2, 3 in queries/risk_signals.sql
+RISK_SIGNALS = ("kam_changed", "key_contact_left", "personal_conflict", "broken_promise",
+                "not_told", "decider_silence", "complaint_escalated", "culture_clash",
+                "price_dispute")
+
+
+class ScoringConfigError(ValueError):
+    """scoring.toml (or a what-if) breaks a rule of the model, e.g. weights not summing
+    to 100."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The raw values worth 0 and 100 points; `log` compares logarithms (revenue)."""
+
+    zero: float
+    full: float
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class SuggestionRules:
+    market_share_fall: float
+    health_fall: float
+    health_trouble_below: float
+    revenue_fall: float
+    attractiveness_fall: float
+    downgrade_below: float
+    drop_below: float
+    collapse_health_below: float
+    collapse_revenue_fall: float
+    upgrade_from: float
+    upgrade_min_revenue: float
+    repair_from: float
+    min_data_weight: float
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    decider_silence_days: int
+    early_stage_factor: float
+    broken_promises_counted: int
+    medium_from: float
+    high_from: float
+    points: dict[str, float] = field(compare=True)
+    severity: dict[str, float] = field(compare=True)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """The whole model: weights, scales and thresholds (see scoring.toml)."""
+
+    attractiveness_weights: dict[str, float]
+    strength_weights: dict[str, float]
+    scales: dict[str, Scale]
+    stage_scores: dict[str, float]
+    red_below: float
+    green_from: float
+    attractiveness_from: float
+    strength_from: float
+    rules: SuggestionRules
+    risk: RiskRules
+    on_time_days: int = 90
+    decisions_shown: int = 8
+
+    def with_weights(self, attractiveness: Mapping[str, float] | None = None,
+                     strength: Mapping[str, float] | None = None) -> ScoringConfig:
+        """The same model with other weights (a what-if); they must sum to 100."""
+        changed = replace(
+            self,
+            attractiveness_weights=dict(attractiveness or self.attractiveness_weights),
+            strength_weights=dict(strength or self.strength_weights))
+        check_weights(changed.attractiveness_weights, ATTRACTIVENESS_FACTORS, "attractiveness")
+        check_weights(changed.strength_weights, STRENGTH_FACTORS, "strength")
+        return changed
+
+
+# --- configuration ---------------------------------------------------------------------
+
+def check_weights(weights: Mapping[str, float], factors: tuple[Factor, ...], name: str) -> None:
+    expected = {f.key for f in factors}
+    if set(weights) != expected:
+        missing, unknown = expected - set(weights), set(weights) - expected
+        raise ScoringConfigError(f"{name} weights: missing {sorted(missing)}, "
+                                 f"unknown {sorted(unknown)}")
+    if any(not isinstance(w, int | float) or w < 0 for w in weights.values()):
+        raise ScoringConfigError(f"{name} weights must be numbers of at least 0")
+    total = sum(weights.values())
+    if abs(total - 100) > 1e-6:
+        raise ScoringConfigError(f"{name} weights must sum to 100, not {total:g}")
+
+
+def normalised_weights(raw: Mapping[str, float]) -> dict[str, float]:
+    """Relative weights (e.g. slider positions) rescaled to sum to 100."""
+    total = sum(raw.values())
+    if total <= 0:
+        raise ScoringConfigError("at least one weight must be above 0")
+    return {key: 100 * value / total for key, value in raw.items()}
+
+
+def _scale(name: str, values: Any, log: bool = False) -> Scale:
+    if not (isinstance(values, list) and len(values) == 2
+            and all(isinstance(v, int | float) for v in values) and values[0] != values[1]):
+        raise ScoringConfigError(f"scale {name}: give [value scoring 0, value scoring 100]")
+    if log and min(values) <= 0:
+        raise ScoringConfigError(f"scale {name}: a log scale needs values above 0")
+    return Scale(float(values[0]), float(values[1]), log)
+
+
+def load_scoring_config(path: Path = SCORING_FILE) -> ScoringConfig:
+    """Read and check scoring.toml: weights sum to 100, every factor has a scale, ..."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return _config_from(raw)
+    except (KeyError, TypeError, tomllib.TOMLDecodeError) as error:
+        raise ScoringConfigError(f"{path}: {error!r}") from error
+    except ScoringConfigError as error:
+        raise ScoringConfigError(f"{path}: {error}") from error
+
+
+def _config_from(raw: dict[str, Any]) -> ScoringConfig:
+    attractiveness, strength = raw["attractiveness"], raw["strength"]
+    a_weights = {k: float(v) for k, v in attractiveness["weights"].items()}
+    s_weights = {k: float(v) for k, v in strength["weights"].items()}
+    check_weights(a_weights, ATTRACTIVENESS_FACTORS, "attractiveness")
+    check_weights(s_weights, STRENGTH_FACTORS, "strength")
+    scales = {key: _scale(key, value, log=key == "size")
+              for key, value in {**attractiveness["scale"], **strength["scale"]}.items()}
+    scales["relationship_stage"] = Scale(0.0, 100.0)
+    missing = set(FACTORS) - set(scales)
+    if missing:
+        raise ScoringConfigError(f"no scale for {sorted(missing)}")
+    stages = {k: float(v) for k, v in strength["relationship_stage"].items()}
+    if set(stages) != set(KAM_STAGES) or any(not 0 <= v <= 100 for v in stages.values()):
+        raise ScoringConfigError("relationship_stage: a score 0-100 for each of "
+                                 f"{', '.join(KAM_STAGES)}")
+    bands, quadrant = raw["bands"], raw["quadrant"]
+    if not bands["red_below"] <= bands["green_from"]:
+        raise ScoringConfigError("bands: red_below must not exceed green_from")
+    rules = SuggestionRules(**{k: float(v) for k, v in raw["suggestion"].items()})
+    risk_raw = dict(raw["risk"])
+    points = {k: float(v) for k, v in risk_raw.pop("points").items()}
+    if set(points) != set(RISK_SIGNALS):
+        raise ScoringConfigError(f"risk.points: one value for each of {', '.join(RISK_SIGNALS)}")
+    severity = {k: float(v) for k, v in risk_raw.pop("severity").items()}
+    if set(severity) != set(SEVERITIES):
+        raise ScoringConfigError(f"risk.severity: one factor for each of {', '.join(SEVERITIES)}")
+    risk = RiskRules(decider_silence_days=int(risk_raw["decider_silence_days"]),
+                     early_stage_factor=float(risk_raw["early_stage_factor"]),
+                     broken_promises_counted=int(risk_raw["broken_promises_counted"]),
+                     medium_from=float(risk_raw["medium_from"]),
+                     high_from=float(risk_raw["high_from"]), points=points,
+                     severity=severity)
+    if not 0 < risk.medium_from <= risk.high_from:
+        raise ScoringConfigError("risk: need 0 < medium_from <= high_from")
+    overview = raw.get("overview", {})
+    return ScoringConfig(
+        attractiveness_weights=a_weights, strength_weights=s_weights, scales=scales,
+        stage_scores=stages, red_below=float(bands["red_below"]),
+        green_from=float(bands["green_from"]),
+        attractiveness_from=float(quadrant["attractiveness_from"]),
+        strength_from=float(quadrant["strength_from"]), rules=rules, risk=risk,
+        on_time_days=int(overview.get("on_time_days", 90)),
+        decisions_shown=int(overview.get("decisions_shown", 8)))
+
+
+# --- factors and scores ------------------------------------------------------------------
+
+def _positive(name: str) -> pl.Expr:
+    return pl.when(pl.col(name) > 0).then(pl.col(name))
+
+
+def combine_factors(metrics: pl.DataFrame,
+                    relationship: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The rows of scoring_metrics with the columns of scoring_relationship (account x
+    period). Without `relationship` (a cheaper scoring, e.g. the overview's counts a week
+    and a year earlier, which need no strength) the relative strength stays empty."""
+    if relationship is None:
+        return metrics.with_columns(
+            [pl.lit(None, dtype).alias(name) for name, dtype in RELATIONSHIP_COLUMNS.items()]
+        ).with_columns(pl.lit(False).alias("relationship_known"))
+    return metrics.join(relationship, on=["account_id", "period"], how="left").with_columns(
+        pl.lit(True).alias("relationship_known"))
+
+
+def raw_value_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
+    """Each factor's raw value from the columns of combine_factors."""
+    return {
+        "size": pl.col("revenue"),
+        "growth": (pl.col("revenue") / _positive("revenue_prior") - 1) * 100,
+        "gross_margin": pl.col("gross_margin_pct"),
+        "market_share": pl.col("market_share"),
+        "market_share_trend": (pl.col("market_share") / _positive("market_share_before") - 1)
+        * 100,
+        "financial_health": pl.col("health"),
+        "financial_health_trend": pl.col("health") - pl.col("health_before"),
+        "aftersales": pl.col("aftersales_share") * 100,
+        "relationship_stage": pl.col("kam_stage").replace_strict(
+            config.stage_scores, default=None, return_dtype=pl.Float64),
+        "share_of_wallet": pl.col("share_of_wallet"),
+        "coverage": pl.when(pl.col("open_deals") > 0).then(pl.col("coverage") * 100),
+        "on_time_delivery": pl.when(pl.col("deliveries_due") > 0).then(
+            100 * pl.col("deliveries_on_time") / pl.col("deliveries_due")),
+        "promises_kept": pl.when(pl.col("promises_due") > 0).then(
+            100 * pl.col("promises_kept") / pl.col("promises_due")),
+    }
+
+
+def normalise(value: pl.Expr, scale: Scale) -> pl.Expr:
+    """A raw value on 0-100: linear (or logarithmic) between the anchors, clamped."""
+    if scale.log:
+        low, high = math.log(scale.zero), math.log(scale.full)
+        floored = pl.when(value > scale.zero).then(value).otherwise(pl.lit(scale.zero))
+        position = pl.when(value.is_not_null()).then((floored.log() - low) / (high - low))
+    else:
+        position = (value - scale.zero) / (scale.full - scale.zero)
+    return (position.clip(0, 1) * 100).cast(pl.Float64)
+
+
+def weighted_score(weights: Mapping[str, float]) -> tuple[pl.Expr, pl.Expr]:
+    """The weighted mean of the factor scores that have data, and the weight behind it."""
+    available = pl.sum_horizontal([
+        pl.when(pl.col(f"score_{key}").is_not_null()).then(pl.lit(weight)).otherwise(0.0)
+        for key, weight in weights.items()])
+    total = pl.sum_horizontal([pl.col(f"score_{key}").fill_null(0) * weight
+                               for key, weight in weights.items()])
+    return pl.when(available > 0).then(total / available), available
+
+
+CHANGE_FACTORS = ("growth", "market_share_trend", "financial_health_trend")
+NEUTRAL_SCORE = 50.0  # a change that cannot be measured counts as no change
+
+
+def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+    """Every row of combine_factors (account x period) with raw_<factor>, score_<factor>,
+    attractiveness, strength and, for each score, the weight (of 100) resting on data.
+
+    An account with revenue in the period whose growth or trend cannot be measured (no
+    figures a year before) gets the neutral score 50 for that change: "no change known".
+    """
+    raw = raw_value_expressions(config)
+    scored = factors.with_columns(
+        [expr.cast(pl.Float64).alias(f"raw_{key}") for key, expr in raw.items()]
+    ).with_columns(
+        [normalise(pl.col(f"raw_{key}"), config.scales[key]).alias(f"score_{key}")
+         for key in raw]
+    )
+    has_data = pl.col("metric_months") > 0
+    measured = pl.sum_horizontal([
+        pl.when(pl.col(f"score_{key}").is_not_null()).then(pl.lit(weight)).otherwise(0.0)
+        for key, weight in config.attractiveness_weights.items()])
+    scored = scored.with_columns(measured.alias("attractiveness_data_weight")).with_columns(
+        [pl.when(pl.col(f"score_{key}").is_null() & has_data).then(NEUTRAL_SCORE)
+         .otherwise(pl.col(f"score_{key}")).alias(f"score_{key}") for key in CHANGE_FACTORS])
+    attractiveness, _ = weighted_score(config.attractiveness_weights)
+    strength, s_weight = weighted_score(config.strength_weights)
+    known = pl.col("relationship_known")
+    return scored.with_columns(attractiveness.alias("attractiveness"),
+                               pl.when(known).then(strength).alias("strength"),
+                               pl.when(known).then(s_weight).alias("strength_data_weight"))
+
+
+def quadrant_expr(config: ScoringConfig) -> pl.Expr:
+    high = pl.col("attractiveness") >= config.attractiveness_from
+    strong = pl.col("strength") >= config.strength_from
+    return (pl.when(pl.col("attractiveness").is_null() | pl.col("strength").is_null())
+            .then(None)
+            .when(high & strong).then(pl.lit("Strategic"))
+            .when(high).then(pl.lit("Star"))
+            .when(strong).then(pl.lit("Status"))
+            .otherwise(pl.lit("Streamline")))
+
+
+def band_expr(config: ScoringConfig) -> pl.Expr:
+    score = pl.col("attractiveness")
+    return (pl.when(score.is_null()).then(None)
+            .when(score < config.red_below).then(pl.lit("red"))
+            .when(score < config.green_from).then(pl.lit("amber"))
+            .otherwise(pl.lit("green")))
+
+
+# --- uncoupling risk ---------------------------------------------------------------------
+
+def risk_points_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
+    """Points per signal from the columns of queries/risk_signals.sql (+ kam_stage)."""
+    points, rules = config.risk.points, config.risk
+    people = pl.when(pl.col("kam_stage").is_in(list(EARLY_STAGES))).then(
+        rules.early_stage_factor).otherwise(1.0)
+
+    def severity(rank: str) -> pl.Expr:
+        factors = {i + 1: rules.severity[name] for i, name in enumerate(SEVERITIES)}
+        return pl.col(rank).replace_strict(factors, default=rules.severity["medium"],
+                                           return_dtype=pl.Float64)
+
+    def event(count: str, signal: str, rank: str) -> pl.Expr:
+        return pl.when(pl.col(count) > 0).then(points[signal] * severity(rank)).otherwise(0.0)
+
+    contact_event = event("contact_left_events", "key_contact_left", "contact_left_severity")
+    contact_seen = pl.when(pl.col("contacts_left") > 0).then(
+        points["key_contact_left"] * rules.severity["medium"]).otherwise(0.0)
+    broken = pl.max_horizontal("promise_broken", "overdue_cases")
+    silent = (pl.col("open_deals") > 0) & (
+        pl.col("days_since_decider_contact").is_null()
+        | (pl.col("days_since_decider_contact") > rules.decider_silence_days))
+    return {
+        "kam_changed": event("kam_changed", "kam_changed", "kam_changed_severity") * people,
+        "key_contact_left": pl.max_horizontal(contact_event, contact_seen) * people,
+        "personal_conflict": event("personal_conflict", "personal_conflict",
+                                   "personal_conflict_severity"),
+        "broken_promise": broken.clip(0, rules.broken_promises_counted).cast(pl.Float64)
+        * points["broken_promise"],
+        "not_told": pl.when(pl.col("not_told_in_time") > 0).then(points["not_told"])
+        .otherwise(0.0),
+        "decider_silence": pl.when(silent).then(points["decider_silence"]).otherwise(0.0),
+        "complaint_escalated": event("complaint_escalated", "complaint_escalated",
+                                     "complaint_escalated_severity"),
+        "culture_clash": event("culture_clash", "culture_clash", "culture_clash_severity"),
+        "price_dispute": event("price_dispute", "price_dispute", "price_dispute_severity"),
+    }
+
+
+def assess_risk(signals: pl.DataFrame, stages: pl.DataFrame,
+                config: ScoringConfig, in_words: bool = True) -> pl.DataFrame:
+    """One row per account: risk_points, risk_level and risk_signals (list of words;
+    empty without `in_words`)."""
+    frame = signals.join(stages.select("account_id", "kam_stage"), on="account_id", how="left")
+    parts = risk_points_expressions(config)
+    frame = frame.with_columns([expr.alias(f"risk_{key}") for key, expr in parts.items()])
+    frame = frame.with_columns(
+        pl.sum_horizontal([f"risk_{key}" for key in parts]).alias("risk_points"))
+    frame = frame.with_columns(
+        pl.when(pl.col("risk_points") >= config.risk.high_from).then(pl.lit("high"))
+        .when(pl.col("risk_points") >= config.risk.medium_from).then(pl.lit("medium"))
+        .otherwise(pl.lit("low")).alias("risk_level"))
+    return with_words(frame, pl.col("risk_points") > 0 if in_words else pl.lit(False),
+                      "risk_signals", lambda row: risk_words(row, config))
+
+
+def with_words(frame: pl.DataFrame, needed: pl.Expr, name: str,
+               words: Callable[[dict[str, Any]], list[str]]) -> pl.DataFrame:
+    """Add a list-of-strings column `name`, built row by row only where `needed` holds
+    (the few accounts with signals or a suggestion other than keep); empty elsewhere."""
+    rows = frame.with_row_index("_row").filter(needed)
+    lists = [words(row) for row in rows.iter_rows(named=True)]
+    # one word per row, gathered into lists by Polars: building a Series of thousands of
+    # Python lists converts each list on its own, which cost more than the words
+    built = (pl.DataFrame({"_row": pl.Series([row for row, listed in zip(rows["_row"], lists,
+                                                                          strict=True)
+                                              for _ in listed], dtype=rows["_row"].dtype),
+                           name: pl.Series([word for listed in lists for word in listed],
+                                           dtype=pl.String)})
+             .group_by("_row", maintain_order=True).agg(pl.col(name)))
+    return (frame.with_row_index("_row").join(built, on="_row", how="left", maintain_order="left")
+            .with_columns(pl.col(name).fill_null([])).drop("_row"))
+
+
+def _times(count: int, one: str, many: str) -> str:
+    return one if count == 1 else f"{count} {many}"
+
+
+def risk_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
+    """The signals of one account in words a person can check, strongest cause first."""
+    words: list[str] = []
+    if row["risk_kam_changed"]:
+        detail = _note_detail(row["kam_changed_note"], "key-account manager changed")
+        words.append(f"key-account manager changed on {fmt.day(row['kam_changed_on'])}"
+                     + (f" ({detail})" if detail else ""))
+    if row["risk_key_contact_left"]:
+        if row["contacts_left"]:
+            who = row["contact_left_who"]
+            more = (f" and {row['contacts_left'] - 1} more buying-center contact(s)"
+                    if row["contacts_left"] > 1 else "")
+            words.append(f"key contact left: {who} on {fmt.day(row['contact_left_on'])}{more}")
+        else:
+            detail = _note_detail(row["contact_left_note"], "")
+            words.append(f"key contact left on {fmt.day(row['contact_left_event_on'])}"
+                         + (f" ({detail})" if detail else ""))
+    if row["risk_personal_conflict"]:
+        words.append(_dated(row["personal_conflict"], "personal conflict", "personal conflicts",
+                            row["personal_conflict_on"]))
+    if row["risk_broken_promise"]:
+        if row["overdue_cases"]:
+            cases = _times(row["overdue_cases"], "a serious service case",
+                           "serious service cases")
+            words.append(f"{cases} past due ({row['overdue_kinds']}), the oldest by "
+                         f"{fmt.plural(row['oldest_overdue_days'], 'day')}")
+        if row["promise_broken"]:
+            words.append(_dated(row["promise_broken"], "broken promise recorded",
+                                "broken promises recorded", row["promise_broken_on"]))
+    if row["risk_not_told"]:
+        never = row["never_told"]
+        cases = fmt.plural(row["not_told_in_time"], "overdue case")
+        words.append(f"client not told in time of {cases}"
+                     + (f" ({never} never told)" if never else ""))
+    if row["risk_decider_silence"]:
+        days = row["days_since_decider_contact"]
+        words.append("no decider or approver engaged on any deal" if days is None else
+                     f"no contact with a decider or approver for {days} days")
+    if row["risk_complaint_escalated"]:
+        words.append(_dated(row["complaint_escalated"], "complaint escalated",
+                            "complaints escalated", row["complaint_escalated_on"]))
+    if row["risk_culture_clash"]:
+        words.append(_dated(row["culture_clash"], "culture clash", "culture clashes",
+                            row["culture_clash_on"]))
+    if row["risk_price_dispute"]:
+        words.append(_dated(row["price_dispute"], "price dispute", "price disputes",
+                            row["price_dispute_on"]))
+    return words
+
+
+def _dated(count: int, one: str, many: str, latest: date | None) -> str:
+    if count == 1:
+        return f"{one} on {fmt.day(latest)}"
+    return f"{count} {many}, latest on {fmt.day(latest)}"
+
+
+def _note_detail(note: str | None, redundant_prefix: str) -> str:
+    """The informative part of an event note ("Key-account manager changed: A → B")."""
+    if not note:
+        return ""
+    text = note.strip()
+    if redundant_prefix and text.lower().startswith(redundant_prefix.lower()):
+        text = text[len(redundant_prefix):].lstrip(" :–-")
+    return text
+
+
+# --- accounts: scores, trend, suggestion -----------------------------------------------
+
+def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,
+                   currency: str = "EUR", in_words: bool = True) -> pl.DataFrame:
+    """One row per account: scores now and twelve months earlier, trend, quadrant, band,
+    risk and the suggestion with its reasons, in decision order (see SUGGESTIONS).
+    `factors`: combine_factors(...); `signals`: the rows of risk_signals. Without
+    `in_words` the reasons and risk signals stay empty (for counts, or for a page that
+    shows a few accounts and puts them in words with `put_in_words`: the words of every
+    account cost more than the scoring itself)."""
+    scored = score_factors(factors, config)
+    keys = [*FACTORS]
+    now = scored.filter(pl.col("period") == NOW)
+    before = scored.filter(pl.col("period") == YEAR_AGO).select(
+        "account_id",
+        *[pl.col(c).alias(f"prev_{c}") for c in (
+            "attractiveness", "strength", "revenue", "metric_months",
+            *[f"raw_{k}" for k in keys], *[f"score_{k}" for k in keys])])
+    accounts = now.join(before, on="account_id", how="left").with_columns(
+        (pl.col("attractiveness") - pl.col("prev_attractiveness")).alias("trend"),
+        quadrant_expr(config).alias("quadrant"),
+        band_expr(config).alias("band"),
+    )
+    risk = assess_risk(signals, accounts, config, in_words=False).select(
+        "account_id", "risk_points", "risk_level", "risk_signals")
+    accounts = accounts.join(risk, on="account_id", how="left").with_columns(
+        pl.col("risk_level").fill_null("low"), pl.col("risk_points").fill_null(0.0),
+        pl.col("risk_signals").fill_null([]))
+    accounts = with_warning_signs(accounts, config)
+    accounts = accounts.with_columns(suggestion_expr(config).alias("suggestion"))
+    accounts = accounts.with_columns(
+        pl.when(pl.col("suggestion") == "downgrade")
+        .then(pl.col("tier").replace_strict(TIER_BELOW, default=None))
+        .when(pl.col("suggestion") == "drop").then(pl.lit("standard"))
+        .when(pl.col("suggestion") == "upgrade").then(pl.lit("key"))
+        .otherwise(pl.col("tier")).alias("suggested_tier"),
+        pl.col("suggestion").replace_strict({s: i for i, s in enumerate(SUGGESTIONS)})
+        .alias("priority"),
+    )
+    accounts = accounts.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
+    accounts = accounts.sort(["priority", "revenue", "account_id"],
+                             descending=[False, True, False], nulls_last=True)
+    return put_in_words(accounts, signals, config, currency) if in_words else accounts
+
+
+def put_in_words(accounts: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,
+                 currency: str = "EUR") -> pl.DataFrame:
+    """`accounts` (rows of score_accounts without words, any other columns kept) with their
+    risk signals and the reasons for their suggestion in words; `signals`: the rows of
+    risk_signals for them (or more)."""
+    chosen = signals.filter(pl.col("account_id").is_in(accounts["account_id"].implode()))
+    risk = assess_risk(chosen, accounts, config).select("account_id", "risk_signals")
+    worded = (accounts.drop("risk_signals")
+              .join(risk, on="account_id", how="left", maintain_order="left")
+              .with_columns(pl.col("risk_signals").fill_null([])))
+    return with_words(worded.drop("reasons"), pl.col("suggestion") != "keep", "reasons",
+                      lambda row: reasons_for(row, config, currency)).select(accounts.columns)
+
+
+def with_warning_signs(accounts: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+    """The boolean signs the suggestion rules read (each one a named threshold)."""
+    r = config.rules
+    return accounts.with_columns(
+        (pl.col("raw_market_share_trend") <= -r.market_share_fall).fill_null(False)
+        .alias("share_fell"),
+        (pl.col("raw_financial_health_trend") <= -r.health_fall).fill_null(False)
+        .alias("health_fell"),
+        (pl.col("raw_financial_health") < r.health_trouble_below).fill_null(False)
+        .alias("health_trouble"),
+        (pl.col("raw_growth") <= -r.revenue_fall).fill_null(False).alias("revenue_fell"),
+        (pl.col("trend") <= -r.attractiveness_fall).fill_null(False)
+        .alias("attractiveness_fell"),
+        ((pl.col("raw_financial_health") < r.collapse_health_below)
+         | (pl.col("raw_growth") <= -r.collapse_revenue_fall)).fill_null(False)
+        .alias("collapse"),
+        (pl.col("attractiveness").is_null()
+         | (pl.col("attractiveness_data_weight") < r.min_data_weight)).alias("thin_data"),
+    )
+
+
+def suggestion_expr(config: ScoringConfig) -> pl.Expr:
+    """keep / review / downgrade / drop / upgrade / repair; the first rule that holds."""
+    r = config.rules
+    score = pl.col("attractiveness")
+    key_tier = pl.col("tier").is_in(list(KEY_TIERS))
+    high_risk = pl.col("risk_level") == "high"
+    client_decline = pl.col("share_fell") | pl.col("health_fell") | pl.col("health_trouble")
+    warning = (client_decline | pl.col("revenue_fell") | pl.col("attractiveness_fell")
+               | (score < config.red_below).fill_null(False) | high_risk | pl.col("thin_data"))
+    return (
+        pl.when(high_risk & (score >= r.repair_from).fill_null(False)).then(pl.lit("repair"))
+        .when(key_tier & (score < r.drop_below).fill_null(False) & pl.col("collapse"))
+        .then(pl.lit("drop"))
+        .when(key_tier & client_decline
+              & (pl.col("attractiveness_fell") | (score < r.downgrade_below).fill_null(False)))
+        .then(pl.lit("downgrade"))
+        .when((pl.col("tier") == "standard") & (score >= r.upgrade_from).fill_null(False)
+              & (pl.col("revenue") >= r.upgrade_min_revenue).fill_null(False)
+              & (pl.col("raw_growth").is_null() | (pl.col("raw_growth") >= 0)))
+        .then(pl.lit("upgrade"))
+        .when(key_tier & warning).then(pl.lit("review"))
+        .otherwise(pl.lit("keep")))
+
+
+
+def reasons_for(row: Mapping[str, Any], config: ScoringConfig, currency: str) -> list[str]:
+    """Why an account got its suggestion, in numbers a person can check."""
+    kind = row["suggestion"]
+    if kind == "repair":
+        return [f"attractiveness {row['attractiveness']:.0f}: worth keeping (repair from "
+                f"{config.rules.repair_from:.0f}), but uncoupling risk is high "
+                f"({row['risk_points']:g} points)", *row["risk_signals"]]
+    if kind == "upgrade":
+        return upgrade_reasons(row, config, currency)
+    reasons = decline_reasons(row, config, currency)
+    if kind == "review":
+        if row["risk_level"] == "high":
+            reasons.append(f"uncoupling risk high ({row['risk_points']:g} points) on a less "
+                           "attractive account: " + "; ".join(row["risk_signals"]))
+        if row["thin_data"]:
+            reasons.append(thin_data_reason(row))
+    return reasons
+
+
+def decline_reasons(row: Mapping[str, Any], config: ScoringConfig, currency: str) -> list[str]:
+    r = config.rules
+    reasons: list[str] = []
+    if row["share_fell"]:
+        reasons.append(f"client market share {row['market_share_before']:.1f} % → "
+                       f"{row['market_share']:.1f} % in {_span(row['market_share_span'])}")
+    if row["health_fell"]:
+        reasons.append(f"financial health {row['health_before']:.0f} → {row['health']:.0f} "
+                       f"in {_span(row['health_span'])}")
+    elif row["health_trouble"]:
+        reasons.append(f"financial health {row['health']:.0f}, below "
+                       f"{r.health_trouble_below:.0f} (financial trouble)")
+    if row["revenue_fell"] or (row["collapse"] and row["raw_growth"] is not None
+                               and row["raw_growth"] <= -r.collapse_revenue_fall):
+        reasons.append(f"revenue {fmt.signed_percent(row['raw_growth'] / 100)} year on year "
+                       f"({fmt.money(row['revenue_prior'], currency)} → "
+                       f"{fmt.money(row['revenue'], currency)})")
+    if row["attractiveness_fell"]:
+        reasons.append(f"attractiveness {row['prev_attractiveness']:.0f} → "
+                       f"{row['attractiveness']:.0f} in 12 months")
+    elif row["attractiveness"] is not None and row["attractiveness"] < config.red_below:
+        reasons.append(f"attractiveness {row['attractiveness']:.0f}, in the red band "
+                       f"(below {config.red_below:.0f})")
+    return reasons
+
+
+def upgrade_reasons(row: Mapping[str, Any], config: ScoringConfig, currency: str) -> list[str]:
+    reasons = [f"attractiveness {row['attractiveness']:.0f}, above the upgrade line of "
+               f"{config.rules.upgrade_from:.0f}"
+               + (f" (was {row['prev_attractiveness']:.0f} 12 months ago)"
+                  if row["prev_attractiveness"] is not None else "")]
+    growth = row["raw_growth"]
+    reasons.append(f"revenue {fmt.money(row['revenue'], currency)} in 12 months"
+                   + (f", {fmt.signed_percent(growth / 100)} year on year"
+                      if growth is not None else ""))
+    if row["raw_market_share_trend"] is not None and row["raw_market_share_trend"] > 0:
+        reasons.append(f"client market share {row['market_share_before']:.1f} % → "
+                       f"{row['market_share']:.1f} % in {_span(row['market_share_span'])}")
+    if row["raw_financial_health_trend"] is not None and row["raw_financial_health_trend"] > 0:
+        reasons.append(f"financial health {row['health_before']:.0f} → {row['health']:.0f} "
+                       f"in {_span(row['health_span'])}")
+    return reasons
+
+
+def thin_data_reason(row: Mapping[str, Any]) -> str:
+    month = row["last_month"]
+    if row["attractiveness"] is None:
+        return (f"no revenue or client data in the 12 months to {month:%b %Y}: "
+                "attractiveness cannot be scored")
+    return (f"attractiveness rests on only {row['attractiveness_data_weight']:.0f} of 100 "
+            "points of weight (missing data)")
+
+
+def _span(months: int | None) -> str:
+    return fmt.plural(months, "month") if months else "12 months"
+
+
+# --- explanation -------------------------------------------------------------------------
+
+def explain_account(account: Mapping[str, Any], config: ScoringConfig,
+                    currency: str = "EUR") -> pl.DataFrame:
+    """Why one account scores what it does: one row per factor of both scorecards with the
+    raw value and the 0-100 score now and twelve months earlier, the weight, and the
+    points it contributes to the score (contributions add up to the score)."""
+    rows = []
+    for scorecard, factors, weights in (
+            ("Attractiveness", ATTRACTIVENESS_FACTORS, config.attractiveness_weights),
+            ("Relative strength", STRENGTH_FACTORS, config.strength_weights)):
+        for prefix, suffix in (("", "now"), ("prev_", "before")):
+            available = sum(weights[f.key] for f in factors
+                            if account.get(f"{prefix}score_{f.key}") is not None)
+            for f in factors:
+                score = account.get(f"{prefix}score_{f.key}")
+                contribution = (weights[f.key] * score / available
+                                if score is not None and available else None)
+                rows.append({"scorecard": scorecard, "factor": f.key, "label": f.label,
+                             "short": f.short,
+                             "weight": weights[f.key], "period": suffix,
+                             "value": describe_value(f, account.get(f"{prefix}raw_{f.key}"),
+                                                     account.get("kam_stage"), currency),
+                             "score": score, "contribution": contribution})
+    long = pl.DataFrame(rows, schema={"scorecard": pl.String, "factor": pl.String,
+                                      "label": pl.String, "short": pl.String,
+                                      "weight": pl.Float64,
+                                      "period": pl.String, "value": pl.String,
+                                      "score": pl.Float64, "contribution": pl.Float64})
+    now = long.filter(pl.col("period") == "now").drop("period")
+    before = long.filter(pl.col("period") == "before").select(
+        "factor", pl.col("value").alias("value_before"), pl.col("score").alias("score_before"),
+        pl.col("contribution").alias("contribution_before"))
+    return now.join(before, on="factor", how="left", maintain_order="left").with_columns(
+        (pl.col("contribution") - pl.col("contribution_before")).alias("change"))
+
+
+def describe_value(factor: Factor, value: float | None, stage: str | None,
+                   currency: str) -> str:
+    """A raw factor value as people read it: €1.2M, +12 %, 18.0 %, 72, 3."""
+    if factor.kind == "stage":
+        return fmt.label(stage) if value is not None else "no data"
+    if value is None:
+        return "no data"
+    formats = {
+        "money": lambda v: fmt.money(v, currency),
+        "signed_percent": lambda v: fmt.signed_percent(v / 100),
+        "percent": lambda v: f"{v:.0f} %",
+        "percent1": lambda v: f"{v:.1f} %",
+        "score": lambda v: f"{v:.0f}",
+        "signed_points": lambda v: f"{round(v) + 0:+d} points".replace("-", "−"),
+        "count": lambda v: f"{v:.0f} overdue",
+    }
+    return formats[factor.kind](value)
+
+
+# --- running it ------------------------------------------------------------------------
+
+# The command line runs as the operator, who sees everything (visible = None).
+NO_FILTERS: dict[str, list[str] | None] = {"manager_ids": [], "regions": [], "tiers": [],
+                                           "kam_stages": [], "visible": None}
+
+
+def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
+                   filters: Mapping[str, list[str]] | None = None) -> pl.DataFrame:
+    """Score every account of a database (within optional filters) as of a date."""
+    import queries
+    from portfolio.core.settings import load_settings
+
+    config = config or load_scoring_config()
+    params = {**NO_FILTERS, **(filters or {}), "as_of": as_of,
+              "recent_days": load_settings().recent_days}
+    currency = queries.run("data_dates", db=db)["currency"][0]
+    factors = combine_factors(queries.run("scoring_metrics", db=db, **params),
+                              queries.run("scoring_relationship", db=db, **params))
+    return score_accounts(factors, queries.run("risk_signals", db=db, **params), config,
+                          currency)
+
+
+RECORD_FIELDS = ("account_id", "name", "tier", "kam_stage", "manager_name", "attractiveness",
+                 "strength", "quadrant", "band", "trend", "suggestion", "suggested_tier",
+                 "reasons", "risk_level", "risk_points", "risk_signals", "revenue")
+
+
+def records(scored: pl.DataFrame) -> pl.DataFrame:
+    """The published fields of scored accounts, numbers rounded to one decimal."""
+    return scored.select(RECORD_FIELDS).with_columns(
+        pl.col("attractiveness", "strength", "trend", "risk_points").round(1),
+        pl.col("revenue").round(2).alias("revenue_t12m"),
+    ).drop("revenue")
+
+
+def shifted(day: date, *, weeks: int = 0, years: int = 0) -> date:
+    """A day some weeks or years earlier (29 February falls back to the 28th)."""
+    day = day - timedelta(weeks=weeks)
+    if years:
+        try:
+            day = day.replace(year=day.year - years)
+        except ValueError:
+            day = day.replace(year=day.year - years, day=28)
+    return day
+
+
+def last_complete_month(day: date) -> date:
+    """The first day of the last month complete on `day` (a month counts once its last day
+    is on or before `day`), as queries/scoring_metrics.sql counts."""
+    first = day.replace(day=1)
+    if (day + timedelta(days=1)).day == 1:
+        return first
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def metrics_day(day: date, now: date) -> date:
+    """`now` when scoring_metrics as of `day` reads the same months as as of `now` (both of
+    its periods end after the same complete months, as a week earlier usually does), so the
+    two scorings share one query; else `day`. The rows differ only in ref_day, which the
+    scoring does not read."""
+    same = all(last_complete_month(shifted(day, years=years))
+               == last_complete_month(shifted(now, years=years)) for years in (0, 1))
+    return now if same else day
+
+
+# --- for the pages -------------------------------------------------------------------------
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """Data (names, notes) shown through st.markdown literally: no links, no LaTeX."""
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+
+
+def suggestion_changes(what_if: pl.DataFrame, saved: pl.DataFrame) -> pl.DataFrame:
+    """Accounts whose suggestion differs between two scorings (e.g. a what-if and the saved
+    weights): account_id, name, suggestion (what-if) and saved_suggestion."""
+    return (what_if.select("account_id", "name", "suggestion", "priority")
+            .join(saved.select("account_id", pl.col("suggestion").alias("saved_suggestion")),
+                  on="account_id", how="inner")
+            .filter(pl.col("suggestion") != pl.col("saved_suggestion"))
+            .sort("priority", "name").drop("priority"))
+
+
+def decisions_this_week(now: pl.DataFrame, week_ago: pl.DataFrame,
+                        limit: int) -> pl.DataFrame:
+    """The few decisions to take this week, `limit` at most: the first of each kind of
+    decision (repair, drop, downgrade, upgrade) in turn, so that one kind cannot crowd out
+    the others, then the most urgent of the rest (reviews last); within a kind, suggestions
+    that are new since a week ago first, then by revenue. `new`: whether it is new."""
+    before = week_ago.select("account_id", pl.col("suggestion").alias("suggestion_week_ago"))
+    ranked = (now.filter(pl.col("suggestion") != "keep")
+              .join(before, on="account_id", how="left")
+              .with_columns((pl.col("suggestion") != pl.col("suggestion_week_ago"))
+                            .fill_null(True).alias("new"))
+              .sort(["priority", "new", "revenue"], descending=[False, True, True],
+                    nulls_last=True)
+              .with_columns(pl.int_range(pl.len()).over("suggestion").alias("_rank")))
+    decisions = ranked.filter(pl.col("suggestion") != "review")
+    kinds = max(decisions["suggestion"].n_unique(), 1)
+    each = -(-limit // kinds)
+    chosen = decisions.filter(pl.col("_rank") < each).sort("_rank", "priority").head(limit)
+    rest = ranked.filter(~pl.col("account_id").is_in(chosen["account_id"].to_list()))
+    chosen = pl.concat([chosen, rest.head(limit - chosen.height)])
+    return chosen.sort(["priority", "new", "revenue"], descending=[False, True, True],
+                       nulls_last=True).drop("_rank")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure with its value a week and a year earlier."""
+
+    key: str
+    label: str
+    kind: str  # count, money, percent
+    now: float | None
+    week_ago: float | None
+    year_ago: float | None
+    rising_is_good: bool = True
+    help: str = ""
+
+    def shown(self, value: float | None, currency: str) -> str:
+        if value is None:
+            return "–"
+        if self.kind == "money":
+            return fmt.money(value, currency)
+        if self.kind == "percent":
+            return fmt.percent(value)
+        return f"{value:,.0f}"
+
+    def change(self, before: float | None, currency: str) -> str | None:
+        """The change from `before` to now, for people: +3, -€1.2M (-4%), +2.1 points,
+        "unchanged"; None when either is unknown. A fall starts with an ASCII '-', which
+        st.metric reads as a fall."""
+        if self.now is None or before is None:
+            return None
+        delta = self.now - before
+        if abs(delta) < 1e-9:
+            return "unchanged"
+        if self.kind == "percent":
+            shown = f"{delta * 100:+.1f}"
+            return "unchanged" if shown in ("+0.0", "-0.0") else f"{shown} points"
+        if self.kind == "money":
+            sign = "+" if delta >= 0 else "-"
+            relative = f" ({delta / before:+.0%})" if before else ""
+            return f"{sign}{fmt.money(abs(delta), currency)}{relative}"
+        return f"{delta:+,.0f}"
+
+
+def headlines(figures: Mapping[str, Mapping[str, Any]], scored: Mapping[str, pl.DataFrame],
+              on_time_days: int) -> list[Headline]:
+    """The overview's headline figures; `figures` and `scored` hold the rows of
+    overview_figures and the scored accounts for "now", "week" and "year"."""
+
+    def figure(key: str) -> tuple[float | None, ...]:
+        return tuple(figures[p][key] for p in ("now", "week", "year"))
+
+    def accounts(condition: pl.Expr, needs_history: bool = False) -> tuple[float | None, ...]:
+        """How many accounts meet `condition` at each date; None where that scoring had
+        no data, or (`needs_history`) no score twelve months before it to judge a fall."""
+        counts: list[float | None] = []
+        for p in ("now", "week", "year"):
+            frame = scored[p]
+            blind = frame.height == 0 or (needs_history and frame["trend"].is_null().all())
+            counts.append(None if blind else float(frame.filter(condition).height))
+        return tuple(counts)
+
+    decline = pl.col("suggestion").is_in(["downgrade", "drop"])
+    high_risk = pl.col("risk_level") == "high"
+    now = figures["now"]
+    return [
+        Headline("key_accounts", "Key accounts", "count", *figure("key_accounts"),
+                 help=f"Strategic and key tier, of {now['accounts']} accounts in view"),
+        Headline("revenue_t12m", "Revenue T12M", "money", *figure("revenue_t12m"),
+                 help="All four streams, the twelve complete months up to the as-of date"),
+        Headline("open_value", "Open pipeline", "money", *figure("open_value"),
+                 help=f"{now['open_deals']} deals open on the as-of date"),
+        Headline("weighted_value", "Weighted pipeline", "money", *figure("weighted_value"),
+                 help="Open value × stage probability (portfolio/core/settings.toml)"),
+        Headline("late_coverage", "Late-stage coverage", "percent", *figure("late_coverage"),
+                 help=f"Mean share of the 7 buying-center roles covered over "
+                      f"{now['late_deals']} deals in the last two stages"),
+        Headline("on_time_rate", f"On-time delivery, {on_time_days} d", "percent",
+                 *figure("on_time_rate"),
+                 help=f"{now['deliveries_due']} deliveries promised in the {on_time_days} days "
+                      "up to the as-of date, delivered by the promised day"),
+        Headline("decline", "To downgrade or drop", "count",
+                 *accounts(decline, needs_history=True),
+                 rising_is_good=False,
+                 help="Accounts the scoring model suggests to downgrade or drop"),
+        Headline("high_risk", "High uncoupling risk", "count", *accounts(high_risk),
+                 rising_is_good=False, help="Accounts with high uncoupling risk"),
+    ]

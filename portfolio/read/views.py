@@ -1,0 +1,70 @@
+"""Derivations the pages show, each a named function of a view (portfolio/read/context.py)
+so that the read layer caches it under the function's own name (`PageContext.memo`): two
+pages that show the same thing call the same function and share one result."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from portfolio.read import scoring
+from portfolio.read.buying_center import select_deals
+from portfolio.read.context import PageContext
+from portfolio.read.service import ServiceSettings, service_band, with_service_status
+
+
+def scores(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
+    """Every account in view scored on the as-of date, with reasons in words."""
+    factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
+    return scoring.score_accounts(factors, ctx.run("risk_signals"), config, ctx.currency)
+
+
+def scores_on(ctx: PageContext, config: scoring.ScoringConfig, day: date,
+              strength: bool) -> pl.DataFrame:
+    """Every account in view scored on `day` without words (the overview compares the as-of
+    date with a week and a year earlier). Relative strength only where `strength`: the
+    earlier dates feed counts that do not depend on it, and leaving it out saves a scan."""
+    metrics = ctx.run("scoring_metrics", as_of=scoring.metrics_day(day, ctx.filters.as_of))
+    return scoring.score_accounts(
+        scoring.combine_factors(metrics, ctx.run("scoring_relationship") if strength else None),
+        ctx.run("risk_signals", as_of=day), config, ctx.currency, in_words=False)
+
+
+def overview_dates(as_of: date) -> dict[str, date]:
+    """The overview's three dates: now, a week and a year earlier."""
+    return {"now": as_of, "week": scoring.shifted(as_of, weeks=1),
+            "year": scoring.shifted(as_of, years=1)}
+
+
+def scores_by_period(ctx: PageContext, config: scoring.ScoringConfig) -> dict[str, pl.DataFrame]:
+    return {period: ctx.memo_accounts(scores_on, config=config, day=day,
+                                      strength=period == "now")
+            for period, day in overview_dates(ctx.filters.as_of).items()}
+
+
+def decisions_shown(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
+    """The decisions the overview lists this week, put in words (only those few)."""
+    scored = scores_by_period(ctx, config)
+    return scoring.put_in_words(
+        scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
+        ctx.run("risk_signals"), config, ctx.currency)
+
+
+def service_statuses(ctx: PageContext, settings: ServiceSettings) -> pl.DataFrame:
+    """Every account's service status with its reason (~70 ms of words at 10,000 accounts)."""
+    return with_service_status(ctx.run("service_account_status", **settings.query_params()),
+                               settings)
+
+
+def service_bands(ctx: PageContext, settings: ServiceSettings) -> pl.DataFrame:
+    """Every account's service band without the words (the overview only counts them)."""
+    return ctx.run("service_account_status", **settings.query_params()).select(
+        "account_id", service_band(settings))
+
+
+def picked_deals(ctx: PageContext, params: dict[str, Any],
+                 choice: dict[str, Any]) -> pl.DataFrame:
+    """A list of open deals in view (buying_center.select_deals on the rated deals)."""
+    return select_deals(ctx.accounts_rows("buying_center_rated", **params), **choice)

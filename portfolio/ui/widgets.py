@@ -1,0 +1,110 @@
+"""Shared widgets of the pages: charts, tables and their columns, tabs, links to accounts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from portfolio.core import fmt
+from portfolio.core.filters import shown
+from portfolio.core.registry import LAYOUT_ENV, PRINT_LAYOUT, SECTION_KEYS
+from portfolio.read.context import PageContext
+
+
+def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
+    """A chart whose points can be clicked; returns the selected points."""
+    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
+                            selection_mode="points",
+                            config={"displaylogo": False,
+                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+    return list(event.selection.points) if event and event.selection else []
+
+
+def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
+                     names: dict[str, tuple[str, str]], tab: str = "Deals") -> None:
+    """After a click on a deal in a chart (customdata = account id, deal id): a link to its
+    account's `tab`, filters kept."""
+    chosen = [p["customdata"] for p in points if p.get("customdata")]
+    if not chosen:
+        return
+    account_id, deal_id = chosen[0][0], chosen[0][1]
+    deal, account = names.get(deal_id, (deal_id, account_id))
+    st.page_link("pages/account.py", label=f"Open {account} (deal {deal}) on the Account page",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "account": account_id,
+                               "account_tab": tab})
+
+
+def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:
+    """A chart cached per builder and data: building and validating a page's Plotly figures
+    on every rerun costs more than its cached queries. (A figure, not a dict: st.plotly_chart
+    validates a dict all over again.)"""
+    return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+@st.cache_resource(ttl=900, max_entries=256, show_spinner=False)
+def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:
+    return _builder(*args, **kwargs)
+
+
+def show_table(data: pl.DataFrame, **kwargs: Any) -> Any:
+    """st.dataframe of a Polars frame, handed over as Arrow: Streamlit serialises an Arrow
+    table as it is, where a Polars frame goes through pandas first (that conversion was a
+    quarter of a rerun of the service page)."""
+    return st.dataframe(data.to_arrow() if isinstance(data, pl.DataFrame) else data, **kwargs)
+
+
+def print_layout() -> bool:
+    """Whether every section of a page is drawn, one after another (PORTFOLIO_LAYOUT=print:
+    the weekly export's pictures and the warm step), instead of as tabs."""
+    return os.environ.get(LAYOUT_ENV, "").strip().lower() == PRINT_LAYOUT[LAYOUT_ENV]
+
+
+def show_sections(sections: dict[str, Callable[[], None]], key: str,
+                  keep: tuple[str, ...] = ()) -> None:
+    """A page's sections as tabs; only the chosen one runs (its queries and its charts), so
+    a page opens with a fraction of the work. The chosen tab is kept in the URL (?key=label),
+    so a link or a reload opens the same tab. The widgets named in `keep` (in some section)
+    keep their values while another tab is shown. In the print layout every section runs,
+    one after another."""
+    for widget in keep:
+        if widget in st.session_state:  # Streamlit forgets the value of a widget not drawn
+            st.session_state[widget] = st.session_state[widget]
+    if print_layout():
+        for draw in sections.values():
+            draw()
+        return
+    assert key in SECTION_KEYS, key
+    labels = list(sections)
+    requested = st.query_params.get(key)
+    if requested is not None and requested not in labels:
+        st.warning(f"This page has no tab “{shown(requested)}”; showing “{labels[0]}”. Its "
+                   f"tabs are: {', '.join(labels)}.", icon=":material/link_off:")
+    for tab, draw in zip(st.tabs(labels, key=key, bind="query-params"), sections.values(),
+                         strict=True):
+        if tab.open:
+            with tab:
+                draw()
+
+
+def show_chart(figure: Any, key: str) -> None:
+    st.plotly_chart(figure, width="stretch", key=key,
+                    config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
+
+
+def money_column(label: str, currency: str) -> Any:
+    symbol = fmt.CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    return st.column_config.NumberColumn(label, format=f"{symbol}%,.0f")
+
+
+def date_column(label: str) -> Any:
+    return st.column_config.DateColumn(label, format="D MMM YYYY")
+
+
+def link_column(label: str = "Open", text: str = "Open ›") -> Any:
+    return st.column_config.LinkColumn(label, display_text=text, width="small")
