@@ -34,6 +34,7 @@ test: $(VENV)/.installed chromium
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed chromium
 	$(PY) bench/bench_demo.py
