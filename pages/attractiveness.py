@@ -12,6 +12,7 @@ from portfolio.core import fmt
 from portfolio.read import scoring, views
 from portfolio.ui import (
     drawn,
+    figure_metrics,
     link_column,
     money_column,
     page_context,
@@ -122,15 +123,8 @@ if what_if:
             f"another suggestion than with the saved weights"
             + (f": {names}{more}." if changed.height else "."), icon=":material/tune:")
 
-counts = dict(scored.group_by("suggestion").len().iter_rows())
-cols = st.columns(6)
-cols[0].metric("Accounts scored", f"{scored.height:,}",
-               help="Every account in view, as of the date in the sidebar")
-for column, (words, kinds) in zip(cols[1:], (
-        ("To drop or downgrade", ("drop", "downgrade")), ("To repair", ("repair",)),
-        ("To upgrade", ("upgrade",)), ("To review", ("review",)),
-        ("To keep", ("keep",))), strict=True):
-    column.metric(words, f"{sum(counts.get(k, 0) for k in kinds):,}")
+figure_metrics(ctx, ("accounts", "to_downgrade_or_drop", "to_repair", "to_upgrade",
+                     "to_review", "to_keep"), st.columns(6), saved)
 
 shown, note = portfolio_charts.matrix_selection(scored)
 decision_ids = scored.filter(pl.col("suggestion") != "keep")["account_id"].to_list()

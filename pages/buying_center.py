@@ -15,6 +15,7 @@ from portfolio.read import views
 from portfolio.ui import (
     drawn,
     drill_to_account,
+    figure_metrics,
     link_column,
     money_column,
     page_context,
@@ -49,13 +50,9 @@ st.caption(f"A role is covered when a contact who is still with the client was e
 gaps = ctx.run("buying_center_gaps", **params)
 totals = logic.finding_totals(gaps)
 cols = st.columns(5)
-cols[0].metric("Open deals", count(totals['open'].deals),
-               help=f"Worth {fmt.money(totals['open'].value, cur)}")
+figure_metrics(ctx, ("open_deals", "late_stage_alarm"), [cols[0], cols[2]])
 cols[1].metric("Average coverage", fmt.percent(logic.average_coverage(gaps)),
                help="Covered roles of seven, averaged over the open deals")
-cols[2].metric("Late-stage alarm", count(totals['alarm'].deals),
-               help=f"Worth {fmt.money(totals['alarm'].value, cur)}: deals in "
-                    f"{rules.late_stage_words} without an active decider or approver")
 cols[3].metric("Single-threaded deals", count(totals['single_threaded'].deals),
                help="One person engaged recently holds every covered role")
 cols[4].metric("Value at high risk", fmt.money(totals["high_risk"].value, cur),

@@ -10,7 +10,7 @@ from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.core import fmt
-from portfolio.read import overview, scoring, views
+from portfolio.read import figures, overview, scoring, views
 from portfolio.read.service import ServiceSettings, band_counts
 from portfolio.read.service_totals import monthly_deliveries
 from portfolio.ui import drawn, page_context, show_chart
@@ -20,12 +20,9 @@ config = scoring.load_scoring_config()
 cur = ctx.currency
 as_of = ctx.filters.as_of
 dates = views.overview_dates(as_of)
-figures = {period: overview.headline_figures(
-               ctx.run("overview_figures", as_of=day, on_time_days=config.on_time_days))
-           for period, day in dates.items()}
-# the suggestions and risk now, a week and a year earlier, without words (only the few
-# decisions shown are put in words)
-scored = views.scores_by_period(ctx, config)
+# the headline figures now, a week and a year earlier (portfolio/read/figures.py)
+headline = {period: figures.values(ctx, config, figures.OVERVIEW_HEADLINES, period)
+            for period in figures.PERIODS}
 
 
 def pill(text: str, color: str) -> str:
@@ -35,20 +32,21 @@ def pill(text: str, color: str) -> str:
 
 st.caption(f"Changes against a week earlier ({fmt.day(dates['week'])}, the arrows) and a "
            f"year earlier ({fmt.day(dates['year'])}, below each figure).")
-headline_list = scoring.headlines(figures, scored, config.on_time_days)
-for row in (headline_list[:4], headline_list[4:]):
-    for column, item in zip(st.columns(4), row, strict=True):
-        week = item.change(item.week_ago, cur)
+for row in (figures.OVERVIEW_HEADLINES[:4], figures.OVERVIEW_HEADLINES[4:]):
+    for column, name in zip(st.columns(4), row, strict=True):
+        figure, now = figures.FIGURES[name], headline["now"][name]
+        week = figure.change(now, headline["week"][name], cur)
         same = week == "unchanged"
-        column.metric(item.label, item.shown(item.now, cur),
+        column.metric(figure.label, figure.display(now, cur),
                       delta=None if week is None else f"{week} in a week",
-                      delta_color="off" if same else "normal" if item.rising_is_good
-                      else "inverse", delta_arrow="off" if same else "auto", help=item.help)
-        year = item.change(item.year_ago, cur)
+                      delta_color="off" if same else "normal" if figure.rising_is_good
+                      else "inverse", delta_arrow="off" if same else "auto",
+                      help=figure.definition)
+        year = figure.change(now, headline["year"][name], cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
 
 decisions = ctx.memo(views.decisions_shown, config=config)
-waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
+waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))
 if decisions.height == 0:
@@ -100,6 +98,7 @@ with left:
                  icon=":material/arrow_forward:",
                  query_params={**ctx.page_params(), "service_tab": "By account"})
 with right:
-    show_chart(drawn(portfolio_charts.quadrant_summary, scored["now"]), key="overview_quadrants")
+    show_chart(drawn(portfolio_charts.quadrant_summary,
+                     views.scores_by_period(ctx, config)["now"]), key="overview_quadrants")
     st.page_link("pages/attractiveness.py", label="Attractiveness details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())

@@ -13,6 +13,7 @@ from portfolio.ui import (
     date_column,
     drawn,
     drill_to_account,
+    figure_metrics,
     link_column,
     money_column,
     page_context,
@@ -41,16 +42,11 @@ closes = ctx.run("pipeline_expected_closes")
 soon_deals, soon_value = logic.closing_within(closes, 3)
 
 cols = st.columns(5)
-cols[0].metric("Open pipeline", fmt.money(head.open_value, cur),
-               help=f"{fmt.plural(head.open_deals, 'open deal')} on the as-of date")
-cols[1].metric("Weighted pipeline", fmt.money(head.weighted_value, cur),
-               help="Value × stage probability (portfolio/core/settings.toml, [pipeline])")
+figure_metrics(ctx, ("open_pipeline", "weighted_pipeline", "win_rate"),
+               [cols[0], cols[1], cols[3]])
 cols[2].metric("Stalling deals", fmt.count(stalling_total),
                help=f"Worth {fmt.money(stalling_value, cur)}; the rules are in the Stalling "
                     "deals tab")
-cols[3].metric("Win rate, 12 months", fmt.percent(head.win_rate),
-               help=f"By number: {head.won} won, {head.lost} lost in the 12 months to the "
-                    "as-of date")
 cols[4].metric("Closing within 3 months", fmt.money(soon_value, cur),
                help=f"{fmt.plural(soon_deals, 'open deal')} expected to close by the end of "
                     "the second month after this one")

@@ -81,7 +81,7 @@ due_12m = int(months["due"].sum() or 0)
 
 # --- headline -------------------------------------------------------------------------
 cols = st.columns(6)
-cols[0].metric("On time",
+cols[0].metric("On time, 12 months",
                fmt.percent(months["on_time"].sum() / due_12m if due_12m else None),
                help=f"{due_12m:,} deliveries promised in the last 12 months, delivered on or "
                     "before the promised day")

@@ -16,6 +16,8 @@ VERBS = {
     "score": ("portfolio.commands.score", "attractiveness, suggestion and risk of every account"),
     "import": ("portfolio.commands.import_data",
                "import exports (canonical files or through a mapping)"),
+    "figures": ("portfolio.commands.figures",
+                "every headline figure of one view, as the pages show it"),
     "check": ("portfolio.commands.check", "verify a database: every table, every rule"),
     "export": ("portfolio.commands.export", "the weekly screenshots of every page, per scope"),
     "warm": ("portfolio.commands.warm",

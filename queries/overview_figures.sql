@@ -7,8 +7,8 @@
 -- months up to $as_of (as in the scoring model) and the twelve before. Pipeline: deals
 -- open on $as_of, weighted by $stage_probabilities. Late-stage coverage: the share of the
 -- seven buying-center roles covered (an active contact engaged within $recent_days days),
--- summed over deals in demonstrating_capability or obtaining_commitment on $as_of (the
--- mean is the sum over late_deals), and those with no decider or approver met. On time:
+-- summed over deals in a late stage ($late_stages, settings.toml) on $as_of (the
+-- mean is the sum over late_deals), and those lacking an active decider or approver. On time:
 -- deliveries promised in the $on_time_days days up to $as_of delivered by the promised day.
 WITH scoped AS (
     SELECT account_id, tier, key_since
@@ -59,11 +59,13 @@ late_members AS (
                WHERE m.last_contact_on <= $as_of::DATE
                  AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(m.role_order >= 6) AS top_met  -- decider, approver
+           -- covered at the top: an active decider and an active approver
+           bool_or(m.role_order = 6) AND bool_or(m.role_order = 7) AS top_met
     FROM deal_members m
     WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
+      AND (m.last_contact_on IS NULL OR m.last_contact_on <= $as_of::DATE)
       AND m.deal_no IN (SELECT deal_no FROM open_deals
-                        WHERE stage IN ('demonstrating_capability', 'obtaining_commitment'))
+                        WHERE list_contains($late_stages::VARCHAR[], stage))
     GROUP BY m.deal_no
 ),
 late AS (
@@ -76,7 +78,7 @@ late AS (
             AS late_without_top_value
     FROM open_deals o
     LEFT JOIN late_members m USING (deal_no)
-    WHERE o.stage IN ('demonstrating_capability', 'obtaining_commitment')
+    WHERE list_contains($late_stages::VARCHAR[], o.stage)
     GROUP BY o.account_id
 ),
 delivery AS (

@@ -1,14 +1,14 @@
 -- grain: account
 -- One row per account in view and number of buying-center roles covered (0 to 7) among
--- its late-stage deals (demonstrating_capability, obtaining_commitment) open on $as_of,
+-- its deals in a late stage ($late_stages, settings.toml) open on $as_of,
 -- for the numbers that occur (portfolio/overview.py adds the accounts up, 0 to 7): how
--- many deals, their value, and how many of them (and what value) have no
--- decider or approver met through a contact who is still at the client. A role is
+-- many deals, their value, and how many of them (and what value) lack an active
+-- decider or an active approver (a contact in the role still at the client). A role is
 -- covered by an active contact engaged within $recent_days days before $as_of.
 WITH late_deals AS (
     SELECT d.deal_no, d.account_id, d.value::DOUBLE AS value
     FROM open_deals_on($as_of::DATE) d
-    WHERE d.stage_on IN ('demonstrating_capability', 'obtaining_commitment')
+    WHERE list_contains($late_stages::VARCHAR[], d.stage_on)
       AND d.account_id IN (
           SELECT account_id
           FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[],
@@ -21,9 +21,11 @@ members AS (
                WHERE m.last_contact_on <= $as_of::DATE
                  AND m.last_contact_on >= $as_of::DATE - to_days($recent_days::INTEGER)))::BIGINT
                AS roles_covered,
-           bool_or(m.role_order >= 6) AS top_met  -- decider, approver
+           -- covered at the top: an active decider and an active approver
+           bool_or(m.role_order = 6) AND bool_or(m.role_order = 7) AS top_met
     FROM deal_members m
     WHERE (m.left_on IS NULL OR m.left_on > $as_of::DATE)
+      AND (m.last_contact_on IS NULL OR m.last_contact_on <= $as_of::DATE)
       AND m.deal_no IN (SELECT deal_no FROM late_deals)
     GROUP BY m.deal_no
 ),

@@ -48,7 +48,7 @@ def charts(at: AppTest) -> list[dict]:
 
 def test_counts_list_and_matrix(scoring_db, monkeypatch):
     at = open_page(scoring_db, monkeypatch)
-    assert metrics(at) == {"Accounts scored": "5", "To drop or downgrade": "1",
+    assert metrics(at) == {"Accounts in view": "5", "To downgrade or drop": "1",
                            "To repair": "1", "To upgrade": "1", "To review": "1",
                            "To keep": "1"}
     table = at.dataframe[0].value
@@ -131,5 +131,5 @@ def test_demo_puts_the_uncoupling_account_first_as_repair(demo_db, monkeypatch):
     table = at.dataframe[0].value
     assert table.iloc[0]["suggestion"] == "Repair"
     assert table.iloc[0]["name"] == "Hansaenergie s.r.o."
-    assert metrics(at)["Accounts scored"] == "120"
+    assert metrics(at)["Accounts in view"] == "120"
     assert "key-account manager changed" in table.iloc[0]["why"]

@@ -203,7 +203,7 @@ def check_service(shown: Shown, _: Path, f: Figures) -> list[tuple[str, object, 
 
 def check_attractiveness(shown: Shown, _: Path,
                          f: Figures) -> list[tuple[str, object, object]]:
-    return [("metric Accounts scored", shown.metric("Accounts scored"), f"{f.accounts:,}")]
+    return [("metric Accounts in view", shown.metric("Accounts in view"), f"{f.accounts:,}")]
 
 
 def check_account(shown: Shown, release: Path, _: Figures) -> list[tuple[str, object, object]]:

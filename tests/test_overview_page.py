@@ -49,7 +49,7 @@ def test_headline_figures_and_their_changes(scoring_db, monkeypatch):
     # no late-stage deal: no figure and no change; L2 (1 May) was late, L1 (1 Mar) is
     # outside the 90 days
     assert shown["Late-stage coverage"] == ("–", "")
-    assert shown["On-time delivery, 90 d"] == ("0 %", "unchanged in a week")
+    assert shown["On-time delivery"] == ("0 %", "unchanged in a week")
     assert shown["To downgrade or drop"] == ("1", "+1 in a week")
     assert shown["High uncoupling risk"] == ("1", "unchanged in a week")
     captions = [c.value for c in at.caption]
@@ -91,8 +91,8 @@ def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() ->
     buckets = pl.DataFrame({"roles_covered": [2, 5], "deals": [3, 1], "without_top": [1, 0],
                             "without_top_value": [250_000.0, 0.0]})
     title = late_stage_coverage(buckets, "EUR").layout.title.text
-    assert title == ("1 late-stage deal (€250k) lacks a decider or approver<br><sup>4 "
+    assert title == ("1 late-stage deal (€250k) lacks a decider or an approver<br><sup>4 "
                      "late-stage deals cover 2.8 of 7 buying-center roles on average</sup>")
     many = buckets.with_columns(pl.col("deals") * 4000, pl.col("without_top") * 7000)
     assert late_stage_coverage(many, "EUR").layout.title.text.startswith(
-        "7,000 late-stage deals (€250k) lack a decider or approver<br>")
+        "7,000 late-stage deals (€250k) lack a decider or an approver<br>")

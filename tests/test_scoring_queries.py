@@ -18,7 +18,8 @@ from tests.conftest import build_fixture_database
 AS_OF = date(2026, 6, 30)
 ALL = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
        "as_of": AS_OF,
-       "recent_days": 90, "on_time_days": 90, "stage_probabilities": [0.1, 0.25, 0.5, 0.75]}
+       "recent_days": 90, "on_time_days": 90, "stage_probabilities": [0.1, 0.25, 0.5, 0.75],
+       "late_stages": ["demonstrating_capability", "obtaining_commitment"]}
 
 
 @pytest.fixture(scope="module")

@@ -317,8 +317,9 @@ def quadrant_summary(scored: pl.DataFrame) -> go.Figure:
 
 
 def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
-    """Late-stage deals by the number of buying-center roles covered, split by whether a
-    decider or approver was met."""
+    """Late-stage deals by the number of buying-center roles covered, split by whether they
+    have an active decider and an active approver (the late-stage alarm: one or both
+    missing)."""
     deals = int(buckets["deals"].sum() or 0)
     blind = int(buckets["without_top"].sum() or 0)
     blind_value = float(buckets["without_top_value"].sum() or 0)
@@ -327,7 +328,7 @@ def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
         # the pipeline's coverage chart words its alarm the same way; short enough for a
         # half-width chart with five-digit counts
         title = (f"{fmt.plural(blind, 'late-stage deal')} ({fmt.money(blind_value, currency)})"
-                 f" {'lacks' if blind == 1 else 'lack'} a decider or approver<br><sup>"
+                 f" {'lacks' if blind == 1 else 'lack'} a decider or an approver<br><sup>"
                  f"{fmt.plural(deals, 'late-stage deal')} cover {mean:.1f} of 7 "
                  f"buying-center roles on average</sup>")
     else:
@@ -335,16 +336,16 @@ def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
     met = buckets["deals"] - buckets["without_top"]
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=buckets["roles_covered"].to_list(), y=met.to_list(), name="Decider or approver met",
+        x=buckets["roles_covered"].to_list(), y=met.to_list(), name="Decider and approver met",
         marker_color=RISK_COLORS["low"],
-        hovertext=[f"{r} of 7 roles covered: {n} deals with a decider or approver met"
+        hovertext=[f"{r} of 7 roles covered: {n} deals with a decider and an approver met"
                    for r, n in zip(buckets["roles_covered"], met, strict=True)],
         hoverinfo="text"))
     fig.add_trace(go.Bar(
         x=buckets["roles_covered"].to_list(), y=buckets["without_top"].to_list(),
-        name="Neither met", marker_color=RISK_COLORS["high"],
+        name="Decider or approver missing", marker_color=RISK_COLORS["high"],
         hovertext=[f"{r} of 7 roles covered: {n} deals worth {fmt.money(v, currency)} with "
-                   "no decider or approver met" for r, n, v in buckets.select(
+                   "a decider or an approver missing" for r, n, v in buckets.select(
                        "roles_covered", "without_top", "without_top_value").iter_rows()],
         hoverinfo="text"))
     base_layout(fig, title, "Buying-center roles covered (of 7)", "Late-stage deals")

@@ -31,6 +31,7 @@ from portfolio.core.filters import LIST_KEYS, Filters
 from portfolio.core.registry import PAGES
 from portfolio.core.settings import load_settings
 from portfolio.read import stored
+from portfolio.read.buying_center import buying_center_settings
 
 T = TypeVar("T")
 Version = tuple[str, int, int]
@@ -172,7 +173,8 @@ class PageContext:
         settings = load_settings()
         return {**self.filters.sql_params(),
                 "stage_probabilities": list(settings.stage_probabilities),
-                "recent_days": settings.recent_days, **extra,
+                "recent_days": settings.recent_days,
+                "late_stages": list(buying_center_settings().late_stages), **extra,
                 "visible": self.viewer.sql_param()}
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:

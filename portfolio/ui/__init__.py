@@ -9,6 +9,7 @@ from portfolio.ui.widgets import (
     date_column,
     drawn,
     drill_to_account,
+    figure_metrics,
     link_column,
     money_column,
     selectable_chart,
@@ -17,6 +18,7 @@ from portfolio.ui.widgets import (
     show_table,
 )
 
-__all__ = ["PageContext", "date_column", "drawn", "drill_to_account", "link_column",
+__all__ = ["PageContext", "date_column", "drawn", "drill_to_account", "figure_metrics",
+           "link_column",
            "money_column", "navigation", "page_context", "run_page", "selectable_chart",
            "setup_app", "show_chart", "show_sections", "show_table"]

@@ -13,6 +13,7 @@ import streamlit as st
 from portfolio.core import fmt
 from portfolio.core.filters import shown
 from portfolio.core.registry import LAYOUT_ENV, PRINT_LAYOUT, SECTION_KEYS
+from portfolio.read import figures, scoring
 from portfolio.read.context import PageContext
 
 
@@ -108,3 +109,15 @@ def date_column(label: str) -> Any:
 
 def link_column(label: str = "Open", text: str = "Open ›") -> Any:
     return st.column_config.LinkColumn(label, display_text=text, width="small")
+
+
+def figure_metrics(ctx: PageContext, names: tuple[str, ...], columns: list[Any],
+                   config: scoring.ScoringConfig | None = None) -> dict[str, float | None]:
+    """Headline figures of the registry (portfolio/read/figures.py) as metrics, one per
+    column: the registry's label, value as it formats it, and definition as the help."""
+    found = figures.values(ctx, config or scoring.load_scoring_config(), names)
+    for column, name in zip(columns, names, strict=True):
+        figure = figures.FIGURES[name]
+        column.metric(figure.label, figure.display(found[name], ctx.currency),
+                      help=figure.definition)
+    return found
