@@ -48,10 +48,15 @@ SPEC_KEYS = (*SOURCE_KEYS, "separator", "on", "match", "take", "pick", "when", "
              "fallback", "default")
 CONDITION_KEYS = ("column", "in", "present")
 
-NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+EXPONENT = r"([eE][+-]?\d+)?"  # scientific notation, as spreadsheets write it: 1.03444E11
+NUMBER = rf"^[+-]?(\d+(\.\d*)?|\.\d+){EXPONENT}$"
 NUMBER_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
-NUMBER_COMMA = r"^[+-]?(\d+(,\d*)?|,\d+)$"
+NUMBER_COMMA = rf"^[+-]?(\d+(,\d*)?|,\d+){EXPONENT}$"
 NUMBER_COMMA_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+# Scientific notation is written out in full (1.03444E11 -> 103444000000) through an exact
+# decimal of this many digits, this many after the point; larger values keep their notation
+# (the importer's validation reads it, and refuses what the column cannot hold).
+PLAIN_DECIMAL = pl.Decimal(38, 12)
 SPACES = r"[ \u00a0\u202f']"
 
 
@@ -627,6 +632,15 @@ def _aggregate(pairs: pl.DataFrame, pick: str) -> pl.DataFrame:
             .unique("key", keep="first", maintain_order=True).select("key", "found"))
 
 
+def _written_out(number: pl.Expr) -> pl.Expr:
+    """A number in scientific notation written out (7.9e7 -> 79000000, -2.5E-3 -> -0.0025);
+    others as they are."""
+    plain = (number.cast(PLAIN_DECIMAL, strict=False).cast(pl.String)
+             .str.strip_chars_end("0").str.strip_chars_end("."))
+    return (pl.when(number.str.contains("[eE]") & plain.is_not_null()).then(plain)
+            .otherwise(number))
+
+
 def _cleaned(column: pl.Expr, null_tokens: tuple[str, ...]) -> pl.Expr:
     """Trimmed text; empty and the null tokens become null."""
     text = column.cast(pl.String).str.strip_chars()
@@ -828,7 +842,7 @@ class _EntryMapper:
         else:
             valid = text.str.contains(NUMBER) | text.str.contains(NUMBER_GROUPED)
             normal = text.str.replace_all(",", "", literal=True)
-        return valid, normal
+        return valid, _written_out(normal)
 
     def parse_number(self, spec: Spec, value: str, label: str | None, target: str) -> str:
         valid, normal = self.number_text(spec, value)

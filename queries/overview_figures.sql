@@ -23,9 +23,11 @@ bounds AS (
 revenue AS (
     SELECT
         m.account_id,
-        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+        sum(revenue_of(m.equipment_revenue, m.service_revenue, m.consumables_revenue,
+                       m.spares_revenue))
             FILTER (WHERE m.month > b.last_month - INTERVAL 12 MONTH)::DOUBLE AS revenue_t12m,
-        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+        sum(revenue_of(m.equipment_revenue, m.service_revenue, m.consumables_revenue,
+                       m.spares_revenue))
             FILTER (WHERE m.month <= b.last_month - INTERVAL 12 MONTH)::DOUBLE
             AS revenue_prior_t12m
     FROM account_metrics m, bounds b
