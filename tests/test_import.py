@@ -345,8 +345,8 @@ def test_null_spellings_read_as_empty_in_canonical_files(served, source):
         "accounts.csv, row 2, column name: is required (empty)"]
 
 
-FINANCE = """account_id,month,equipment_revenue,service_revenue,consumables_revenue,spares_revenue,gross_margin_pct
-A1,2026-05-01,400,200,100,50,28.5
+FINANCE = ("account_id,month,equipment_revenue,service_revenue,consumables_revenue,"
+           "spares_revenue,gross_margin_pct\n") + """A1,2026-05-01,400,200,100,50,28.5
 A1,2026-06-01,1.2E3,0,0,0,30
 A2,2026-06-01,100,50,,,12
 """

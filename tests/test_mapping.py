@@ -568,7 +568,8 @@ file = "in.csv"
 manager_id = "id"
 name = "name"
 region = { column = "r", number = true }
-email = { column = "r", bins = { edges = [100000000, 1000000000], labels = ["small", "mid", "big"] } }
+email = { column = "r", bins = { edges = [100000000, 1000000000], labels = ["small", "mid",
+                                                                        "big"] } }
 """)
     values = ["1.03444E11", "7.9e7", "-2.5E-3", "+1.5e+3", "12.50", "1,234.5", "1E30", "1e"]
     rows = {"id": [str(i) for i in range(len(values))], "name": values, "r": values}
