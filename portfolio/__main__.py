@@ -15,6 +15,8 @@ VERBS = {
     "demo": ("portfolio.demo_cli", "build the demo portfolio database"),
     "score": ("portfolio.scoring_cli", "attractiveness, suggestion and risk of every account"),
     "import": ("portfolio.import_cli", "import exports (canonical files or through a mapping)"),
+    "draft-mapping": ("portfolio.draft_mapping_cli",
+                      "draft a starting mapping for a new export from its files"),
     "check": ("portfolio.check_cli", "verify a database: every table, every rule"),
     "export": ("portfolio.export_cli", "the weekly screenshots of every page, per scope"),
     "warm": ("portfolio.warm", "render every page once so its first visitor need not wait"),

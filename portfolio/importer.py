@@ -129,7 +129,8 @@ def mapped_tables(mapping_path: Path, frames: dict[str, pl.DataFrame],
     try:
         mapping = load_mapping(mapping_path)
     except MappingError as error:
-        report.problems.append(Problem(mapping_path.name, None, None, None, str(error)))
+        report.problems += [Problem(mapping_path.name, None, None, None, detail)
+                            for detail in error.details or (str(error),)]
         return {}, True
     missing = [name for name in mapping.source_files() if name not in frames]
     for name in missing:
