@@ -348,16 +348,13 @@ def inline(**parts: str) -> str:
 def draft_mapping(frames: dict[str, pl.DataFrame], sources_label: str) -> tuple[str, Draft]:
     """The TOML text of a starting mapping for these files (name -> read_table_file frame)."""
     recognised = {}
-    unknown = []
     for name, frame in frames.items():
         found = recognise(name)
-        if found is None:
-            unknown.append(name)
-        else:
+        if found is not None:
             recognised[name] = Source(name, frame, *found)
     drafter = _Drafter(list(recognised.values()))
     draft = drafter.run()
-    return render(draft, recognised, unknown, frames, sources_label), draft
+    return render(draft, recognised, frames, sources_label), draft
 
 
 class _Drafter:
@@ -375,9 +372,9 @@ class _Drafter:
         self.owner_managers: Source | None = None   # managers made from owners' ids
 
     def run(self) -> Draft:
-        for table, key in KEYS.items():
+        for table in KEYS:
             for source in self.by_table.get(table, []):
-                if source.find((normalised(key), *CANDIDATES[table][key])) is None:
+                if source.find(key_candidates(source)) is None:
                     self.slugged.add(table)
         if "managers" not in self.by_table:
             self.managers_from_owners()
@@ -429,14 +426,15 @@ class _Drafter:
             self.column(entry, target, target in shape.required)
         extra = []
         if source.table == "managers":
-            extra = self.bosses_entry(source, entry)
+            extra = self.bosses_entry(source)
         return [entry, *extra]
 
     def column(self, entry: Entry, target: str, required: bool) -> None:
         source = entry.source
         assert source is not None
         table = source.table
-        candidates = (normalised(target), *CANDIDATES.get(table, {}).get(target, ()))
+        candidates = (key_candidates(source) if target == KEYS.get(table)
+                      else (normalised(target), *CANDIDATES.get(table, {}).get(target, ())))
         if table == "managers" and target == "reports_to":
             candidates = tuple(c for c in candidates if c != "id")
         special = getattr(self, f"col_{table}_{target}", None)
@@ -592,12 +590,11 @@ class _Drafter:
     def key_source_column(self, source: Source) -> str | None:
         """The column of the source its rows' ids come from (the name, when slugged)."""
         table = source.table
-        key = KEYS[table]
         if table in self.slugged:
             return source.find(CANDIDATES[table]["name"])
-        return source.find((normalised(key), *CANDIDATES[table][key]))
+        return source.find(key_candidates(source))
 
-    def bosses_entry(self, source: Source, entry: Entry) -> list[Entry]:
+    def bosses_entry(self, source: Source) -> list[Entry]:
         """Managers named only as someone's boss (reports_to) get rows of their own."""
         boss = source.find(tuple(c for c in CANDIDATES["managers"]["reports_to"] if c != "id"))
         own = self.key_source_column(source)
@@ -686,6 +683,16 @@ class _Drafter:
         return inline(column=quoted(column), number="true")
 
 
+def key_candidates(source: Source) -> tuple[str, ...]:
+    """Names of the column holding a file's own ids: the canonical name, the usual ones, and
+    the file's name in the singular with "id" (clients.csv: client_id, ClientID)."""
+    key = KEYS[source.table]
+    stem = normalised(source.name.rsplit(".", 1)[0])
+    singular = (stem[:-3] + "y" if stem.endswith("ies")
+                else stem[:-1] if stem.endswith("s") else stem)
+    return (normalised(key), *CANDIDATES[source.table][key], f"{singular}id", f"{stem}id")
+
+
 def rows(n: int) -> str:
     """'1 row has', '3 rows have'."""
     return f"{n:,} row has" if n == 1 else f"{n:,} rows have"
@@ -751,8 +758,8 @@ def _parses(values: pl.Series, fmt: str) -> pl.Series:
 # Writing the TOML
 
 
-def render(draft: Draft, recognised: dict[str, Source], unknown: list[str],
-           frames: dict[str, pl.DataFrame], sources_label: str) -> str:
+def render(draft: Draft, recognised: dict[str, Source], frames: dict[str, pl.DataFrame],
+           sources_label: str) -> str:
     lines = [
         "# A starting mapping drafted by `python -m portfolio draft-mapping` from",
         f"# {sources_label}. Check every guess, answer every TODO, then import:",

@@ -241,3 +241,18 @@ def test_the_command_keeps_an_existing_file(tmp_path):
     assert out.read_text(encoding="utf-8") == "# answers already given\n"
     result = run_cli("draft-mapping", str(SEEDING), "--out", str(out), "--force")
     assert result.returncode == 0 and "3 TODO(s) to answer" in result.stdout
+
+
+def test_a_file_named_after_its_rows_has_its_ids_in_name_id(tmp_path):
+    (tmp_path / "clients.csv").write_text("client_id,Company,Owner\nC1,Acme,Ann\n",
+                                          encoding="utf-8")
+    (tmp_path / "tickets.csv").write_text("TicketID,client_id,Category,Opened\n"
+                                          "T1,C1,Billing,2024-01-05\n", encoding="utf-8")
+    files, _ = source_files([tmp_path])
+    frames, _ = read_sources(files)
+    text, _ = draft_mapping(frames, "export/")
+    lines = text.splitlines()
+    for line in ['account_id = "client_id"', 'name = "Company"', 'manager_id = "Owner"',
+                 'case_id = "TicketID"', 'opened_on = { column = "Opened", date = "%Y-%m-%d" }',
+                 '"Billing" = "invoicing"   # 1 row']:
+        assert line in lines, line
