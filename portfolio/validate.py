@@ -307,7 +307,8 @@ def combined_rows(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> pl
     complete = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in key))
     if complete.select(FILE).n_unique() <= 1:
         return frame
-    cells = (complete.select(*key, FILE, ROW, *[pl.col(c).cast(pl.String) for c in measures])
+    single = complete.filter(~pl.struct([*key, FILE]).is_duplicated())  # else a duplicate key
+    cells = (single.select(*key, FILE, ROW, *[pl.col(c).cast(pl.String) for c in measures])
              .unpivot(on=measures, index=[*key, FILE, ROW], variable_name="__column",
                       value_name="__value")
              .drop_nulls("__value"))

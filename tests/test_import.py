@@ -431,3 +431,44 @@ def test_a_feed_file_name_only_for_account_metrics(served, tmp_path):
         "(table account_metrics needs account_id, month)",
         "deals.2026.csv: names a feed of table deals, but only account_metrics combine files "
         "of several feeds: name it deals.csv"]
+
+
+def test_feeds_through_a_mapping_combine_too(served, tmp_path):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "finance.csv").write_text("Account,Month,Equipment,Margin\nA1,2026-06-01,"
+                                        "1.5E3,30\nA2,2026-06-01,#N/A,12\n", encoding="utf-8")
+    (folder / "rating.csv").write_text("Account,Month,Score\nA1,2026-06-01,41\n"
+                                       "A2,2026-06-01,65\n", encoding="utf-8")
+    mapping = tmp_path / "feeds.toml"
+    mapping.write_text("""
+[[account_metrics]]
+file = "finance.csv"
+[account_metrics.columns]
+account_id = "Account"
+month = { column = "Month", date = "%Y-%m-%d" }
+equipment_revenue = { column = "Equipment", number = true }
+gross_margin_pct = { column = "Margin", number = true }
+
+[[account_metrics]]
+file = "rating.csv"
+[account_metrics.columns]
+account_id = "Account"
+month = { column = "Month", date = "%Y-%m-%d" }
+financial_health = { column = "Score", number = true }
+""", encoding="utf-8")
+    report = import_sources([folder], served, mapping=mapping)
+    assert report.ok, [str(p) for p in report.problems]
+    assert table_rows(served, "SELECT account_id, month::VARCHAR, equipment_revenue::DOUBLE, "
+                              "service_revenue, gross_margin_pct::DOUBLE, "
+                              "financial_health::DOUBLE FROM account_metrics ORDER BY 1") == [
+        ("A1", "2026-06-01", 1500.0, None, 30.0, 41.0),
+        ("A2", "2026-06-01", None, None, 12.0, 65.0)]
+    (folder / "rating.csv").write_text("Account,Month,Score\nA1,2026-06-01,41\n"
+                                       "A1,2026-06-01,42\n", encoding="utf-8")
+    before = snapshot(served)
+    report = import_sources([folder], served, mapping=mapping)
+    assert [str(p) for p in report.problems] == [
+        "rating.csv, row 2, column account_id + month: 'A1 / 2026-06-01' is a duplicate key",
+        "rating.csv, row 3, column account_id + month: 'A1 / 2026-06-01' is a duplicate key"]
+    assert snapshot(served) == before
