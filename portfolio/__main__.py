@@ -22,6 +22,8 @@ VERBS = {
     "export": ("portfolio.commands.export", "the weekly screenshots of every page, per scope"),
     "warm": ("portfolio.commands.warm",
              "render every page once so its first visitor need not wait"),
+    "draft-mapping": ("portfolio.commands.draft_mapping",
+                      "a starting mapping file for a new export, from its files"),
 }
 
 

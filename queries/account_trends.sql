@@ -9,7 +9,9 @@ WITH scoped AS (
 ),
 window_metrics AS (
     SELECT mt.*,
-           equipment_revenue + service_revenue + consumables_revenue + spares_revenue AS revenue,
+           revenue_of(equipment_revenue, service_revenue, consumables_revenue, spares_revenue)
+               AS revenue,
+           revenue_of(NULL, service_revenue, consumables_revenue, spares_revenue) AS aftersales,
            mt.month > date_trunc('month', $as_of::DATE) - INTERVAL 12 MONTH AS recent_year
     FROM account_metrics mt JOIN scoped USING (account_id)
     WHERE mt.month <= $as_of::DATE
@@ -20,7 +22,7 @@ per_account AS (
         account_id,
         sum(revenue) FILTER (WHERE recent_year)::DOUBLE AS revenue_t12m,
         sum(revenue) FILTER (WHERE NOT recent_year)::DOUBLE AS revenue_prior_t12m,
-        (sum(service_revenue + consumables_revenue + spares_revenue) FILTER (WHERE recent_year)
+        (coalesce(sum(aftersales) FILTER (WHERE recent_year), 0)
             / nullif(sum(revenue) FILTER (WHERE recent_year), 0))::DOUBLE AS aftersales_share,
         arg_max(client_market_share_pct, month)::DOUBLE AS market_share_now,
         max(month) AS last_month,

@@ -1,6 +1,6 @@
 -- grain: account
 -- One row per account in view: its share of the overview's headline figures as of $as_of
--- (portfolio/overview.py adds them up; the overview runs it again for a week and a year
+-- (portfolio/read/overview.py adds them up; the overview runs it again for a week and a year
 -- earlier, for the changes). Per account, so a filter change only narrows a cached result.
 -- key_account: strategic/key tier that had entered the programme by $as_of (key_since;
 -- tiers have no history, so the current tier is used). Revenue T12M: the twelve complete
@@ -23,9 +23,11 @@ bounds AS (
 revenue AS (
     SELECT
         m.account_id,
-        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+        sum(revenue_of(m.equipment_revenue, m.service_revenue, m.consumables_revenue,
+                       m.spares_revenue))
             FILTER (WHERE m.month > b.last_month - INTERVAL 12 MONTH)::DOUBLE AS revenue_t12m,
-        sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue + m.spares_revenue)
+        sum(revenue_of(m.equipment_revenue, m.service_revenue, m.consumables_revenue,
+                       m.spares_revenue))
             FILTER (WHERE m.month <= b.last_month - INTERVAL 12 MONTH)::DOUBLE
             AS revenue_prior_t12m
     FROM account_metrics m, bounds b

@@ -14,10 +14,12 @@ last_complete AS (
 revenue AS (
     SELECT
         sum(CASE WHEN m.month > l.month - INTERVAL 12 MONTH
-                 THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
+                 THEN revenue_of(equipment_revenue, service_revenue, consumables_revenue,
+                                 spares_revenue)
             END)::DOUBLE AS revenue_t12m,
         sum(CASE WHEN m.month <= l.month - INTERVAL 12 MONTH
-                 THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
+                 THEN revenue_of(equipment_revenue, service_revenue, consumables_revenue,
+                                 spares_revenue)
             END)::DOUBLE AS revenue_prior_t12m
     FROM account_metrics m JOIN scoped USING (account_id), last_complete l
     WHERE m.month > l.month - INTERVAL 24 MONTH AND m.month <= l.month

@@ -2,7 +2,7 @@
 -- One row per filtered account with revenue in the twelve months up to $as_of (T12M, the
 -- months of account_trends): revenue by stream, after-sales (service + consumables +
 -- spares), its share of the total and the same share in the twelve months before, and
--- whether after-sales out-earns equipment. portfolio/service_totals.py (revenue_mix) puts the
+-- whether after-sales out-earns equipment. portfolio/read/service_totals.py (revenue_mix) puts the
 -- largest first, cuts the list and counts them all.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
@@ -15,22 +15,28 @@ months AS (
         account_id,
         month > date_trunc('month', $as_of::DATE) - INTERVAL 12 MONTH AS recent_year,
         equipment_revenue::DOUBLE AS equipment, service_revenue::DOUBLE AS service,
-        consumables_revenue::DOUBLE AS consumables, spares_revenue::DOUBLE AS spares
+        consumables_revenue::DOUBLE AS consumables, spares_revenue::DOUBLE AS spares,
+        revenue_of(equipment_revenue, service_revenue, consumables_revenue,
+                   spares_revenue)::DOUBLE AS revenue,
+        revenue_of(NULL, service_revenue, consumables_revenue, spares_revenue)::DOUBLE
+            AS aftersales
     FROM account_metrics
-    WHERE month <= $as_of::DATE
+    -- rows with no revenue stream (another feed's measures only) say nothing about the mix
+    WHERE revenue_of(equipment_revenue, service_revenue, consumables_revenue,
+                     spares_revenue) IS NOT NULL
+      AND month <= $as_of::DATE
       AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
       AND account_id IN (SELECT account_id FROM scoped)
 ),
 per_account AS (
     SELECT
         account_id,
-        sum(equipment) FILTER (WHERE recent_year) AS equipment,
-        sum(service) FILTER (WHERE recent_year) AS service,
-        sum(consumables) FILTER (WHERE recent_year) AS consumables,
-        sum(spares) FILTER (WHERE recent_year) AS spares,
-        sum(service + consumables + spares) FILTER (WHERE NOT recent_year)
-            / nullif(sum(equipment + service + consumables + spares)
-                         FILTER (WHERE NOT recent_year), 0) AS aftersales_share_before
+        coalesce(sum(equipment) FILTER (WHERE recent_year), 0) AS equipment,
+        coalesce(sum(service) FILTER (WHERE recent_year), 0) AS service,
+        coalesce(sum(consumables) FILTER (WHERE recent_year), 0) AS consumables,
+        coalesce(sum(spares) FILTER (WHERE recent_year), 0) AS spares,
+        coalesce(sum(aftersales) FILTER (WHERE NOT recent_year), 0)
+            / nullif(sum(revenue) FILTER (WHERE NOT recent_year), 0) AS aftersales_share_before
     FROM months
     GROUP BY account_id
     HAVING count(*) FILTER (WHERE recent_year) > 0

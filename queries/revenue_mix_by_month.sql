@@ -1,7 +1,7 @@
 -- grain: account
 -- One row per filtered account and month in the 24 months up to $as_of: revenue by stream
 -- (equipment, service, consumables, spares; the columns of account_monthly, so the same
--- chart draws both). portfolio/service_totals.py (revenue_mix_by_month) adds the accounts up
+-- chart draws both). portfolio/read/service_totals.py (revenue_mix_by_month) adds the accounts up
 -- per month and counts how many reported.
 WITH scoped AS (
     SELECT account_id
@@ -16,7 +16,10 @@ SELECT
     sum(consumables_revenue)::DOUBLE AS consumables,
     sum(spares_revenue)::DOUBLE AS spares
 FROM account_metrics
-WHERE month <= $as_of::DATE
+-- rows with no revenue stream (another feed's measures only) are no report of revenue
+WHERE revenue_of(equipment_revenue, service_revenue, consumables_revenue,
+                 spares_revenue) IS NOT NULL
+  AND month <= $as_of::DATE
   AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
   AND account_id IN (SELECT account_id FROM scoped)
 GROUP BY account_id, month

@@ -111,8 +111,6 @@ def test_bad_value_is_refused_by_file_row_column_and_rule(case, served, source):
 
 BROKEN_FILES = {
     "empty-file": ("deals.csv", b"", "deals.csv: is empty (no header row)"),
-    "header-only": ("deals.csv", (TINY / "deals.csv").read_bytes().splitlines()[0] + b"\n",
-                    "has a header but no rows"),
     "binary-garbage": ("calls.csv", bytes(range(256)) * 20,
                        "calls.csv: is not a text file (it contains NUL bytes)"),
     "huge-field": ("calls.csv", b"call_id,deal_id,occurred_on,outcome,note\nC1,D1,2026-06-01,"
@@ -278,3 +276,199 @@ def test_a_running_dashboard_shows_a_new_release_on_its_next_rerun(served, sourc
     assert not at.exception
     after = set(at.selectbox(key="account_pick").options)
     assert "Acme Steel Renamed" in after and "Acme Steel Renamed" not in before
+
+
+# ---------------------------------------------------------------------------------------
+# Real exports (issue 18): scientific notation, header-only files, null spellings, partial
+# account_metrics feeds that combine
+
+
+def table_rows(link: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(link.resolve()), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_scientific_notation_is_a_number_in_canonical_files(served, source):
+    break_table(source, set_cell("account_metrics", 0, "equipment_revenue", "1.03444E11"))
+    break_table(source, set_cell("account_metrics", 0, "gross_margin_pct", "-2.5E-3"))
+    break_table(source, set_cell("deals", 0, "value", "7.9e7"))
+    report = import_sources([source], served)
+    assert report.ok, [str(p) for p in report.problems]
+    assert table_rows(served, "SELECT equipment_revenue::VARCHAR, gross_margin_pct::VARCHAR "
+                              "FROM account_metrics WHERE account_id = 'A1' "
+                              "AND month = DATE '2024-06-01'") == [("103444000000.00", "0.00")]
+    assert table_rows(served, "SELECT value::VARCHAR FROM deals WHERE deal_id = 'D1'") == [
+        ("79000000.00",)]
+
+
+def test_a_header_only_file_is_an_empty_table_reported_as_0_rows(served, source):
+    (source / "calls.csv").write_bytes((TINY / "calls.csv").read_bytes().splitlines()[0] + b"\n")
+    result = run_cli("import", str(source), "--db", str(served), "--no-warm")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  calls                            0 rows" in lines
+    assert "  calls.csv has a header and no rows: an empty table" in lines
+    assert table_rows(served, "SELECT count(*) FROM calls") == [(0,)]
+    assert table_rows(served, "SELECT count(*) FROM deals") == [(10,)]
+
+
+def test_a_header_only_file_still_needs_its_columns(served, source):
+    (source / "calls.csv").write_text("call_id,deal_id,outcome\n", encoding="utf-8")
+    before = snapshot(served)
+    report = import_sources([source], served)
+    assert [str(p) for p in report.problems] == [
+        "calls.csv, row 1, column occurred_on: column is missing from the header (table calls "
+        "needs call_id, deal_id, occurred_on, outcome, note)",
+        "calls.csv, row 1, column note: column is missing from the header (table calls needs "
+        "call_id, deal_id, occurred_on, outcome, note)"]
+    assert snapshot(served) == before
+
+
+def test_null_spellings_read_as_empty_in_canonical_files(served, source):
+    break_table(source, set_cell("contacts", 0, "title", "#N/A"))
+    break_table(source, set_cell("contacts", 1, "left_on", "NULL"))
+    break_table(source, set_cell("deals", 0, "value", " N/A "))
+    report = import_sources([source], served)
+    assert report.ok, [str(p) for p in report.problems]
+    assert table_rows(served, "SELECT contact_id, title, left_on FROM contacts "
+                              "WHERE contact_id IN ('K1', 'K2') ORDER BY 1") == [
+        ("K1", None, None), ("K2", "CFO", None)]
+    assert table_rows(served, "SELECT value FROM deals WHERE deal_id = 'D1'") == [(None,)]
+    break_table(source, set_cell("accounts", 0, "name", "#N/A"))
+    report = import_sources([source], served)
+    assert [str(p) for p in report.problems] == [
+        "accounts.csv, row 2, column name: is required (empty)"]
+
+
+FINANCE = ("account_id,month,equipment_revenue,service_revenue,consumables_revenue,"
+           "spares_revenue,gross_margin_pct\n") + """A1,2026-05-01,400,200,100,50,28.5
+A1,2026-06-01,1.2E3,0,0,0,30
+A2,2026-06-01,100,50,,,12
+"""
+CREDIT = """account_id,month,financial_health
+A1,2026-06-01,41
+A5,2026-06-01,#N/A
+A2,2026-07-01,65
+"""
+
+
+def metrics_source(tmp_path: Path, credit: str = CREDIT) -> Path:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "account_metrics.finance.csv").write_text(FINANCE, encoding="utf-8")
+    (folder / "account_metrics.credit.csv").write_text(credit, encoding="utf-8")
+    return folder
+
+
+def test_partial_feeds_combine_by_account_and_month(served, tmp_path):
+    report = import_sources([metrics_source(tmp_path)], served)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.rows == {"account_metrics": 5}
+    import duckdb
+
+    con = duckdb.connect(str(served.resolve()), read_only=True)
+    try:
+        metrics = con.sql("SELECT * FROM account_metrics ORDER BY account_id, month").pl()
+    finally:
+        con.close()
+    expected = pl.DataFrame({
+        "account_id": ["A1", "A1", "A2", "A2", "A5"],
+        "month": [date(2026, 5, 1), date(2026, 6, 1), date(2026, 6, 1), date(2026, 7, 1),
+                  date(2026, 6, 1)],
+        "equipment_revenue": [400.0, 1200.0, 100.0, None, None],
+        "service_revenue": [200.0, 0.0, 50.0, None, None],
+        "consumables_revenue": [100.0, 0.0, None, None, None],
+        "spares_revenue": [50.0, 0.0, None, None, None],
+        "gross_margin_pct": [28.5, 30.0, 12.0, None, None],
+        "client_market_share_pct": [None] * 5,
+        "financial_health": [None, 41.0, None, 65.0, None],
+        "share_of_wallet_pct": [None] * 5,
+    }, schema_overrides={c: pl.Float64 for c in [
+        "equipment_revenue", "service_revenue", "consumables_revenue", "spares_revenue",
+        "gross_margin_pct", "client_market_share_pct", "financial_health",
+        "share_of_wallet_pct"]})
+    assert metrics.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).equals(expected)
+
+
+def test_partial_feeds_give_null_safe_revenue(served, tmp_path):
+    assert import_sources([metrics_source(tmp_path)], served).ok
+    trends = queries.run("account_trends", db=served.resolve(), **NO_FILTERS,
+                         as_of=date(2026, 7, 31))
+    revenue = {r["account_id"]: r["revenue_t12m"] for r in trends.iter_rows(named=True)}
+    # A1: 750 + 1200; A2: 150 (its July row is a credit rating only); A5: no revenue row
+    assert {k: revenue[k] for k in ("A1", "A2", "A5")} == {"A1": 1950.0, "A2": 150.0,
+                                                           "A5": None}
+
+
+def test_conflicting_feeds_are_refused_naming_both_files(served, tmp_path):
+    credit = "account_id,month,financial_health,gross_margin_pct\nA1,2026-06-01,41,31\n"
+    source = metrics_source(tmp_path, credit)
+    before = snapshot(served)
+    report = import_sources([source], served)
+    assert not report.ok
+    assert [str(p) for p in report.problems] == [
+        "account_metrics.finance.csv, row 3, column gross_margin_pct: '30.0' differs from "
+        "account_metrics.credit.csv, row 2, which gives 31.0 for account_id A1, month "
+        "2026-06-01: files for the same account_id and month combine, and each cell takes one "
+        "value"]
+    assert snapshot(served) == before
+
+
+def test_a_feed_file_name_only_for_account_metrics(served, tmp_path):
+    folder = tmp_path / "deals_feed"
+    folder.mkdir()
+    shutil.copy(TINY / "deals.csv", folder / "deals.2026.csv")
+    (folder / "account_metrics.credit.csv").write_text(
+        "account_id,financial_health\nA1,41\n", encoding="utf-8")
+    report = import_sources([folder], served)
+    assert sorted(str(p) for p in report.problems) == [
+        "account_metrics.credit.csv, row 1, column month: column is missing from the header "
+        "(table account_metrics needs account_id, month)",
+        "deals.2026.csv: names a feed of table deals, but only account_metrics combine files "
+        "of several feeds: name it deals.csv"]
+
+
+def test_feeds_through_a_mapping_combine_too(served, tmp_path):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "finance.csv").write_text("Account,Month,Equipment,Margin\nA1,2026-06-01,"
+                                        "1.5E3,30\nA2,2026-06-01,#N/A,12\n", encoding="utf-8")
+    (folder / "rating.csv").write_text("Account,Month,Score\nA1,2026-06-01,41\n"
+                                       "A2,2026-06-01,65\n", encoding="utf-8")
+    mapping = tmp_path / "feeds.toml"
+    mapping.write_text("""
+[[account_metrics]]
+file = "finance.csv"
+[account_metrics.columns]
+account_id = "Account"
+month = { column = "Month", date = "%Y-%m-%d" }
+equipment_revenue = { column = "Equipment", number = true }
+gross_margin_pct = { column = "Margin", number = true }
+
+[[account_metrics]]
+file = "rating.csv"
+[account_metrics.columns]
+account_id = "Account"
+month = { column = "Month", date = "%Y-%m-%d" }
+financial_health = { column = "Score", number = true }
+""", encoding="utf-8")
+    report = import_sources([folder], served, mapping=mapping)
+    assert report.ok, [str(p) for p in report.problems]
+    assert table_rows(served, "SELECT account_id, month::VARCHAR, equipment_revenue::DOUBLE, "
+                              "service_revenue, gross_margin_pct::DOUBLE, "
+                              "financial_health::DOUBLE FROM account_metrics ORDER BY 1") == [
+        ("A1", "2026-06-01", 1500.0, None, 30.0, 41.0),
+        ("A2", "2026-06-01", None, None, 12.0, 65.0)]
+    (folder / "rating.csv").write_text("Account,Month,Score\nA1,2026-06-01,41\n"
+                                       "A1,2026-06-01,42\n", encoding="utf-8")
+    before = snapshot(served)
+    report = import_sources([folder], served, mapping=mapping)
+    assert [str(p) for p in report.problems] == [
+        "rating.csv, row 2, column account_id + month: 'A1 / 2026-06-01' is a duplicate key",
+        "rating.csv, row 3, column account_id + month: 'A1 / 2026-06-01' is a duplicate key"]
+    assert snapshot(served) == before

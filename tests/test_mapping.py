@@ -554,3 +554,74 @@ def test_salesforce_and_fixture_load_into_the_schema(salesforce: MappedImport,
     assert con.execute("SELECT count(*) FROM deal_contacts").fetchone() == (10,)
     con = load_into_database(basic)
     assert con.execute("SELECT sum(value) FROM deals").fetchone()[0] == 4512.5
+
+
+# ---------------------------------------------------------------------------------------
+# Real exports: scientific notation, null spellings, header-only files (issue 18)
+
+
+def test_scientific_notation_is_a_number_in_number_and_bins(tmp_path: Path):
+    path = write_mapping(tmp_path, """
+[[managers]]
+file = "in.csv"
+[managers.columns]
+manager_id = "id"
+name = "name"
+region = { column = "r", number = true }
+email = { column = "r", bins = { edges = [100000000, 1000000000], labels = ["small", "mid",
+                                                                        "big"] } }
+""")
+    values = ["1.03444E11", "7.9e7", "-2.5E-3", "+1.5e+3", "12.50", "1,234.5", "1E30", "1e"]
+    rows = {"id": [str(i) for i in range(len(values))], "name": values, "r": values}
+    mapped = apply_mapping(load_mapping(path), {"in.csv": source(rows)})
+    managers = mapped.tables["managers"]
+    assert managers["region"].to_list() == [
+        "103444000000", "79000000", "-0.0025", "1500", "12.50", "1234.5", "1E30"]
+    assert managers["email"].to_list() == ["big", "small", "small", "small", "small", "small",
+                                           "big"]
+    assert sorted(str(p) for p in mapped.problems) == [
+        "in.csv, row 9, column r: '1e' is not a number (managers.region)",
+        "in.csv, row 9, column r: '1e' is not a number, so it falls in no bin of "
+        "managers.email"]
+
+
+def test_decimal_comma_with_an_exponent(tmp_path: Path):
+    mapped = managers_from(tmp_path, '{ column = "r", number = true, decimal_comma = true }',
+                           {"id": ["1", "2"], "name": ["A", "B"], "r": ["1,03444E+11", "2,5"]})
+    assert mapped.problems == []
+    assert mapped.tables["managers"]["region"].to_list() == ["103444000000", "2.5"]
+
+
+def test_null_spellings_of_real_exports_read_as_empty(tmp_path: Path):
+    (tmp_path / "in.csv").write_text("id,name,r\n1,Ann,#N/A\n2,Bob, NULL \n3,Cy,N/A\n"
+                                     "4,Di,n/a\n5,Ed,none\n", encoding="utf-8")
+    path = write_mapping(tmp_path, """
+[[managers]]
+file = "in.csv"
+[managers.columns]
+manager_id = "id"
+name = "name"
+region = "r"
+""")
+    mapped = apply_mapping(load_mapping(path), {"in.csv": read_table_file(tmp_path / "in.csv")})
+    assert mapped.problems == []
+    assert mapped.tables["managers"]["region"].to_list() == [None, None, None, None, "none"]
+
+
+def test_a_source_file_with_a_header_and_no_rows_gives_an_empty_table(tmp_path: Path):
+    (tmp_path / "OpportunityContactRole.csv").write_text(
+        "Id,OpportunityId,ContactId,Role\n", encoding="utf-8")
+    path = write_mapping(tmp_path, """
+[[deal_contacts]]
+file = "OpportunityContactRole.csv"
+[deal_contacts.columns]
+deal_id = "OpportunityId"
+contact_id = "ContactId"
+role = { column = "Role", map = { "Decision Maker" = "decider" } }
+""")
+    mapped = apply_mapping(load_mapping(path), {
+        "OpportunityContactRole.csv": read_table_file(tmp_path / "OpportunityContactRole.csv")})
+    assert mapped.problems == []
+    assert mapped.tables["deal_contacts"].height == 0
+    assert mapped.tables["deal_contacts"].columns == [
+        *data_model()["deal_contacts"].columns, FILE, ROW]

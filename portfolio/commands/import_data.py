@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Imported in {elapsed:.1f} s and published {report.release.name} behind {link}:")
     for table, rows in report.rows.items():
         print(f"  {table:<22}{rows:>12,} rows")
+    for name in report.empty_files:
+        print(f"  {name} has a header and no rows: an empty table")
     if report.carried:
         print(f"  carried over from the previous release: {', '.join(report.carried)}")
     for table, rows in report.skipped.items():

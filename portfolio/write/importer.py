@@ -35,7 +35,7 @@ from portfolio.write.sources import (
     long_fields,
     read_table_file,
 )
-from portfolio.write.validate import validate
+from portfolio.write.validate import COMBINED_TABLES, header_problems, table_rules, validate
 
 MAX_SHOWN_PROBLEMS = 200
 
@@ -51,6 +51,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
     release: Path | None = None
+    empty_files: list[str] = field(default_factory=list)   # a header and no rows
 
     @property
     def ok(self) -> bool:
@@ -90,19 +91,34 @@ def read_sources(files: dict[str, Path]) -> tuple[dict[str, pl.DataFrame], list[
 
 def canonical_tables(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame],
                                                                 list[Problem]]:
-    """Files already in the canonical layout: `<table>.<ext>`, one per table."""
-    tables, problems = {}, []
+    """Files already in the canonical layout: `<table>.<ext>`, one per table; a table whose
+    rows combine across files (account_metrics) also `<table>.<feed>.<ext>`, e.g.
+    `account_metrics.finance.csv` beside `account_metrics.credit.csv`. Each file's header
+    is checked here, where its name is known even when it has no rows."""
+    grouped: dict[str, list[pl.DataFrame]] = {}
+    problems = []
+    rules = table_rules()
     for name, frame in frames.items():
-        table = Path(name).stem.lower()
+        table, _, feed = Path(name).stem.lower().partition(".")
         if table not in TABLES:
             problems.append(Problem(name, None, None, None,
                                     f"is not named after a table of the data model "
                                     f"({', '.join(TABLES)}); use --mapping for other exports"))
-        elif table in tables:
+        elif feed and table not in COMBINED_TABLES:
+            problems.append(Problem(name, None, None, None,
+                                    f"names a feed of table {table}, but only "
+                                    f"{', '.join(COMBINED_TABLES)} combine files of several "
+                                    f"feeds: name it {table}{Path(name).suffix}"))
+        elif table in grouped and table not in COMBINED_TABLES:
             problems.append(Problem(name, None, None, None,
                                     f"is a second file for table {table}"))
         else:
-            tables[table] = frame
+            header = header_problems(name, frame.columns, rules[table])
+            problems += header
+            if not header:
+                grouped.setdefault(table, []).append(frame)
+    tables = {table: pl.concat(parts, how="diagonal")
+              for table, parts in grouped.items()}
     return tables, problems
 
 
@@ -113,7 +129,8 @@ def mapped_tables(mapping_path: Path, frames: dict[str, pl.DataFrame],
     try:
         mapping = load_mapping(mapping_path)
     except MappingError as error:
-        report.problems.append(Problem(mapping_path.name, None, None, None, str(error)))
+        report.problems += [Problem(mapping_path.name, None, None, None, detail)
+                            for detail in error.details or (str(error),)]
         return {}, True
     missing = [name for name in mapping.source_files() if name not in frames]
     for name in missing:
@@ -137,6 +154,7 @@ def import_sources(sources: Sequence[Path], link: Path, mapping: Path | None = N
     report.problems += problems
     frames, problems = read_sources(files)
     report.problems += problems
+    report.empty_files = [name for name, frame in frames.items() if frame.height == 0]
     if mapping is None:
         incoming, problems = canonical_tables(frames)
         report.problems += problems

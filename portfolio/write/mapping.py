@@ -32,6 +32,7 @@ import polars as pl
 
 from portfolio.core.db import TABLES, create_schema
 from portfolio.write.sources import FILE, ROW, Problem
+from portfolio.write.validate import table_rules
 
 ON_UNPLACED = ("report", "skip")
 UNMAPPED = ("report", "keep", "null")
@@ -48,15 +49,28 @@ SPEC_KEYS = (*SOURCE_KEYS, "separator", "on", "match", "take", "pick", "when", "
              "fallback", "default")
 CONDITION_KEYS = ("column", "in", "present")
 
-NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+EXPONENT = r"([eE][+-]?\d+)?"  # scientific notation, as spreadsheets write it: 1.03444E11
+NUMBER = rf"^[+-]?(\d+(\.\d*)?|\.\d+){EXPONENT}$"
 NUMBER_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
-NUMBER_COMMA = r"^[+-]?(\d+(,\d*)?|,\d+)$"
+NUMBER_COMMA = rf"^[+-]?(\d+(,\d*)?|,\d+){EXPONENT}$"
 NUMBER_COMMA_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+# Scientific notation is written out in full (1.03444E11 -> 103444000000) through an exact
+# decimal of this many digits, this many after the point; larger values keep their notation
+# (the importer's validation reads it, and refuses what the column cannot hold).
+PLAIN_DECIMAL = pl.Decimal(38, 12)
 SPACES = r"[ \u00a0\u202f']"
 
 
+TODO = "TODO"   # a question a drafted mapping leaves to a person (portfolio.write.draft_mapping)
+
+
 class MappingError(ValueError):
-    """A mapping file that cannot be used: names the file, the key and what is wrong."""
+    """A mapping file that cannot be used: names the file, the key and what is wrong;
+    `details` lists each of several problems (the TODOs left to answer)."""
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 # ---------------------------------------------------------------------------------------
@@ -230,7 +244,51 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(f"{path}: cannot be read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{path}: is not valid TOML: {error}") from error
+    todos = list(_todos(document))
+    if todos:
+        raise MappingError(f"{path}: {len(todos)} TODO(s) left to answer: the import runs "
+                           "once every TODO is replaced by an answer", tuple(todos))
     return _Parser(path).mapping(document)
+
+
+def _todos(document: dict[str, Any]) -> Iterator[str]:
+    """Every TODO marker left in a mapping: where it is and what it asks."""
+    enums = {name: rules.enums for name, rules in table_rules().items()}
+    for table in TABLES:
+        entries = document.get(table)
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict):
+                continue
+            file = entry.get("file", "the mapping")
+            columns = entry.get("columns")
+            for target, spec in (columns.items() if isinstance(columns, dict) else ()):
+                key = f"{table}[{i}].columns.{target}"
+                allowed = enums.get(table, {}).get(target)
+                yield from _spec_todos(spec, key, f"{table}.{target}", file, allowed)
+
+
+def _spec_todos(spec: Any, key: str, target: str, file: str,
+                allowed: tuple[str, ...] | None) -> Iterator[str]:
+    if spec == TODO:
+        yield (f"{key}: answer the TODO: name the column of {file} that gives {target} "
+               f"(or a constant: {{ value = \"...\" }})")
+        return
+    if not isinstance(spec, dict):
+        return
+    answer = f"one of {', '.join(allowed)}" if allowed else "the canonical value"
+    for name, value in spec.items():
+        if name == "map" and isinstance(value, dict):
+            for source, mapped in value.items():
+                if mapped == TODO:
+                    yield (f"{key}.map: {source!r} (a value of column {spec.get('column')} in "
+                           f"{file}) is a TODO: answer it with {answer} for {target}, or "
+                           "\"\" for no value")
+        elif value == TODO:
+            yield f"{key}.{name}: answer the TODO ({target}, from {file})"
+        elif isinstance(value, dict):
+            yield from _spec_todos(value, f"{key}.{name}", target, file, allowed)
 
 
 class _Parser:
@@ -627,6 +685,15 @@ def _aggregate(pairs: pl.DataFrame, pick: str) -> pl.DataFrame:
             .unique("key", keep="first", maintain_order=True).select("key", "found"))
 
 
+def _written_out(number: pl.Expr) -> pl.Expr:
+    """A number in scientific notation written out (7.9e7 -> 79000000, -2.5E-3 -> -0.0025);
+    others as they are."""
+    plain = (number.cast(PLAIN_DECIMAL, strict=False).cast(pl.String)
+             .str.strip_chars_end("0").str.strip_chars_end("."))
+    return (pl.when(number.str.contains("[eE]") & plain.is_not_null()).then(plain)
+            .otherwise(number))
+
+
 def _cleaned(column: pl.Expr, null_tokens: tuple[str, ...]) -> pl.Expr:
     """Trimmed text; empty and the null tokens become null."""
     text = column.cast(pl.String).str.strip_chars()
@@ -828,7 +895,7 @@ class _EntryMapper:
         else:
             valid = text.str.contains(NUMBER) | text.str.contains(NUMBER_GROUPED)
             normal = text.str.replace_all(",", "", literal=True)
-        return valid, normal
+        return valid, _written_out(normal)
 
     def parse_number(self, spec: Spec, value: str, label: str | None, target: str) -> str:
         valid, normal = self.number_text(spec, value)

@@ -11,14 +11,27 @@ record is row 1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
+
+from portfolio.core.settings import load_settings
 
 FILE = "_file"
 ROW = "_row"
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 MAX_FIELD_CHARS = 10_000  # a longer field is refused: no column of the model needs more
+
+
+@cache
+def null_spellings() -> tuple[str, ...]:
+    """What real exports write for "no value" (#N/A, NULL, ...): read as empty everywhere
+    (settings.toml, [import] null_spellings)."""
+    spellings = load_settings().section("import").get("null_spellings", [])
+    if not isinstance(spellings, list) or not all(isinstance(v, str) for v in spellings):
+        raise ValueError("settings.toml: [import] null_spellings must be a list of texts")
+    return tuple(spellings)
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,8 @@ def read_table_file(path: Path) -> pl.DataFrame:
         message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise SourceError(Problem(path.name, None, None, None,
                                   f"cannot be read as {kind}: {message}")) from error
-    return with_origin(clean_headers(frame, path.name), path.name, first_row)
+    frame = without_null_spellings(clean_headers(frame, path.name))
+    return with_origin(frame, path.name, first_row)
 
 
 def read_csv_text(path: Path) -> tuple[pl.DataFrame, int]:
@@ -102,6 +116,14 @@ def clean_headers(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         raise SourceError(Problem(name, 1, ", ".join(sorted(duplicates)), None,
                                   "appears more than once in the header"))
     return frame.rename(renamed)
+
+
+def without_null_spellings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells holding a null spelling (#N/A, NULL, ...) read as empty."""
+    spellings = list(null_spellings())
+    return frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars().is_in(spellings)).then(None).otherwise(pl.col(c))
+        .alias(c) for c in frame.columns)
 
 
 def with_origin(frame: pl.DataFrame, name: str, first_row: int) -> pl.DataFrame:

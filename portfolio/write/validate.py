@@ -20,6 +20,10 @@ from portfolio.core.db import TABLES, create_schema
 from portfolio.write.sources import FILE, ROW, Problem
 
 MAX_REPORTED_PER_RULE = 20
+# Tables whose rows combine across files by key: each feed (finance, a credit agency,
+# market research) gives the measures it knows for an account and month, in a file of its
+# own, and a file may leave out the optional columns it does not give.
+COMBINED_TABLES = ("account_metrics",)
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
@@ -117,15 +121,18 @@ class ProblemLog:
         self.total = 0
 
     def add_rows(self, rows: pl.DataFrame, column: str | None, rule: str,
-                 value_column: str | None = None) -> None:
+                 value_column: str | None = None, rule_column: str | None = None) -> None:
+        """One problem per row (at most MAX_REPORTED_PER_RULE shown, all counted); the rule
+        is `rule`, or each row's own from `rule_column`."""
         if rows.height == 0:
             return
         self.total += rows.height
         shown = rows.head(MAX_REPORTED_PER_RULE)
         values = shown[value_column or column] if (value_column or column) else None
+        rules = shown[rule_column].to_list() if rule_column else [rule] * shown.height
         for i, row in enumerate(shown.select(FILE, ROW).iter_rows()):
             value = None if values is None or values[i] is None else str(values[i])
-            self.problems.append(Problem(row[0], row[1], column, value, rule))
+            self.problems.append(Problem(row[0], row[1], column, value, rules[i]))
         if rows.height > MAX_REPORTED_PER_RULE:
             self.problems.append(Problem(shown[FILE][0], None, column, None,
                                          f"… and {rows.height - MAX_REPORTED_PER_RULE:,} more "
@@ -150,11 +157,16 @@ def validate(incoming: dict[str, pl.DataFrame],
     typed: dict[str, pl.DataFrame] = {}
     for name, frame in incoming.items():
         table = rules[name]
-        if not header_is_complete(frame, table, log):
+        complete = with_complete_header(frame, table, log)
+        if complete is None:
             continue
-        typed[name] = typed_columns(frame, table, log)
+        typed[name] = typed_columns(complete, table, log)
         check_values(typed[name], table, log)
-        check_key(typed[name], table, log)
+        if name in COMBINED_TABLES:
+            check_key(typed[name], table, log, within_file=True)
+            typed[name] = combined_rows(typed[name], table, log)
+        else:
+            check_key(typed[name], table, log)
     for name in typed:
         check_references(typed[name], rules[name], typed, existing_keys, log)
     for name in carried:
@@ -168,21 +180,35 @@ def problem_order(problem: Problem) -> tuple:
             problem.column or "")
 
 
-def header_is_complete(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> bool:
-    name = frame[FILE][0] if frame.height else f"{table.name} (empty)"
-    if frame.height == 0:
-        log.add(Problem(name, None, None, None, "has a header but no rows"))
-        return False
-    missing = [c for c in table.columns if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in table.columns and c not in (FILE, ROW)]
-    for column in missing:
-        log.add(Problem(name, 1, column, None,
-                        f"column is missing from the header (table {table.name} needs "
-                        f"{', '.join(table.columns)})"))
-    for column in unknown:
-        log.add(Problem(name, 1, column, None,
-                        f"is not a column of table {table.name} (a mapping file can rename it)"))
-    return not missing and not unknown
+def header_problems(name: str, columns: Iterable[str], table: TableRules) -> list[Problem]:
+    """A file's header against its table: every column, or for a table whose rows combine
+    across files (COMBINED_TABLES) at least the required ones; nothing else."""
+    columns = [c for c in columns if c not in (FILE, ROW)]
+    needed = table.required if table.name in COMBINED_TABLES else table.columns
+    missing = [c for c in table.columns if c in needed and c not in columns]
+    unknown = [c for c in columns if c not in table.columns]
+    return ([Problem(name, 1, column, None,
+                     f"column is missing from the header (table {table.name} needs "
+                     f"{', '.join(c for c in table.columns if c in needed)})")
+             for column in missing]
+            + [Problem(name, 1, column, None,
+                       f"is not a column of table {table.name} (a mapping file can rename it)")
+               for column in unknown])
+
+
+def with_complete_header(frame: pl.DataFrame, table: TableRules,
+                         log: ProblemLog) -> pl.DataFrame | None:
+    """The frame with every column of the table (optional ones a combined table's file
+    leaves out are empty), or None when its header breaks a rule. A header without rows
+    is an empty table."""
+    name = frame[FILE][0] if frame.height else table.name
+    problems = header_problems(name, frame.columns, table)
+    for problem in problems:
+        log.add(problem)
+    if problems:
+        return None
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias(c)
+                              for c in table.columns if c not in frame.columns)
 
 
 def typed_columns(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> pl.DataFrame:
@@ -257,15 +283,54 @@ def check_values(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> Non
                      column, f"is required when {when} is {' or '.join(values)}")
 
 
-def check_key(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> None:
+def check_key(frame: pl.DataFrame, table: TableRules, log: ProblemLog,
+              within_file: bool = False) -> None:
+    """Keys unique (`within_file`: unique in each file, for rows that combine across
+    files)."""
     if not table.key:
         return
-    duplicated = frame.filter(pl.struct(table.key).is_duplicated()
+    scope = [*table.key, FILE] if within_file else list(table.key)
+    duplicated = frame.filter(pl.struct(scope).is_duplicated()
                               & pl.all_horizontal(pl.col(c).is_not_null() for c in table.key))
     shown = duplicated.with_columns(
         pl.concat_str([pl.col(c).cast(pl.String) for c in table.key], separator=" / ")
         .alias("__key"))
     log.add_rows(shown, " + ".join(table.key), "is a duplicate key", "__key")
+
+
+def combined_rows(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> pl.DataFrame:
+    """One row per key from the rows of several files: each cell takes the one value the
+    files give (empty where none does). Two files giving different values for one cell is
+    a problem naming both. The combined row keeps the first file's name and row."""
+    key = list(table.key)
+    measures = [c for c in table.columns if c not in key]
+    complete = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in key))
+    if complete.select(FILE).n_unique() <= 1:
+        return frame
+    single = complete.filter(~pl.struct([*key, FILE]).is_duplicated())  # else a duplicate key
+    cells = (single.select(*key, FILE, ROW, *[pl.col(c).cast(pl.String) for c in measures])
+             .unpivot(on=measures, index=[*key, FILE, ROW], variable_name="__column",
+                      value_name="__value")
+             .drop_nulls("__value"))
+    first = cells.group_by([*key, "__column"], maintain_order=True).first()
+    other = cells.join(first, on=[*key, "__column"], suffix="__first")
+    clashes = other.filter(pl.col("__value") != pl.col("__value__first"))
+    for column in measures:
+        rows = clashes.filter(pl.col("__column") == column)
+        log.add_rows(
+            rows.with_columns(
+                pl.format("differs from {}, row {}, which gives {} for {}: files for the same "
+                          "{} combine, and each cell takes one value",
+                          pl.col(f"{FILE}__first"), pl.col(f"{ROW}__first"),
+                          pl.col("__value__first"),
+                          pl.concat_str([pl.lit(f"{c} ") + pl.col(c).cast(pl.String)
+                                         for c in key], separator=", "),
+                          pl.lit(" and ".join(key))).alias("__rule")),
+            column, "differs from another file's value for the same cell", "__value",
+            rule_column="__rule")
+    return complete.group_by(key, maintain_order=True).agg(
+        pl.col(FILE).first(), pl.col(ROW).first(),
+        *[pl.col(c).drop_nulls().first() for c in measures]).select(*table.columns, FILE, ROW)
 
 
 def check_references(frame: pl.DataFrame, table: TableRules, typed: dict[str, pl.DataFrame],

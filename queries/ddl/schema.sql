@@ -27,13 +27,17 @@ CREATE TABLE accounts (
     key_since          DATE
 );
 
+-- Every measure is optional: a row holds what the feeds imported for the account and month
+-- know (finance the revenue mix and margin, a credit agency the financial health, market
+-- research the market share); NULL = no feed says. Files of several feeds combine by
+-- (account_id, month) on import.
 CREATE TABLE account_metrics (
     account_id               VARCHAR NOT NULL REFERENCES accounts (account_id),
     month                    DATE NOT NULL CHECK (dayofmonth(month) = 1),
-    equipment_revenue        DECIMAL(18, 2) NOT NULL CHECK (equipment_revenue >= 0),
-    service_revenue          DECIMAL(18, 2) NOT NULL CHECK (service_revenue >= 0),
-    consumables_revenue      DECIMAL(18, 2) NOT NULL CHECK (consumables_revenue >= 0),
-    spares_revenue           DECIMAL(18, 2) NOT NULL CHECK (spares_revenue >= 0),
+    equipment_revenue        DECIMAL(18, 2) CHECK (equipment_revenue >= 0),
+    service_revenue          DECIMAL(18, 2) CHECK (service_revenue >= 0),
+    consumables_revenue      DECIMAL(18, 2) CHECK (consumables_revenue >= 0),
+    spares_revenue           DECIMAL(18, 2) CHECK (spares_revenue >= 0),
     gross_margin_pct         DECIMAL(5, 2) CHECK (gross_margin_pct BETWEEN -100 AND 100),
     client_market_share_pct  DECIMAL(5, 2) CHECK (client_market_share_pct BETWEEN 0 AND 100),
     financial_health         DECIMAL(5, 2) CHECK (financial_health BETWEEN 0 AND 100),
@@ -201,6 +205,15 @@ CREATE TABLE portfolio_settings (
     key    VARCHAR PRIMARY KEY,
     value  VARCHAR NOT NULL
 );
+
+-- The revenue of an account_metrics row from its streams (any of which a feed may leave
+-- NULL): the sum of the streams given, NULL when none is (that row says nothing about
+-- revenue, e.g. a credit agency's financial health alone). For after-sales revenue pass
+-- NULL as equipment.
+CREATE MACRO revenue_of(equipment, service, consumables, spares) AS
+    CASE WHEN coalesce(equipment, service, consumables, spares) IS NOT NULL
+         THEN coalesce(equipment, 0) + coalesce(service, 0) + coalesce(consumables, 0)
+              + coalesce(spares, 0) END;
 
 -- The shared filters, in one place: the accounts in view for a manager selection (a
 -- manager selects their whole team below them), regions, tiers and relationship stages.
