@@ -23,7 +23,7 @@ history AS (
     WHERE entered_on <= $as_of::DATE AND deal_id IN (SELECT deal_id FROM account_deals)
     GROUP BY deal_id
 ),
--- the stage on $as_of by the rule of the deals_as_of macro (queries/ddl/schema.sql), here
+-- the stage on $as_of by the rule of the deals_as_of macro (queries/rules/macros.sql), here
 -- computed for this account's deals only
 stage_at AS (
     SELECT
