@@ -186,8 +186,10 @@ def test_tables_absent_from_an_import_are_carried_over(served, tmp_path):
     report = import_sources([folder], served)
     assert report.ok
     assert "deals" in report.carried and "service_cases" not in report.carried
-    deals = queries.run("deals_open", db=served.resolve(), **NO_FILTERS, as_of=date(2026, 6, 30))
-    assert deals.height == 5  # the tiny portfolio's open deals, carried over
+    deals = queries.run("pipeline_open_deals", db=served.resolve(), **NO_FILTERS,
+                        as_of=date(2026, 6, 30), stage_probabilities=[0.1, 0.25, 0.5, 0.75],
+                        stage="", search="", limit=100)
+    assert deals["deal_id"].to_list() == ["D1", "D3", "D9", "D2", "D4"]  # carried over
 
 
 def test_replacing_a_table_that_carried_tables_point_at_is_refused(served, tmp_path):
