@@ -1,7 +1,8 @@
 """The read side: one .sql file per dataset and one thin runner.
 
 `run(name, db=..., **params)` executes `queries/<name>.sql` with named, bound parameters
-on a cursor of a cached read-only connection and returns a Polars frame. SQL is never
+on a cursor of a cached read-only connection, with the rule macros of
+`queries/rules/macros.sql` installed, and returns a Polars frame. SQL is never
 assembled from strings: a file's text is sent as it is and values travel as parameters.
 """
 
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import polars as pl
 import pyarrow as pa
 
-from portfolio.core.db import read_only_connection, served_database_path
+from portfolio.core.db import rules_cursor, served_database_path
 
 QUERY_DIR = Path(__file__).resolve().parent
 T = TypeVar("T")
@@ -128,14 +129,13 @@ def _execute(name: str, db: Path | None, inputs: Mapping[str, Any] | None,
     if missing:
         raise QueryParameterError(f"query {name!r} needs {sorted(missing)}")
     bound = {key: params[key] for key in needed}
-    connection = read_only_connection(db or served_database_path())
-    cursor = connection.cursor()
-    try:
+    with rules_cursor(db or served_database_path()) as cursor:
         for alias, frame in given.items():
             # Polars' newest Arrow form keeps its string views: no copy (the default
             # form copies every string; registered as is, DuckDB converts it slower still)
             cursor.register(alias, frame.to_arrow(compat_level=pl.CompatLevel.newest())
                             if isinstance(frame, pl.DataFrame) else frame)
-        return fetch(cursor.sql(sql_text(name), params=bound))
-    finally:
-        cursor.close()
+        rows = fetch(cursor.sql(sql_text(name), params=bound))
+        for alias in given:  # the cursor serves the next query (after an error it is closed)
+            cursor.unregister(alias)
+        return rows

@@ -1,9 +1,9 @@
 -- grain: one account
 -- One row per deal of account $account_id (when it is within the filtered accounts) open on
 -- $as_of: stage on that day and since when, value, expected close, owner, the last call and
--- its outcome, and its buying-center coverage as in deal_coverage: roles covered by a
--- contact still at the client engaged within $recent_days days before $as_of, whether a
--- decider and an approver still at the client were ever met, and how many people cover.
+-- its outcome, and its buying-center coverage: roles covered by a contact still at the
+-- client engaged within $recent_days days before $as_of, whether a decider and an approver
+-- still at the client were ever met, and how many people cover.
 -- The most valuable first.
 WITH account AS MATERIALIZED (  -- read twice: resolve the filters once
     SELECT account_id, manager_id
@@ -23,7 +23,7 @@ history AS (
     WHERE entered_on <= $as_of::DATE AND deal_id IN (SELECT deal_id FROM account_deals)
     GROUP BY deal_id
 ),
--- the stage on $as_of by the rule of the deals_as_of macro (queries/ddl/schema.sql), here
+-- the stage on $as_of by the rule of the deals_as_of macro (queries/rules/macros.sql), here
 -- computed for this account's deals only
 stage_at AS (
     SELECT

@@ -1,6 +1,6 @@
 -- grain: account
 -- Every deal open on $as_of at the accounts in view with its buying center rated: roles
--- covered, the gaps and the risk (rated_open_deals in queries/ddl/schema.sql has the
+-- covered, the gaps and the risk (rated_open_deals in queries/rules/macros.sql has the
 -- rules), and the owner's name (the deal's owner, else the account's manager).
 -- A role is covered when a contact still with the client was engaged on the deal in the
 -- $recent_days days up to $as_of; coverage = covered roles / 7.

@@ -1,9 +1,9 @@
 -- grain: account
--- One row per filtered account with revenue in the twelve months up to $as_of (T12M, the
--- months of account_trends): revenue by stream, after-sales (service + consumables +
--- spares), its share of the total and the same share in the twelve months before, and
--- whether after-sales out-earns equipment. portfolio/read/service_totals.py (revenue_mix) puts the
--- largest first, cuts the list and counts them all.
+-- One row per filtered account with revenue in the twelve months up to $as_of (T12M: the
+-- month of $as_of and the eleven before): revenue by stream, after-sales (service +
+-- consumables + spares), its share of the total and the same share in the twelve months
+-- before, and whether after-sales out-earns equipment. portfolio/read/service_totals.py
+-- (revenue_mix) puts the largest first, cuts the list and counts them all.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],

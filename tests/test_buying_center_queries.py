@@ -248,9 +248,10 @@ def test_grid_table_writes_each_cell_and_the_risk_factors(db):
 
 
 def test_the_buying_center_queries_share_one_definition_of_the_rules():
-    """The per-deal rules (covered, gaps, risk) live once, in the schema's macro
-    rated_open_deals; buying_center_rated reads it, the two summaries read its rows (the
-    page's deal lists pick from them too, select_deals) and none writes the rules again."""
+    """The per-deal rules (covered, gaps, risk) live once, in the rule macro
+    rated_open_deals (queries/rules/macros.sql); buying_center_rated reads it, the two
+    summaries read its rows (the page's deal lists pick from them too, select_deals) and
+    none writes the rules again."""
     assert "FROM rated_open_deals(" in queries.sql_text("buying_center_rated")
     assert "bit_count(" not in queries.sql_text("buying_center_roles")
     for name in ("buying_center_gaps", "buying_center_managers"):
@@ -258,8 +259,8 @@ def test_the_buying_center_queries_share_one_definition_of_the_rules():
         assert queries.declared_inputs(name) == {"rated_deals": "buying_center_rated"}
         assert "FROM rated_deals" in text
         assert "bit_count(" not in text and "WHEN 'high'" not in text.split("rated AS")[0]
-    schema = (Path(queries.__file__).parent / "ddl" / "schema.sql").read_text()
-    assert re.search(r"CREATE MACRO rated_open_deals\(", schema)
+    rules = (Path(queries.__file__).parent / "rules" / "macros.sql").read_text()
+    assert re.search(r"CREATE TEMP MACRO rated_open_deals\(", rules)
 
 
 def test_settings_are_read_and_checked():

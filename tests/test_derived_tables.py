@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from portfolio.core.db import read_only_connection, write_database
+from portfolio.core.db import read_only_connection, rules_cursor, write_database
 from portfolio.write.mapping import apply_mapping, load_mapping
 from portfolio.write.sources import FILE, ROW, read_table_file
 from tests.conftest import CRM_DATASET, DATA, ROOT, read_fixture_tables
@@ -95,8 +95,7 @@ def history_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
 
 def mismatches(db: Path, step: int) -> tuple[int, list[date]]:
     """(days compared, days on which the two ways disagree)."""
-    con = read_only_connection(db).cursor()
-    try:
+    with rules_cursor(db) as con:
         days = days_between(*history_span(con), step)
         wrong = [day for day in days
                  if con.execute(BY_HISTORY, [day]).fetchall()
@@ -104,8 +103,6 @@ def mismatches(db: Path, step: int) -> tuple[int, list[date]]:
                  or con.execute(OPEN_BY_HISTORY, [day]).fetchall()
                  != con.execute(OPEN_BY_PERIODS, [day]).fetchall()]
         return len(days), wrong
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize(("source", "step", "days_at_least"), [
@@ -122,8 +119,7 @@ def test_the_periods_give_the_same_deals_as_the_history(request: pytest.FixtureR
 
 
 def test_awkward_histories_give_the_expected_stage_on_chosen_days(awkward_db: Path):
-    con = read_only_connection(awkward_db).cursor()
-    try:
+    with rules_cursor(awkward_db) as con:
         def stage(deal: str, day: str) -> tuple | None:
             rows = con.execute("SELECT stage_on, stage_since::VARCHAR FROM open_deals_on(?::DATE) "
                                "WHERE deal_id = ?", [day, deal]).fetchall()
@@ -141,8 +137,6 @@ def test_awkward_histories_give_the_expected_stage_on_chosen_days(awkward_db: Pa
         assert stage("E4", "2026-02-01") is None
         assert stage("E5", "2026-03-09") == ("preliminaries", "2025-12-15")
         assert stage("E5", "2027-01-01") == ("obtaining_commitment", "2026-03-10")
-    finally:
-        con.close()
 
 
 def test_deal_members_are_the_deal_contacts_with_deal_number_account_and_leaving_day(

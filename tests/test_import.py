@@ -184,8 +184,10 @@ def test_tables_absent_from_an_import_are_carried_over(served, tmp_path):
     report = import_sources([folder], served)
     assert report.ok
     assert "deals" in report.carried and "service_cases" not in report.carried
-    deals = queries.run("deals_open", db=served.resolve(), **NO_FILTERS, as_of=date(2026, 6, 30))
-    assert deals.height == 5  # the tiny portfolio's open deals, carried over
+    deals = queries.run("pipeline_open_deals", db=served.resolve(), **NO_FILTERS,
+                        as_of=date(2026, 6, 30), stage_probabilities=[0.1, 0.25, 0.5, 0.75],
+                        stage="", search="", limit=100)
+    assert deals["deal_id"].to_list() == ["D1", "D3", "D9", "D2", "D4"]  # carried over
 
 
 def test_replacing_a_table_that_carried_tables_point_at_is_refused(served, tmp_path):
@@ -397,8 +399,10 @@ def test_partial_feeds_combine_by_account_and_month(served, tmp_path):
 
 def test_partial_feeds_give_null_safe_revenue(served, tmp_path):
     assert import_sources([metrics_source(tmp_path)], served).ok
-    trends = queries.run("account_trends", db=served.resolve(), **NO_FILTERS,
-                         as_of=date(2026, 7, 31))
+    trends = queries.run("overview_figures", db=served.resolve(), **NO_FILTERS,
+                         as_of=date(2026, 7, 31), recent_days=90, on_time_days=90,
+                         stage_probabilities=[0.1, 0.25, 0.5, 0.75],
+                         late_stages=["demonstrating_capability", "obtaining_commitment"])
     revenue = {r["account_id"]: r["revenue_t12m"] for r in trends.iter_rows(named=True)}
     # A1: 750 + 1200; A2: 150 (its July row is a credit rating only); A5: no revenue row
     assert {k: revenue[k] for k in ("A1", "A2", "A5")} == {"A1": 1950.0, "A2": 150.0,

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.charts.pipeline import _money_axis
-from portfolio.core.db import read_only_connection
+from portfolio.core.db import rules_cursor
 from tests.conftest import build_fixture_database, open_page
 
 AS_OF = "2026-06-30"
@@ -42,11 +42,8 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def scalar(db: Path, sql: str, params: list | None = None):
-    cursor = read_only_connection(db).cursor()
-    try:
+    with rules_cursor(db) as cursor:  # the SQL may read the rule macros
         return cursor.execute(sql, params or []).fetchone()[0]
-    finally:
-        cursor.close()
 
 
 # --- on the fixture ------------------------------------------------------------------------

@@ -30,8 +30,14 @@ NO_FILTERS: dict[str, list[str] | None] = {
     "visible": None,
 }
 INJECTION = "x' OR '1'='1"
+# The settings the pages pass (portfolio/core/settings.toml) and no narrowing of a list
+RULE_SETTINGS: dict[str, Any] = {
+    "late_stages": ["demonstrating_capability", "obtaining_commitment"],
+    "min_roles_covered": 3, "inform_within_days": 2, "history_days": 365,
+    "stage": "", "search": "", "limit": 200,
+}
 
-S, I64, I32, F64, D, B = pl.String, pl.Int64, pl.Int32, pl.Float64, pl.Date, pl.Boolean
+S, I64, I32, I8, F64, D, B = pl.String, pl.Int64, pl.Int32, pl.Int8, pl.Float64, pl.Date, pl.Boolean
 
 
 def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
@@ -41,6 +47,7 @@ def run(name: str, db: Path, **overrides: Any) -> pl.DataFrame:
         "as_of": AS_OF,
         "stage_probabilities": STAGE_PROBABILITIES,
         "recent_days": 90,
+        **RULE_SETTINGS,
         **overrides,
     }
     return queries.run(name, db=db, **params)
@@ -105,101 +112,145 @@ def test_pipeline_by_stage_excludes_deal_closed_exactly_twelve_months_before_as_
     assert_frame_equal(result, expected)
 
 
-# --- deals_open --------------------------------------------------------------------------
+# --- pipeline_open_deals: the deals open on a date -----------------------------------
 
-DEALS_OPEN_SCHEMA = {
+OPEN_DEALS_SCHEMA = {
     "deal_id": S, "deal_name": S, "account_id": S, "account_name": S, "stage": S,
-    "value": F64, "days_in_stage": I64, "last_outcome": S, "last_call_on": D,
-    "owner_id": S, "owner_name": S, "expected_close_on": D,
+    "stage_order": I32, "value": F64, "weighted_value": F64, "days_in_stage": I64,
+    "last_outcome": S, "last_call_on": D, "owner_id": S, "owner_name": S,
+    "expected_close_on": D, "matching_deals": I64, "matching_value": F64,
 }
 
 
-def test_deals_open_lists_deals_open_on_as_of_with_stage_age_last_call_and_owner(
-    tiny_db: Path,
-) -> None:
-    expected = frame(DEALS_OPEN_SCHEMA, [
-        ("D1", "Line upgrade", "A1", "Acme Steel", "preliminaries", 100000.0, 29,
-         "advance", d("2026-06-10"), "M2", "Leo Lead", d("2026-12-31")),
-        ("D3", "Demo line", "A3", "Acme Steel Services", "demonstrating_capability", 80000.0,
-         60, "continuation", d("2026-06-20"), "M2", "Leo Lead", d("2026-09-30")),
-        ("D9", "Clean room", "A5", "Coastal Labs", "investigation", 60000.0, 90,
-         None, None, "M5", "Lena Solo", None),
-        ("D2", "Сервисный контракт", "A2", "ООО Ромашка", "investigation", 50000.0, 81,
-         "continuation", d("2026-06-25"), "M3", "Mia Manager", d("2026-10-31")),
-        ("D4", "Packaging cell", "A4", "Borealis Foods", "obtaining_commitment", 40000.0, 46,
-         "advance", d("2026-05-10"), "M4", "Max Miller", d("2026-07-15")),
+def test_open_deals_on_as_of_with_stage_age_last_call_and_owner(tiny_db: Path) -> None:
+    # D4 (won 2026-07-20) is still in obtaining_commitment; D7 (opened 2026-07-10) is out.
+    # D9 has no history and no stage date: in investigation since it opened (2026-04-01).
+    # D1 has no owner: its account's manager M2. Weighted = value x the stage's probability.
+    expected = frame(OPEN_DEALS_SCHEMA, [
+        ("D1", "Line upgrade", "A1", "Acme Steel", "preliminaries", 1, 100000.0, 10000.0, 29,
+         "advance", d("2026-06-10"), "M2", "Leo Lead", d("2026-12-31"), 5, 330000.0),
+        ("D3", "Demo line", "A3", "Acme Steel Services", "demonstrating_capability", 3,
+         80000.0, 40000.0, 60, "continuation", d("2026-06-20"), "M2", "Leo Lead",
+         d("2026-09-30"), 5, 330000.0),
+        ("D9", "Clean room", "A5", "Coastal Labs", "investigation", 2, 60000.0, 15000.0, 90,
+         None, None, "M5", "Lena Solo", None, 5, 330000.0),
+        ("D2", "Сервисный контракт", "A2", "ООО Ромашка", "investigation", 2, 50000.0, 12500.0,
+         81, "continuation", d("2026-06-25"), "M3", "Mia Manager", d("2026-10-31"),
+         5, 330000.0),
+        ("D4", "Packaging cell", "A4", "Borealis Foods", "obtaining_commitment", 4, 40000.0,
+         30000.0, 46, "advance", d("2026-05-10"), "M4", "Max Miller", d("2026-07-15"),
+         5, 330000.0),
     ])
-    assert_frame_equal(run("deals_open", tiny_db), expected)
+    assert_frame_equal(run("pipeline_open_deals", tiny_db), expected)
 
 
-def test_deals_open_for_a_manager_filters_by_account_manager_not_deal_owner(
+def test_open_deals_for_a_manager_filters_by_account_manager_not_deal_owner(
     tiny_db: Path,
 ) -> None:
     # D3 is on M3's account A3 but owned by M2: it belongs to M3's portfolio.
-    result = run("deals_open", tiny_db, manager_ids=["M3"])
+    result = run("pipeline_open_deals", tiny_db, manager_ids=["M3"])
     assert result.select("deal_id", "owner_id").rows() == [("D3", "M2"), ("D2", "M3")]
 
 
 def test_deal_won_after_as_of_is_open_before_and_gone_after_it_was_won(
     tiny_db: Path,
 ) -> None:
-    before = run("deals_open", tiny_db)
+    before = run("pipeline_open_deals", tiny_db)
     assert before.filter(pl.col("deal_id") == "D4")["stage"].to_list() == [
         "obtaining_commitment"
     ]
     # As of 2026-07-31, D4 is won (gone) and D7 (opened 2026-07-10) has appeared.
-    after = run("deals_open", tiny_db, as_of=date(2026, 7, 31))
+    after = run("pipeline_open_deals", tiny_db, as_of=date(2026, 7, 31))
     assert after["deal_id"].to_list() == ["D7", "D1", "D3", "D9", "D2"]
 
 
 def test_deal_living_on_continuations_shows_continuation_as_its_last_call(
     tiny_db: Path,
 ) -> None:
-    result = run("deals_open", tiny_db, as_of=date(2026, 6, 24))
+    result = run("pipeline_open_deals", tiny_db, as_of=date(2026, 6, 24))
     stalling = result.filter(pl.col("deal_id") == "D2")
     assert stalling.select("last_outcome", "last_call_on").rows() == [
         ("continuation", d("2026-05-20"))
     ]
 
 
-# --- deal_coverage -----------------------------------------------------------------------
+# --- buying_center_rated, account_deals: coverage by recently engaged roles ---------------
 
-COVERAGE_SCHEMA = {
+RATED_SCHEMA = {
     "deal_id": S, "deal_name": S, "account_id": S, "account_name": S, "stage": S,
-    "value": F64, "roles_covered": I64, "coverage": F64, "decider_met": B,
-    "approver_met": B, "people_covering": I64,
+    "stage_order": I32, "value": F64, "owner_id": S, "roles_covered": I8, "coverage": F64,
+    "decider_met": B, "approver_met": B, "no_decider": B, "no_approver": B,
+    "decider_left": B, "approver_left": B, "has_doubters": B, "opponent_at_top": B,
+    "single_threaded": B, "dark": B, "late_stage": B, "risk": S, "owner_name": S,
 }
 
 
-def test_deal_coverage_counts_roles_of_active_contacts_engaged_in_recent_days(
+def test_buying_center_coverage_counts_roles_of_active_contacts_engaged_in_recent_days(
     tiny_db: Path,
 ) -> None:
-    # D1: K1 holds initiator+buyer+decider; the approver K2 left on 2026-05-01.
-    # D2: K3 (leaves only 2026-08-01) decider+user; K4 influencer exactly 90 days ago
-    #     (recent) and approver engaged 2025-11-15 (met, but not recent).
-    # D3: no decider, no approver. D4: buyer engaged after as-of does not count.
-    # D9: nobody.
-    expected = frame(COVERAGE_SCHEMA, [
-        ("D1", "Line upgrade", "A1", "Acme Steel", "preliminaries", 100000.0,
-         3, 3 / 7, True, False, 1),
-        ("D3", "Demo line", "A3", "Acme Steel Services", "demonstrating_capability", 80000.0,
-         2, 2 / 7, False, False, 1),
-        ("D9", "Clean room", "A5", "Coastal Labs", "investigation", 60000.0,
-         0, 0.0, False, False, 0),
-        ("D2", "Сервисный контракт", "A2", "ООО Ромашка", "investigation", 50000.0,
-         3, 3 / 7, True, True, 2),
-        ("D4", "Packaging cell", "A4", "Borealis Foods", "obtaining_commitment", 40000.0,
-         2, 2 / 7, True, True, 1),
+    # D1: K1 holds initiator+buyer+decider (one person: single-threaded); the approver K2
+    #     left on 2026-05-01 (approver_left). Preliminaries: not a late stage.
+    # D2: K3 (leaves only 2026-08-01) decider+user, a skeptic (a doubter); K4 influencer
+    #     exactly 90 days ago (recent) and approver engaged 2025-11-15 (met, not recent).
+    # D3: no decider, no approver, in a late stage: high risk. D4: the buyer engaged after
+    #     as-of does not count; two roles (< 3) by one person. D9: nobody (dark).
+    expected = frame(RATED_SCHEMA, [
+        ("D1", "Line upgrade", "A1", "Acme Steel", "preliminaries", 1, 100000.0, "M2",
+         3, 3 / 7, True, False, False, False, False, True, False, False, True, False, False,
+         "medium", "Leo Lead"),
+        ("D2", "Сервисный контракт", "A2", "ООО Ромашка", "investigation", 2, 50000.0, "M3",
+         3, 3 / 7, True, True, False, False, False, False, True, False, False, False, False,
+         "medium", "Mia Manager"),
+        ("D3", "Demo line", "A3", "Acme Steel Services", "demonstrating_capability", 3,
+         80000.0, "M2", 2, 2 / 7, False, False, True, True, False, False, False, False, True,
+         False, True, "high", "Leo Lead"),
+        ("D4", "Packaging cell", "A4", "Borealis Foods", "obtaining_commitment", 4, 40000.0,
+         "M4", 2, 2 / 7, True, True, False, False, False, False, False, False, True, False,
+         True, "medium", "Max Miller"),
+        ("D9", "Clean room", "A5", "Coastal Labs", "investigation", 2, 60000.0, "M5",
+         0, 0.0, False, False, True, True, False, False, False, False, False, True, False,
+         "medium", "Lena Solo"),
     ])
-    assert_frame_equal(run("deal_coverage", tiny_db), expected)
+    assert_frame_equal(run("buying_center_rated", tiny_db), expected)
 
 
-def test_deal_coverage_shorter_recent_window_drops_older_engagements(tiny_db: Path) -> None:
+def test_buying_center_shorter_recent_window_drops_older_engagements(tiny_db: Path) -> None:
     # With 30 days (from 2026-05-31): D2 keeps K3 (2026-06-01) only, D4 loses K6 (05-10).
-    result = run("deal_coverage", tiny_db, recent_days=30)
-    assert result.select("deal_id", "roles_covered", "people_covering").rows() == [
-        ("D1", 3, 1), ("D3", 2, 1), ("D9", 0, 0), ("D2", 2, 1), ("D4", 0, 0),
+    result = run("buying_center_rated", tiny_db, recent_days=30)
+    assert result.select("deal_id", "roles_covered", "single_threaded", "dark").rows() == [
+        ("D1", 3, True, False), ("D2", 2, True, False), ("D3", 2, True, False),
+        ("D4", 0, False, True), ("D9", 0, False, True),
     ]
+
+
+ACCOUNT_DEALS_SCHEMA = {
+    "deal_id": S, "deal_name": S, "product_line": S, "stage": S, "stage_since": D,
+    "days_in_stage": I64, "value": F64, "expected_close_on": D, "owner_id": S,
+    "owner_name": S, "last_outcome": S, "last_call_on": D, "roles_covered": I64,
+    "coverage": F64, "decider_met": B, "approver_met": B, "people_covering": I64,
+}
+
+
+@pytest.mark.parametrize(("account_id", "recent_days", "row"), [
+    # two people cover three roles; the approver was met long ago
+    pytest.param("A2", 90, ("D2", "Сервисный контракт", "Service", "investigation",
+                            d("2026-04-10"), 81, 50000.0, d("2026-10-31"), "M3", "Mia Manager",
+                            "continuation", d("2026-06-25"), 3, 3 / 7, True, True, 2),
+                 id="two-people"),
+    pytest.param("A2", 30, ("D2", "Сервисный контракт", "Service", "investigation",
+                            d("2026-04-10"), 81, 50000.0, d("2026-10-31"), "M3", "Mia Manager",
+                            "continuation", d("2026-06-25"), 2, 2 / 7, True, True, 1),
+                 id="shorter-window"),
+    # the buyer engaged after as-of does not count; the order call after as-of neither
+    pytest.param("A4", 90, ("D4", "Packaging cell", "Automation", "obtaining_commitment",
+                            d("2026-05-15"), 46, 40000.0, d("2026-07-15"), "M4", "Max Miller",
+                            "advance", d("2026-05-10"), 2, 2 / 7, True, True, 1),
+                 id="engaged-after-as-of"),
+])
+def test_account_deals_coverage_of_one_account(tiny_db: Path, account_id: str,
+                                               recent_days: int, row: tuple) -> None:
+    result = run("account_deals", tiny_db, account_id=account_id, recent_days=recent_days)
+    assert_frame_equal(result, frame(ACCOUNT_DEALS_SCHEMA, [row]))
 
 
 # --- deliveries_by_month -----------------------------------------------------------------
@@ -232,35 +283,39 @@ def test_deliveries_by_month_for_a_lead_team(tiny_db: Path) -> None:
                        expected)
 
 
-# --- service_cases_overdue ---------------------------------------------------------------
+# --- service_broken_promises: cases past their due date ----------------------------------
 
-OVERDUE_SCHEMA = {
-    "case_id": S, "account_id": S, "account_name": S, "kind": S, "severity": S,
-    "opened_on": D, "due_on": D, "days_overdue": I64, "client_informed_on": D,
-    "manager_name": S,
+BROKEN_SCHEMA = {
+    "case_id": S, "account_id": S, "account_name": S, "manager_name": S, "kind": S,
+    "severity": S, "state": S, "opened_on": D, "due_on": D, "closed_on": D,
+    "days_overdue": I64, "client_informed_on": D, "told": S, "severity_rank": I32,
+    "account_open": I64, "account_closed_late": I64,
 }
 
 
-def test_service_cases_overdue_lists_open_past_due_cases_most_overdue_first(
-    tiny_db: Path,
-) -> None:
-    # Out: S2 (closed late, before as-of), S4 (cancelled), S6 (not yet due), S7 (due on
-    # the as-of day). S5 closed after as-of, so it is open; its client was told only on
-    # 2026-07-01, after as-of. S3's client was never told.
-    expected = frame(OVERDUE_SCHEMA, [
-        ("S3", "A3", "Acme Steel Services", "upgrade", "critical", d("2026-03-01"),
-         d("2026-04-15"), 76, None, "Mia Manager"),
-        ("S1", "A1", "Acme Steel", "repair", "high", d("2026-05-01"),
-         d("2026-06-01"), 29, d("2026-05-02"), "Leo Lead"),
-        ("S5", "A5", "Coastal Labs", "complaint", "high", d("2026-06-01"),
-         d("2026-06-10"), 20, None, "Lena Solo"),
+def test_broken_promises_are_open_past_due_cases_and_cases_closed_late(tiny_db: Path) -> None:
+    # Out: S4 (cancelled), S6 (not yet due), S7 (due on the as-of day). S2 was closed 19
+    # days late, before as-of; its client was told 30 days after it was opened (late). S5
+    # closed after as-of, so it is open; its client was told only on 2026-07-01, after
+    # as-of: never by as-of. S3's client was never told; S1's was told a day after opening
+    # (within 2 days: in time).
+    expected = frame(BROKEN_SCHEMA, [
+        ("S1", "A1", "Acme Steel", "Leo Lead", "repair", "high", "open", d("2026-05-01"),
+         d("2026-06-01"), None, 29, d("2026-05-02"), "in_time", 2, 1, 0),
+        ("S2", "A2", "ООО Ромашка", "Mia Manager", "maintenance", "medium", "closed_late",
+         d("2026-04-01"), d("2026-05-01"), d("2026-05-20"), 19, d("2026-05-01"), "late",
+         3, 0, 1),
+        ("S3", "A3", "Acme Steel Services", "Mia Manager", "upgrade", "critical", "open",
+         d("2026-03-01"), d("2026-04-15"), None, 76, None, "never", 1, 1, 0),
+        ("S5", "A5", "Coastal Labs", "Lena Solo", "complaint", "high", "open", d("2026-06-01"),
+         d("2026-06-10"), None, 20, None, "never", 2, 1, 0),
     ])
-    assert_frame_equal(run("service_cases_overdue", tiny_db), expected)
+    assert_frame_equal(run("service_broken_promises", tiny_db), expected)
 
 
-def test_service_cases_overdue_for_a_manager_shows_only_their_accounts(tiny_db: Path) -> None:
-    result = run("service_cases_overdue", tiny_db, manager_ids=["M3"])
-    assert result["case_id"].to_list() == ["S3"]
+def test_broken_promises_for_a_manager_show_only_their_accounts(tiny_db: Path) -> None:
+    result = run("service_broken_promises", tiny_db, manager_ids=["M3"])
+    assert result.select("case_id", "state").rows() == [("S2", "closed_late"), ("S3", "open")]
 
 
 # --- portfolio_headline ------------------------------------------------------------------
@@ -298,38 +353,35 @@ def test_portfolio_headline_without_metrics_or_deliveries_gives_nulls_not_zeros(
     assert_frame_equal(run("portfolio_headline", tiny_db, manager_ids=["M4"]), expected)
 
 
-# --- account_trends ----------------------------------------------------------------------
+# --- scoring_metrics: the last twelve months against the twelve before ----------------
 
 TRENDS_SCHEMA = {
-    "account_id": S, "name": S, "tier": S, "kam_stage": S, "region": S, "manager_name": S,
-    "revenue_t12m": F64, "revenue_prior_t12m": F64, "revenue_growth": F64,
-    "aftersales_share": F64, "market_share_year_ago": F64, "market_share_now": F64,
-    "health_year_ago": F64, "health_now": F64,
+    "account_id": S, "metric_months": I64, "revenue": F64, "revenue_prior": F64,
+    "aftersales_share": F64, "market_share": F64, "market_share_before": F64,
+    "market_share_span": I64, "health": F64, "health_before": F64, "health_span": I64,
 }
 
 
-def test_account_trends_compares_last_twelve_months_with_the_twelve_before(
+def test_scoring_metrics_compare_last_twelve_months_with_the_twelve_before(
     tiny_db: Path,
 ) -> None:
     # A1: recent 2025-07 (500) + 2026-06 (800); prior 2024-07 (200) + 2025-06 (400);
     # 2024-06 and 2026-07 are outside. A2's last month is 2026-03, compared with 2025-03.
-    # A5 has a single month and nothing a year earlier.
-    nothing = (None,) * 8
+    # A5 has a single month and nothing a year earlier; A3, A4 and A6 have no metrics.
+    nothing = (0, *(None,) * 9)
     expected = frame(TRENDS_SCHEMA, [
-        ("A1", "Acme Steel", "strategic", "partnership_kam", "North", "Leo Lead",
-         1300.0, 600.0, 1300 / 600 - 1, 600 / 1300, 18.0, 11.0, 75.0, 41.0),
-        ("A5", "Coastal Labs", "strategic", "synergistic_kam", "South", "Lena Solo",
-         1000.0, None, None, 0.0, None, 40.0, None, 90.0),
-        ("A2", "ООО Ромашка", "key", "early_kam", "North", "Mia Manager",
-         200.0, 100.0, 1.0, 0.5, 30.0, 33.0, 60.0, 65.0),
-        ("A3", "Acme Steel Services", "key", "mid_kam", "North", "Mia Manager", *nothing),
-        ("A4", "Borealis Foods", "standard", "pre_kam", "South", "Max Miller", *nothing),
-        ("A6", "Delta Mining", "standard", "uncoupling_kam", "South", "Helen Head", *nothing),
+        ("A1", 2, 1300.0, 600.0, 600 / 1300, 11.0, 18.0, 12, 41.0, 75.0, 12),
+        ("A2", 1, 200.0, 100.0, 0.5, 33.0, 30.0, 12, 65.0, 60.0, 12),
+        ("A3", *nothing),
+        ("A4", *nothing),
+        ("A5", 1, 1000.0, None, 0.0, 40.0, None, None, 90.0, None, None),
+        ("A6", *nothing),
     ])
-    assert_frame_equal(run("account_trends", tiny_db), expected)
+    now = run("scoring_metrics", tiny_db).filter(pl.col("period") == 0)
+    assert_frame_equal(now.select(list(TRENDS_SCHEMA)), expected)
 
 
-# --- account_profile, account_monthly, account_events, account_choices -------------------
+# --- account_profile, account_monthly, account_timeline, account_choices -----------------
 
 PROFILE_SCHEMA = {
     "account_id": S, "name": S, "tier": S, "kam_stage": S, "region": S, "country": S,
@@ -374,14 +426,36 @@ def test_account_monthly_gives_the_24_months_up_to_as_of(tiny_db: Path) -> None:
     assert_frame_equal(run("account_monthly", tiny_db, account_id="A1"), expected)
 
 
-def test_account_events_up_to_as_of_newest_first(tiny_db: Path) -> None:
-    # E3 (2026-07-05) is after as-of; E2 and E5 share a day and are ordered by id.
-    expected = frame({"occurred_on": D, "kind": S, "severity": S, "note": S}, [
-        (d("2026-05-21"), "promise_broken", "high", "Maintenance closed late"),
-        (d("2026-05-21"), "complaint_escalated", "medium", "Escalated to the plant manager"),
-        (d("2026-02-10"), "kam_changed", "medium", "New KAM assigned"),
+TIMELINE_SCHEMA = {"occurred_on": D, "kind": S, "severity": S, "note": S, "source": S,
+                   "ref": S}
+
+
+def test_account_timeline_up_to_as_of_newest_first(tiny_db: Path) -> None:
+    # E3 (2026-07-05) is after as-of; E2 and E5 share a day and are ordered by id. K3 leaves
+    # only after as-of; A2's one broken promise (S2) is of medium severity.
+    expected = frame(TIMELINE_SCHEMA, [
+        (d("2026-05-21"), "promise_broken", "high", "Maintenance closed late", "recorded", "E2"),
+        (d("2026-05-21"), "complaint_escalated", "medium", "Escalated to the plant manager",
+         "recorded", "E5"),
+        (d("2026-02-10"), "kam_changed", "medium", "New KAM assigned", "recorded", "E1"),
     ])
-    assert_frame_equal(run("account_events", tiny_db, account_id="A2"), expected)
+    assert_frame_equal(run("account_timeline", tiny_db, account_id="A2"), expected)
+
+
+def test_account_timeline_adds_contacts_who_left_and_high_promises_broken(
+    tiny_db: Path,
+) -> None:
+    # K2, the approver of D1, left A1 on 2026-05-01; S1 (high) is open past its due date
+    # and its client was told; S7 (medium) is not counted.
+    expected = frame(TIMELINE_SCHEMA, [
+        (d("2026-06-01"), "promise_broken", "high",
+         "High repair case S1 was promised by 1 Jun 2026: still open, 29 days overdue",
+         "service", "S1"),
+        (d("2026-05-01"), "key_contact_left", "high",
+         "Peter Left (CFO) left the client: approver", "contacts", "K2"),
+        (d("2025-12-01"), "price_dispute", "low", "Discount request", "recorded", "E4"),
+    ])
+    assert_frame_equal(run("account_timeline", tiny_db, account_id="A1"), expected)
 
 
 def test_account_choices_lists_accounts_by_tier_then_name(tiny_db: Path) -> None:
@@ -472,13 +546,15 @@ def test_filters_apply_to_the_headline_too(tiny_db: Path) -> None:
 @pytest.mark.parametrize("parameter", ["manager_ids", "regions", "tiers", "kam_stages"])
 def test_injection_looking_filter_value_matches_nothing(tiny_db: Path, parameter: str) -> None:
     assert run("account_choices", tiny_db, **{parameter: [INJECTION]}).height == 0
-    assert run("deals_open", tiny_db, **{parameter: [INJECTION]}).height == 0
+    assert run("pipeline_open_deals", tiny_db, **{parameter: [INJECTION]}).height == 0
+    assert run("buying_center_rated", tiny_db, **{parameter: [INJECTION]}).height == 0
 
 
 def test_injection_looking_account_id_matches_nothing(tiny_db: Path) -> None:
     assert run("account_profile", tiny_db, account_id=INJECTION).height == 0
     assert run("account_monthly", tiny_db, account_id=INJECTION).height == 0
-    assert run("account_events", tiny_db, account_id=INJECTION).height == 0
+    assert run("account_timeline", tiny_db, account_id=INJECTION).height == 0
+    assert run("account_deals", tiny_db, account_id=INJECTION).height == 0
     # The database is untouched: every account is still there.
     assert run("account_choices", tiny_db).height == 6
 
@@ -489,9 +565,9 @@ def test_injection_looking_account_id_matches_nothing(tiny_db: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "missing"),
     [
-        ("deals_open", "as_of"),
+        ("pipeline_open_deals", "as_of"),
         ("portfolio_headline", "stage_probabilities"),
-        ("deal_coverage", "recent_days"),
+        ("buying_center_rated", "recent_days"),
         ("account_monthly", "account_id"),
         ("account_choices", "manager_ids"),
     ],
@@ -504,6 +580,7 @@ def test_missing_parameter_raises_query_parameter_error(
         "as_of": AS_OF,
         "stage_probabilities": STAGE_PROBABILITIES,
         "recent_days": 90,
+        **RULE_SETTINGS,
         "account_id": "A1",
     }
     del params[missing]

@@ -1,6 +1,7 @@
 """Query results stored beside a release (portfolio/read/stored.py): the same rows come back,
-only default views are stored, a changed file or damaged result is never served, pruning
-removes them, and a new server process answers its first run from them."""
+only default views are stored, a changed file, query, rule or damaged result is never
+served, the folder keeps within its size cap by removing the least recently used results,
+pruning removes them, and a new server process answers its first run from them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
+from portfolio.core import db
 from portfolio.core.db import database_version, publish_release, releases, write_database
 from portfolio.read import stored
 from tests.conftest import read_fixture_tables
@@ -109,6 +111,164 @@ def test_pruning_a_release_removes_its_stored_results(tmp_path: Path) -> None:
     publish_release(link, lambda target: write_database(target, tables), keep=2)
     assert first not in releases(link)
     assert not stored.results_dir(version).exists()
+
+
+# --- the size cap: least recently used results go first ------------------------------------
+
+TINY = {**PARAMS, "visible": None}
+DAYS = [date(2026, 6, 1), date(2026, 6, 15), date(2026, 6, 30), date(2026, 7, 15)]
+
+
+@pytest.fixture
+def tiny_copy(tiny_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "tiny.duckdb"
+    shutil.copy(tiny_db, copy)
+    return copy
+
+
+def set_cap(monkeypatch: pytest.MonkeyPatch, cap: int) -> None:
+    monkeypatch.setenv("PORTFOLIO_STORED_RESULTS_MB", repr(cap / stored.MB))  # exact: 2**20
+    assert stored.cap_bytes() == cap
+
+
+def save_day(path: Path, day: date) -> Path:
+    """Store risk_signals as of `day` (each day its own file) and return the file."""
+    version, params = database_version(path), {**TINY, "as_of": day}
+    stored.save(version, "risk_signals", params,
+                queries.run("risk_signals", db=path, **params).to_arrow())
+    return stored.result_path(version, "risk_signals", params)
+
+
+def load_day(path: Path, day: date) -> pl.DataFrame | None:
+    kept = stored.load(database_version(path), "risk_signals", {**TINY, "as_of": day})
+    return None if kept is None else pl.from_arrow(kept)
+
+
+def kept_files(path: Path) -> set[Path]:
+    return set(stored.results_dir(database_version(path)).iterdir())
+
+
+def test_saving_beyond_the_cap_removes_the_least_recently_used(
+        tiny_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_cap(monkeypatch, 10 * stored.MB)
+    files = [save_day(tiny_copy, day) for day in DAYS]
+    assert kept_files(tiny_copy) == set(files)
+    for order, file in enumerate(files, 1):  # used in the order of the days, long ago
+        os.utime(file, ns=(order * 10**15, order * 10**15))
+    assert load_day(tiny_copy, DAYS[0]) is not None  # the first day read again: used now
+    sizes = [file.stat().st_size for file in files]
+    assert len(set(sizes)) > 1  # the days' results differ, so the sizes below matter
+    # room for every result but the second day's: saving one removes it alone
+    set_cap(monkeypatch, sizes[0] + sizes[2] + sizes[3])
+    save_day(tiny_copy, DAYS[3])
+    assert kept_files(tiny_copy) == {files[0], files[2], files[3]}
+    # room for the last saved only: the others go, least recently used first
+    set_cap(monkeypatch, sizes[3])
+    save_day(tiny_copy, DAYS[3])
+    assert kept_files(tiny_copy) == {files[3]}
+    assert_frame_equal(load_day(tiny_copy, DAYS[3]),
+                       queries.run("risk_signals", db=tiny_copy, **{**TINY, "as_of": DAYS[3]}))
+
+
+def test_the_result_just_written_stays_even_over_the_cap(
+        tiny_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_cap(monkeypatch, 0)
+    first, second = save_day(tiny_copy, DAYS[0]), save_day(tiny_copy, DAYS[1])
+    assert kept_files(tiny_copy) == {second}
+    assert not first.exists() and load_day(tiny_copy, DAYS[0]) is None
+    assert load_day(tiny_copy, DAYS[1]) is not None
+
+
+def test_reading_a_result_marks_it_used(tiny_copy: Path) -> None:
+    file = save_day(tiny_copy, DAYS[0])
+    os.utime(file, ns=(10**15, 10**15))
+    assert load_day(tiny_copy, DAYS[0]) is not None
+    assert file.stat().st_mtime_ns > 10**15
+    assert [f.path for f in stored.stored_files(file.parent)] == [file]
+
+
+def test_removing_tolerates_files_another_process_removed_first(
+        tiny_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_cap(monkeypatch, 10 * stored.MB)
+    files = [save_day(tiny_copy, day) for day in DAYS[:3]]
+    for order, file in enumerate(files, 1):
+        os.utime(file, ns=(order * 10**15, order * 10**15))
+    listed = stored.stored_files(files[0].parent)
+    assert [f.path for f in listed] == files
+    files[0].unlink()  # another process got there first
+    removed = stored.evict(listed, keep=files[2], cap=files[2].stat().st_size)
+    assert removed == files[:2]
+    assert kept_files(tiny_copy) == {files[2]}
+    files[1].unlink(missing_ok=True)
+    assert [f.path for f in stored.stored_files(files[0].parent)] == [files[2]]
+
+
+# Stores risk_signals of the tiny portfolio for a list of days, as save_day does.
+SAVER = r"""
+import sys
+from datetime import date
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import queries
+from portfolio.core.db import database_version
+from portfolio.read import stored
+path = Path(sys.argv[2])
+params = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
+          "recent_days": 90}
+for day in sys.argv[3:]:
+    chosen = {**params, "as_of": date.fromisoformat(day)}
+    stored.save(database_version(path), "risk_signals", chosen,
+                queries.run("risk_signals", db=path, **chosen).to_arrow())
+"""
+
+
+def test_processes_saving_at_once_keep_the_folder_near_its_cap(
+        tiny_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one = save_day(tiny_copy, DAYS[0]).stat().st_size
+    set_cap(monkeypatch, 2 * one)
+    days = [str(date(2026, 5, 1 + n)) for n in range(18)]
+    savers = [subprocess.Popen([sys.executable, "-c", SAVER, str(ROOT), str(tiny_copy),
+                                *days[n::3]], stderr=subprocess.PIPE, text=True)
+              for n in range(3)]
+    errors = [saver.communicate(timeout=300)[1] for saver in savers]
+    assert [saver.returncode for saver in savers] == [0, 0, 0], errors
+    left = kept_files(tiny_copy)
+    assert all(file.suffix == ".arrow" for file in left)  # no temporary file left behind
+    # 19 results were stored; about two fit, and each process may have added its last
+    # result after another one's last removal
+    assert 1 <= len(left) <= 2 + 3
+
+
+def test_the_cap_is_a_setting_with_an_environment_override(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORTFOLIO_STORED_RESULTS_MB", raising=False)
+    assert stored.cap_bytes() == 200 * 1024 * 1024  # settings.toml [stored_results] max_mb
+    monkeypatch.setenv("PORTFOLIO_STORED_RESULTS_MB", " 0.5 ")
+    assert stored.cap_bytes() == 512 * 1024
+    for bad in ("lots", "-1", "nan", "inf"):
+        monkeypatch.setenv("PORTFOLIO_STORED_RESULTS_MB", bad)
+        with pytest.raises(stored.StoredResultsSettingError,
+                           match=rf"PORTFOLIO_STORED_RESULTS_MB = '{bad}': must be a number "
+                                 "of megabytes, 0 or more"):
+            stored.cap_bytes()
+
+
+def test_a_changed_rule_is_never_answered_from_an_old_result(
+        demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = database_version(demo_copy)
+    before = stored.result_path(version, "buying_center_rated", DEFAULT)
+    rules = tmp_path / "macros.sql"
+    rules.write_text(db.RULES_FILE.read_text(encoding="utf-8").replace(
+        "WHERE stage_on NOT IN ('won', 'lost');",
+        "WHERE stage_on NOT IN ('won', 'lost', 'preliminaries');"), encoding="utf-8")
+    monkeypatch.setattr(db, "RULES_FILE", rules)
+    db.rules_text.cache_clear()
+    try:
+        assert stored.result_path(version, "buying_center_rated", DEFAULT) != before
+    finally:
+        monkeypatch.undo()
+        db.rules_text.cache_clear()
+    assert stored.result_path(version, "buying_center_rated", DEFAULT) == before
 
 
 # A fresh process renders the overview under AppTest and prints which queries reached

@@ -14,7 +14,7 @@ dashboard starts:
 manager at the top of the hierarchy. A signed-in manager sees their own portfolio and those
 of the managers below them. Deny by default: no e-mail, or one that matches no manager and
 no executive, sees nothing. The scope travels to every query as `$visible` (see
-`scoped_accounts` in queries/ddl/schema.sql), so it is applied in the database, and cached
+`scoped_accounts` in queries/rules/macros.sql), so it is applied in the database, and cached
 results are keyed by it.
 """
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -22,11 +23,13 @@ import polars as pl
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = PROJECT_ROOT / "queries" / "ddl" / "schema.sql"
 DERIVE_FILE = PROJECT_ROOT / "queries" / "ddl" / "derive.sql"
+RULES_FILE = PROJECT_ROOT / "queries" / "rules" / "macros.sql"
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "portfolio.duckdb"
 DATABASE_ENV = "PORTFOLIO_DB"
 RELEASES_FOLDER = "releases"
 KEEP_RELEASES = 3
 OPEN_VERSIONS = 3  # connections kept open: the current release and two before it
+IDLE_CURSORS = 8  # cursors with the rules installed, kept per connection for the next query
 
 # The dashboard's connections can read only the database they were opened on: no other
 # files, no extension downloads, and no query may switch that back on.
@@ -62,6 +65,7 @@ TABLES = (
 
 _connections: dict[tuple[str, int, int], duckdb.DuckDBPyConnection] = {}
 _connections_lock = threading.Lock()
+_idle_cursors: dict[tuple[str, int, int], list[duckdb.DuckDBPyConnection]] = {}
 _probed: set[tuple[str, int, int] | None] = set()
 
 
@@ -101,16 +105,24 @@ def served_database_path(override: str | Path | None = None) -> Path:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table and macro of the canonical data model, and record which schema
-    it was (the macros live in the file, so an older file lacks newer ones)."""
+    """Create every table of the canonical data model, and record which schema it was."""
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
     con.execute("CREATE TABLE schema_info AS SELECT ?::VARCHAR AS fingerprint",
                 [schema_fingerprint()])
 
 
 def schema_fingerprint() -> str:
-    """Changes whenever the schema or the derived tables change."""
+    """Changes whenever the tables or the derived tables' content change; a release whose
+    fingerprint differs is not read. The rule macros (RULES_FILE) are not in the file, so
+    they are not in the fingerprint: a changed rule needs no new import."""
     return hashlib.sha256(SCHEMA_FILE.read_bytes() + DERIVE_FILE.read_bytes()).hexdigest()[:16]
+
+
+@cache
+def rules_text() -> str:
+    """The rule macros every reading cursor installs (read once per process, like the
+    queries' own SQL)."""
+    return RULES_FILE.read_text(encoding="utf-8")
 
 
 Version = tuple[str, int, int]  # a release's real path, mtime and size
@@ -139,8 +151,13 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     """A cached read-only connection to one version of a database file.
 
     Callers take a cursor() per query: a DuckDB connection refuses calls from several
-    threads at once, and Streamlit runs each browser session in its own thread.
+    threads at once, and Streamlit runs each browser session in its own thread. A query
+    that reads the rule macros takes `rules_cursor` instead.
     """
+    return _cached_connection(path)[1]
+
+
+def _cached_connection(path: Path) -> tuple[Version, duckdb.DuckDBPyConnection]:
     if not path.exists():
         raise DatabaseMissingError(f"No database at {path}")
     version = database_version(path)
@@ -150,7 +167,43 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
             close_replaced_versions(version[0])
             con = connect_read_only(version[0])
             _connections[version] = con
-        return con
+        return version, con
+
+
+@contextmanager
+def rules_cursor(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the cached read-only connection to `path` with the rule macros of
+    queries/rules/macros.sql installed, for one thread at a time.
+
+    A read-only file refuses macros in its own catalog, and a temp macro is seen only by
+    the cursor that created it; installing them takes ~5 ms, so cursors are kept for the
+    next query. The connection's configuration stays locked (READ_ONLY_CONFIG): the
+    macros are temp objects, not settings. A cursor is reused only when the block ended
+    without an error, so the caller must leave it as it got it (unregister its views).
+    """
+    version, connection = _cached_connection(path)
+    with _connections_lock:
+        idle = _idle_cursors.get(version)
+        cursor = idle.pop() if idle else None
+    if cursor is None:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(rules_text())
+        except BaseException:
+            cursor.close()
+            raise
+    finished = False
+    try:
+        yield cursor
+        finished = True
+    finally:
+        with _connections_lock:
+            reuse = (finished and _connections.get(version) is connection
+                     and len(_idle_cursors.get(version, ())) < IDLE_CURSORS)
+            if reuse:
+                _idle_cursors.setdefault(version, []).append(cursor)
+        if not reuse:
+            cursor.close()
 
 
 def close_replaced_versions(real_path: str) -> None:
@@ -162,17 +215,22 @@ def close_replaced_versions(real_path: str) -> None:
     releases stay open a while so that a page still running on one can finish.
     """
     for version in [v for v in _connections if v[0] == real_path]:
-        _connections.pop(version).close()
+        _close_version(version)
     while len(_connections) >= OPEN_VERSIONS:
-        _connections.pop(next(iter(_connections))).close()
+        _close_version(next(iter(_connections)))
+
+
+def _close_version(version: Version) -> None:
+    """Close a cached connection (its cursors close with it). The caller holds the lock."""
+    _idle_cursors.pop(version, None)
+    _connections.pop(version).close()
 
 
 def close_cached_connections() -> None:
     """Close every cached read-only connection (tests and tools that rewrite files)."""
     with _connections_lock:
-        for con in _connections.values():
-            con.close()
-        _connections.clear()
+        for version in list(_connections):
+            _close_version(version)
 
 
 def readable_release(link: Path) -> tuple[Path, list[str]]:

@@ -5,8 +5,16 @@ dashboard keeps the results of its default views (no filter narrowing the accoun
 viewer scope) in `<release>.results/`, one Arrow IPC file per query and parameters. A
 server started later (a restart, a second worker, the weekly export's own server) reads
 them, memory-mapped, instead of running the query again. The key holds the query's SQL
-text and the database file's version, so a changed query or a file replaced in place is
-never answered from an old result; the folder goes when its release is pruned.
+text, the rule macros (queries/rules/macros.sql) and the database file's version, so a
+changed query or rule or a file replaced in place is never answered from an old result;
+the folder goes when its release is pruned.
+
+The folder is bounded: every as-of date visited stores another set of results (~50 MB at
+large scale), so saving a result removes the least recently used ones until the folder
+holds at most `max_mb` of [stored_results] in settings.toml (PORTFOLIO_STORED_RESULTS_MB
+overrides it). A result read is touched (its mtime is the time of its last use); the one
+just written is never removed. Several processes may save at once: a file another one
+removed first is simply gone.
 
 Storing is best effort: a folder that cannot be written, or a damaged file, only means
 the query runs. `PORTFOLIO_STORED_RESULTS=off` turns reading and writing off.
@@ -17,25 +25,53 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 import queries
-from portfolio.core.db import RESULTS_SUFFIX
+from portfolio.core.db import RESULTS_SUFFIX, rules_text
 from portfolio.core.filters import LIST_KEYS
+from portfolio.core.settings import SETTINGS_FILE, load_settings
 
 FILTER_PARAMS = tuple(LIST_KEYS.values())  # manager_ids, regions, tiers, kam_stages
 
 
 SWITCH = "PORTFOLIO_STORED_RESULTS"
+CAP_ENV = "PORTFOLIO_STORED_RESULTS_MB"
+MB = 1024 * 1024
+SUFFIX = ".arrow"
+
+
+class StoredResultsSettingError(ValueError):
+    """The size cap of the stored results is not a number of megabytes."""
 
 
 def enabled() -> bool:
     return os.environ.get(SWITCH, "on").strip().lower() != "off"
+
+
+def cap_bytes() -> int:
+    """The most a release's results folder may hold: PORTFOLIO_STORED_RESULTS_MB when set,
+    else `max_mb` of [stored_results] in settings.toml (megabytes of 1024 x 1024 bytes)."""
+    if os.environ.get(CAP_ENV, "").strip():
+        source, value = CAP_ENV, os.environ[CAP_ENV].strip()
+    else:
+        source = f"{SETTINGS_FILE.name} [stored_results] max_mb"
+        value = load_settings().section("stored_results").get("max_mb", 200)
+    try:
+        megabytes = float(value)
+    except (TypeError, ValueError):
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and megabytes >= 0):
+        raise StoredResultsSettingError(
+            f"{source} = {value!r}: must be a number of megabytes, 0 or more")
+    return int(megabytes * MB)
 
 
 def results_dir(version: tuple[str, int, int]) -> Path:
@@ -51,9 +87,10 @@ def storable(params: Mapping[str, Any]) -> bool:
 
 
 def result_path(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) -> Path:
-    sql = hashlib.sha256("".join(map(queries.sql_text, queries.reads(name))).encode()).hexdigest()
-    text = json.dumps([name, sql, list(version), dict(params)], sort_keys=True, default=str)
-    return results_dir(version) / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.arrow"
+    sql = "".join(map(queries.sql_text, queries.reads(name))) + rules_text()
+    text = json.dumps([name, hashlib.sha256(sql.encode()).hexdigest(), list(version),
+                       dict(params)], sort_keys=True, default=str)
+    return results_dir(version) / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}{SUFFIX}"
 
 
 def load(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) -> pa.Table | None:
@@ -63,9 +100,12 @@ def load(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) ->
     path = result_path(version, name, params)
     try:
         with pa.memory_map(str(path)) as source:
-            return pa.ipc.open_file(source).read_all()
+            table = pa.ipc.open_file(source).read_all()
     except (OSError, pa.ArrowInvalid):
         return None
+    with contextlib.suppress(OSError):  # used now: the last to be evicted (gone: no matter)
+        os.utime(path)
+    return table
 
 
 def save(version: tuple[str, int, int], name: str, params: Mapping[str, Any],
@@ -84,3 +124,45 @@ def save(version: tuple[str, int, int], name: str, params: Mapping[str, Any],
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        return
+    evict(stored_files(path.parent), keep=path, cap=cap_bytes())
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    size: int
+    used_ns: int  # mtime: written or last read
+
+
+def stored_files(folder: Path) -> list[StoredFile]:
+    """The results in a folder, least recently used first (files being written, whose
+    names start with a dot, are not counted; files that vanish while listed are left out)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") or not entry.name.endswith(SUFFIX):
+                continue
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:  # removed by another process meanwhile
+                continue
+            found.append(StoredFile(Path(entry.path), stat.st_size, stat.st_mtime_ns))
+    return sorted(found, key=lambda f: (f.used_ns, f.path.name))
+
+
+def evict(files: list[StoredFile], keep: Path, cap: int) -> list[Path]:
+    """Remove the least recently used of `files` (never `keep`) until they hold at most
+    `cap` bytes; the paths removed, in order. A file already gone counts as removed."""
+    total = sum(f.size for f in files)
+    removed = []
+    for stored_file in files:
+        if total <= cap:
+            break
+        if stored_file.path == keep:
+            continue
+        with contextlib.suppress(OSError):  # gone already, or cannot be removed: skip it
+            stored_file.path.unlink(missing_ok=True)
+            removed.append(stored_file.path)
+        total -= stored_file.size
+    return removed

@@ -231,7 +231,7 @@ def check_database(path: Path) -> tuple[list[Problem], int]:
 
 
 def schema_problems(con: duckdb.DuckDBPyConnection, name: str) -> list[Problem]:
-    """A problem when the file was built from another version of the schema (its macros
+    """A problem when the file was built from another version of the schema (its tables
     would not match the dashboard's queries)."""
     recorded = recorded_schema(con)
     if recorded is not None and recorded[0] == schema_fingerprint():

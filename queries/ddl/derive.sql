@@ -15,10 +15,13 @@ JOIN (VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capabil
     USING (stage)
 ORDER BY h.entered_on, h.deal_id;
 
--- Each deal's stage from its opening, by the rule of `deals_as_of`: its history's stays
--- where it has them; before its first recorded stay, `preliminaries` until the day it
--- reached its recorded stage (the later of closed_on and stage_entered_on) and that stage
--- from then on. Empty periods are left out.
+-- Each deal's stage from its opening, by the rule of `deals_as_of` (queries/rules/macros.sql):
+-- its history's stays where it has them; before its first recorded stay, `preliminaries`
+-- until the day it reached its recorded stage (the later of closed_on and stage_entered_on)
+-- and that stage from then on. Empty periods are left out. The table's content follows
+-- that rule, so it is written here, in a file the schema fingerprint covers: changing the
+-- rule means changing this too, and the releases built before are then rebuilt.
+-- (tests/test_derived_tables.py checks the two agree on every day.)
 CREATE TEMP TABLE deal_numbers AS
 SELECT deal_id, row_number() OVER (ORDER BY deal_id)::INTEGER AS deal_no FROM deals;
 
