@@ -108,7 +108,7 @@ def test_on_time_over_twelve_months_matches_the_deliveries(page, demo_db) -> Non
                    WHERE delivered_on <= promised_on AND delivered_on <= $as_of)}
         FROM deliveries WHERE promised_on <= $as_of AND promised_on >= DATE '2025-12-01'
     """).values()
-    assert metric(page, "On time") == fmt.percent(on_time / due)
+    assert metric(page, "On time, 12 months") == fmt.percent(on_time / due)
 
 
 def test_revenue_mix_counts_accounts_where_after_sales_out_earns_equipment(page, demo_db):
