@@ -116,7 +116,8 @@ def attractiveness() -> None:
     st.subheader("Attractiveness")
     scoring_config = scoring.load_scoring_config()
     scored = ctx.memo_accounts("scores", lambda c: scoring.score_accounts(
-        scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship")),
+        scoring.combine_factors(c.run("scoring_metrics"), c.run(
+            "scoring_relationship", **scoring_config.relationship_params())),
         c.run("risk_signals"), scoring_config, c.currency), config=scoring_config,
         day=ctx.filters.as_of)
     verdict = scored.filter(pl.col("account_id") == account_id)

@@ -105,7 +105,8 @@ except scoring.ScoringConfigError as error:
 
 
 def scores_with(c: PageContext, weights: scoring.ScoringConfig) -> pl.DataFrame:
-    factors = scoring.combine_factors(c.run("scoring_metrics"), c.run("scoring_relationship"))
+    factors = scoring.combine_factors(c.run("scoring_metrics"),
+                                      c.run("scoring_relationship", **weights.relationship_params()))
     return scoring.score_accounts(factors, c.run("risk_signals"), weights, c.currency)
 
 

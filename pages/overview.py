@@ -33,7 +33,8 @@ figures = {period: overview.headline_figures(
 def scores_on(c: PageContext, day: date, strength: bool) -> pl.DataFrame:
     return scoring.score_accounts(
         scoring.combine_factors(c.run("scoring_metrics", as_of=scoring.metrics_day(day, as_of)),
-                                c.run("scoring_relationship") if strength else None),
+                                c.run("scoring_relationship", **config.relationship_params())
+                                if strength else None),
         c.run("risk_signals", as_of=day), config, cur, in_words=False)
 
 

@@ -150,6 +150,7 @@ def validate(incoming: dict[str, pl.DataFrame],
     typed: dict[str, pl.DataFrame] = {}
     for name, frame in incoming.items():
         table = rules[name]
+        frame = with_added_columns(frame, table)
         if not header_is_complete(frame, table, log):
             continue
         typed[name] = typed_columns(frame, table, log)
@@ -166,6 +167,16 @@ def validate(incoming: dict[str, pl.DataFrame],
 def problem_order(problem: Problem) -> tuple:
     return (problem.file, problem.row if problem.row is not None else 10**12,
             problem.column or "")
+
+
+# Columns this project added to the data model (DATA_MODEL allows added columns): an export
+# written without them stays valid, and they are empty.
+ADDED_COLUMNS = {"accounts": ("annual_revenue", "employees")}
+
+
+def with_added_columns(frame: pl.DataFrame, table: TableRules) -> pl.DataFrame:
+    absent = [c for c in ADDED_COLUMNS.get(table.name, ()) if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in absent)
 
 
 def header_is_complete(frame: pl.DataFrame, table: TableRules, log: ProblemLog) -> bool:

@@ -2,7 +2,8 @@
 -- One row per filtered account with revenue in the twelve months up to $as_of (T12M, the
 -- months of account_trends): revenue by stream, after-sales (service + consumables +
 -- spares), its share of the total and the same share in the twelve months before, and
--- whether after-sales out-earns equipment. portfolio/service_totals.py (revenue_mix) puts the
+-- whether after-sales out-earns equipment; revenue from account_months (from_deals: won
+-- deals' value, no finance data). portfolio/service_totals.py (revenue_mix) puts the
 -- largest first, cuts the list and counts them all.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, m.name AS manager_name
@@ -15,9 +16,11 @@ months AS (
         account_id,
         month > date_trunc('month', $as_of::DATE) - INTERVAL 12 MONTH AS recent_year,
         equipment_revenue::DOUBLE AS equipment, service_revenue::DOUBLE AS service,
-        consumables_revenue::DOUBLE AS consumables, spares_revenue::DOUBLE AS spares
-    FROM account_metrics
+        consumables_revenue::DOUBLE AS consumables, spares_revenue::DOUBLE AS spares,
+        revenue_source = 'won_deals' AS from_deals
+    FROM account_months
     WHERE month <= $as_of::DATE
+      AND revenue_source IS NOT NULL
       AND month > date_trunc('month', $as_of::DATE) - INTERVAL 24 MONTH
       AND account_id IN (SELECT account_id FROM scoped)
 ),
@@ -30,7 +33,8 @@ per_account AS (
         sum(spares) FILTER (WHERE recent_year) AS spares,
         sum(service + consumables + spares) FILTER (WHERE NOT recent_year)
             / nullif(sum(equipment + service + consumables + spares)
-                         FILTER (WHERE NOT recent_year), 0) AS aftersales_share_before
+                         FILTER (WHERE NOT recent_year), 0) AS aftersales_share_before,
+        coalesce(bool_or(from_deals) FILTER (WHERE recent_year), false) AS from_deals
     FROM months
     GROUP BY account_id
     HAVING count(*) FILTER (WHERE recent_year) > 0
@@ -46,6 +50,6 @@ mix AS (
 SELECT
     account_id, account_name, tier, manager_name, revenue, equipment, service, consumables,
     spares, aftersales, aftersales / nullif(revenue, 0) AS aftersales_share,
-    aftersales_share_before, aftersales > equipment AS aftersales_led
+    aftersales_share_before, aftersales > equipment AS aftersales_led, from_deals
 FROM mix
 ORDER BY account_id;
