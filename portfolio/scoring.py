@@ -67,7 +67,8 @@ RELATIONSHIP_COLUMNS = {"open_deals": pl.Int64, "open_value": pl.Float64,
                         "deliveries_on_time": pl.Int64, "promises_due": pl.Int64,
                         "promises_kept": pl.Int64, "overdue_cases": pl.Int64,
                         "deals_won": pl.Int64, "deals_lost": pl.Int64,
-                        "large_lost": pl.Int64, "large_lost_value": pl.Float64,
+                        "large_lost": pl.Int64, "large_won": pl.Int64,
+                        "large_lost_value": pl.Float64,
                         "large_deal_value": pl.Float64}
 
 
@@ -702,7 +703,8 @@ def with_warning_signs(accounts: pl.DataFrame, config: ScoringConfig) -> pl.Data
         ((pl.col("prev_open_value") > 0)
          & (pl.col("open_value") <= pl.col("prev_open_value") * (1 - r.pipeline_fall / 100)))
         .fill_null(False).alias("pipeline_fell"),
-        (pl.col("large_lost") >= r.large_losses_from).fill_null(False).alias("large_losses"),
+        ((pl.col("large_lost") >= r.large_losses_from)
+         & (pl.col("large_lost") > pl.col("large_won"))).fill_null(False).alias("large_losses"),
         pl.col("attractiveness").is_null().alias("not_enough_data"),
     )
 
@@ -821,9 +823,10 @@ def deal_reasons(row: Mapping[str, Any], currency: str) -> list[str]:
                        f"{fmt.money(row['open_value'], currency)} in 12 months "
                        f"({fmt.signed_percent(change)})")
     if row["large_losses"]:
-        reasons.append(f"lost {row['large_lost']} deals of "
-                       f"{fmt.money(row['large_deal_value'], currency)} or more in 12 months "
-                       f"({fmt.money(row['large_lost_value'], currency)} in all)")
+        closed = row["large_lost"] + row["large_won"]
+        reasons.append(f"lost {row['large_lost']} of {closed} large deals (of "
+                       f"{fmt.money(row['large_deal_value'], currency)} or more) closed in 12 "
+                       f"months, {fmt.money(row['large_lost_value'], currency)} lost")
     return reasons
 
 

@@ -8,7 +8,7 @@
 -- Service promises: the cases (not cancelled) due in those twelve months, kept = closed by
 -- the due date; overdue = open on the date past the due date. Deals closed: won and lost
 -- in the twelve months up to the date (by closed_on, as the pipeline page's win rate), and
--- the large ones lost: a value of at least large_deal_value, the $large_deal_quantile
+-- the large ones lost and won: a value of at least large_deal_value, the $large_deal_quantile
 -- quantile of the values of every deal in the database (the same line for every filter).
 WITH scoped AS (
     SELECT account_id
@@ -125,6 +125,8 @@ closed AS (
            count(*) FILTER (WHERE c.stage = 'lost') AS deals_lost,
            count(*) FILTER (WHERE c.stage = 'lost' AND c.value >= t.large_deal_value)
                AS large_lost,
+           count(*) FILTER (WHERE c.stage = 'won' AND c.value >= t.large_deal_value)
+               AS large_won,
            coalesce(sum(c.value) FILTER (WHERE c.stage = 'lost'
                                          AND c.value >= t.large_deal_value), 0) AS large_lost_value
     FROM closed_deals c, threshold t
@@ -159,7 +161,7 @@ SELECT
     coalesce(pr.promises_kept, 0) AS promises_kept,
     coalesce(od.overdue_cases, 0) AS overdue_cases,
     coalesce(cl.deals_won, 0) AS deals_won, coalesce(cl.deals_lost, 0) AS deals_lost,
-    coalesce(cl.large_lost, 0) AS large_lost,
+    coalesce(cl.large_lost, 0) AS large_lost, coalesce(cl.large_won, 0) AS large_won,
     coalesce(cl.large_lost_value, 0) AS large_lost_value,
     (SELECT large_deal_value FROM threshold) AS large_deal_value
 FROM scoped s

@@ -98,6 +98,7 @@ def test_scoring_relationship(scoring_db):
         "overdue_cases": [0, 0, 1, 0],
         # no deal closed; the one deal (D1, 100k) is the whole distribution of values
         "deals_won": [0, 0, 0, 0], "deals_lost": [0, 0, 0, 0], "large_lost": [0, 0, 0, 0],
+        "large_won": [0, 0, 0, 0],
         "large_lost_value": [0.0, 0.0, 0.0, 0.0], "large_deal_value": [100_000.0] * 4,
     })
     assert_frame_equal(got, expected, check_dtypes=False)
