@@ -63,13 +63,25 @@ for row in (headline_list[:4], headline_list[4:]):
                       else "inverse", delta_arrow="off" if same else "auto", help=item.help)
         year = item.change(item.year_ago, cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
+from_deals = figures["now"]["revenue_from_deals"]
+if from_deals:
+    st.caption(f":material/info: Revenue from won deals: no finance data imported for "
+               f"{fmt.plural(from_deals, 'account')} of {figures['now']['accounts']:,} in view "
+               "(their won deals' value in the month they closed, and service contracts over "
+               "their term, stand in for revenue).")
 
 decisions = ctx.memo("decisions", lambda: scoring.put_in_words(
     scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
     ctx.run("risk_signals"), config, cur), config=config)
-waiting = scored["now"].filter(scored["now"]["suggestion"] != "keep").height
+waiting = scored["now"].filter(pl.col("suggestion").is_in(list(scoring.DECISIONS))).height
+unscored = scored["now"].filter(pl.col("suggestion") == "not_enough_data").height
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))
+if unscored:
+    st.caption(f":material/help: Not enough data to score {fmt.plural(unscored, 'account')}: "
+               f"less than {config.rules.min_coverage:.0f} % of the attractiveness weight is "
+               "measured, so no decision is suggested for them. The Attractiveness page names "
+               "what is missing and what to import.")
 if decisions.height == 0:
     st.success("No account needs a downgrade, drop, repair, upgrade or review.")
 for row in decisions.iter_rows(named=True):
@@ -82,7 +94,9 @@ for row in decisions.iter_rows(named=True):
         st.markdown(
             f"{pill(fmt.label(row['suggestion']), SUGGESTION_COLORS[row['suggestion']])}"
             f" &nbsp; **[{name}]({link})** · {fmt.label(row['tier'])}{move} · revenue T12M "
-            f"{fmt.money(row['revenue'], cur)} · {html.escape(row['manager_name'] or '–')}"
+            f"{fmt.money(row['revenue'], cur)}"
+            f"{' (from won deals)' if row['revenue_from_deals'] else ''} · "
+            f"{html.escape(row['manager_name'] or '–')}"
             f"{new}", unsafe_allow_html=True)
         reasons = row["reasons"][:3] + (["…"] if len(row["reasons"]) > 3 else [])
         st.caption(" · ".join(scoring.escape_markdown(r) for r in reasons))

@@ -442,8 +442,10 @@ def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     strength, s_weight = weighted_score(s_weights)
     known = pl.col("relationship_known")
     used = [key for key in FACTORS if key in a_weights or key in s_weights]
-    in_score = (lambda key: pl.col(f"score_{key}").is_not_null()
-                & (pl.lit(key in a_weights) | known))
+
+    def in_score(key: str) -> pl.Expr:
+        return pl.col(f"score_{key}").is_not_null() & (pl.lit(key in a_weights) | known)
+
     return scored.with_columns(
         pl.when(pl.col("coverage") >= config.rules.min_coverage).then(attractiveness)
         .alias("attractiveness"),

@@ -31,6 +31,7 @@ from portfolio.access import (
     Viewer,
     resolve_viewer,
 )
+from portfolio.charts.theme import has_data, nothing_to_show
 from portfolio.db import (
     DatabaseUnreadableError,
     database_version,
@@ -468,7 +469,11 @@ def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
 
 
 def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
-    """A chart whose points can be clicked; returns the selected points."""
+    """A chart whose points can be clicked; returns the selected points (none when the
+    chart has nothing to show: it says so in words)."""
+    if not has_data(figure):
+        st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
+        return []
     event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
                             selection_mode="points",
                             config={"displaylogo": False,
@@ -544,6 +549,10 @@ def show_sections(sections: dict[str, Callable[[], None]], key: str,
 
 
 def show_chart(figure: Any, key: str) -> None:
+    """A chart; one with nothing to show says so in words instead of drawing empty axes."""
+    if not has_data(figure):
+        st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
+        return
     st.plotly_chart(figure, width="stretch", key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
 
