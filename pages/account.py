@@ -149,8 +149,7 @@ def attractiveness() -> None:
         with right:
             a, s, t = st.columns(3)
             a.metric("Attractiveness", "–" if row["attractiveness"] is None
-                     else f"{row['attractiveness']:.0f}",
-                     help=f"{row['coverage']:.0f} % of its weight measured")
+                     else f"{row['attractiveness']:.0f}")
             s.metric("Relative strength", "–" if row["strength"] is None
                      else f"{row['strength']:.0f}")
             t.metric("Trend, 12 months", "–" if row["trend"] is None else f"{row['trend']:+.0f}")

@@ -869,26 +869,31 @@ def explain_account(account: Mapping[str, Any], config: ScoringConfig,
     missing = set(account.get("factors_missing") or [])
     assumed = set(account.get("factors_assumed") or [])
     rows = []
-    for scorecard, factors, weights in (
-            ("Attractiveness", ATTRACTIVENESS_FACTORS, config.attractiveness_weights),
-            ("Relative strength", STRENGTH_FACTORS, config.strength_weights)):
+    for scorecard, factors, weights, total in (
+            ("Attractiveness", ATTRACTIVENESS_FACTORS, config.attractiveness_weights,
+             "attractiveness"),
+            ("Relative strength", STRENGTH_FACTORS, config.strength_weights, "strength")):
         for prefix, suffix in (("", "now"), ("prev_", "before")):
+            # no points where there is no score (e.g. not enough data 12 months earlier)
+            scored = account.get(f"{prefix}{total}") is not None
             available = sum(weights[f.key] for f in factors
-                            if account.get(f"{prefix}score_{f.key}") is not None)
+                            if account.get(f"{prefix}score_{f.key}") is not None) if scored else 0
             for f in factors:
                 score = account.get(f"{prefix}score_{f.key}")
                 contribution = (weights[f.key] * score / available
                                 if score is not None and available else None)
                 state = ("missing" if f.key in missing else "assumed" if f.key in assumed
                          else "measured")
+                value = describe_value(f, account.get(f"{prefix}raw_{f.key}"),
+                                       account.get("kam_stage"), currency,
+                                       account.get("client_employees"))
+                if value == "no data" and score is not None:
+                    value = "no data: no change (50)"
                 rows.append({"scorecard": scorecard, "factor": f.key, "label": f.label,
                              "short": f.short, "state": state,
                              "to_fill": TO_FILL[f.key] if state != "measured" else "",
                              "weight": weights[f.key], "period": suffix,
-                             "value": describe_value(f, account.get(f"{prefix}raw_{f.key}"),
-                                                     account.get("kam_stage"), currency,
-                                                     account.get("client_employees")),
-                             "score": score, "contribution": contribution})
+                             "value": value, "score": score, "contribution": contribution})
     long = pl.DataFrame(rows, schema={"scorecard": pl.String, "factor": pl.String,
                                       "label": pl.String, "short": pl.String,
                                       "state": pl.String, "to_fill": pl.String,

@@ -186,7 +186,7 @@ def test_explanation_contributions_add_up_to_the_scores(scored, scoring_db):
         pl.col("account_id") == "F1").row(0, named=True)
     growth = scoring.explain_account(early, config).filter(
         pl.col("factor") == "growth").row(0, named=True)
-    assert (growth["value_before"], growth["score_before"]) == ("no data", 50.0)
+    assert (growth["value_before"], growth["score_before"]) == ("no data: no change (50)", 50.0)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
