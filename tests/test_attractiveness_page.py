@@ -48,7 +48,7 @@ def charts(at: AppTest) -> list[dict]:
 
 def test_counts_list_and_matrix(scoring_db, monkeypatch):
     at = open_page(scoring_db, monkeypatch)
-    assert metrics(at) == {"Accounts scored": "5", "To drop or downgrade": "1",
+    assert metrics(at) == {"Accounts scored": "5 of 5", "To drop or downgrade": "1",
                            "To repair": "1", "To upgrade": "1", "To review": "1",
                            "To keep": "1"}
     table = at.dataframe[0].value
@@ -121,7 +121,7 @@ def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeyp
     at.run()
     assert at.slider(key="wa_market_share_trend").value == 40
     at.button[0].click().run()  # back to the saved weights
-    assert at.slider(key="wa_market_share_trend").value == 15
+    assert at.slider(key="wa_market_share_trend").value == 12
     table = at.dataframe[0].value
     assert table[table["name"] == "Borderline Chemie GmbH"]["suggestion"].tolist() == ["Review"]
 
@@ -131,5 +131,5 @@ def test_demo_puts_the_uncoupling_account_first_as_repair(demo_db, monkeypatch):
     table = at.dataframe[0].value
     assert table.iloc[0]["suggestion"] == "Repair"
     assert table.iloc[0]["name"] == "Hansaenergie s.r.o."
-    assert metrics(at)["Accounts scored"] == "120"
+    assert metrics(at)["Accounts scored"] == "120 of 120"
     assert "key-account manager changed" in table.iloc[0]["why"]
