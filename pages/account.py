@@ -139,7 +139,7 @@ def attractiveness() -> None:
             unmeasured = scoring.missing_in_words(row)
             if unmeasured:
                 st.markdown(f"**Not measured** (the scores rest on the other factors; "
-                            f"{row['coverage']:.0f} % of the attractiveness weight is "
+                            f"{row['data_coverage']:.0f} % of the attractiveness weight is "
                             "measured):\n" + "\n".join(
                                 f"- {scoring.escape_markdown(w)}" for w in unmeasured))
             st.page_link("pages/attractiveness.py", label="Why: every factor and how it moved",

@@ -180,7 +180,7 @@ def matrix_and_decisions() -> None:
     show_table(
         table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
                      "trend", "strength", "quadrant", "risk_level", "revenue",
-                     "revenue_from_deals", "coverage", "manager_name", "why_link", "open"),
+                     "revenue_from_deals", "data_coverage", "manager_name", "why_link", "open"),
         hide_index=True, width="stretch", height=420,
         column_config={
             "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
@@ -196,7 +196,7 @@ def matrix_and_decisions() -> None:
             "revenue_from_deals": st.column_config.CheckboxColumn(
                 "From won deals", help="No finance data imported: the won deals' value stands "
                                        "in for revenue"),
-            "coverage": st.column_config.NumberColumn(
+            "data_coverage": st.column_config.NumberColumn(
                 "Measured", format="%.0f %%",
                 help="Share of the attractiveness weight measured"),
             "manager_name": "Manager",
@@ -236,7 +236,7 @@ def why_an_account_scores() -> None:
                         + "; ".join(scoring.escape_markdown(s) for s in account["risk_signals"]))
         unmeasured = scoring.missing_in_words(account)
         if unmeasured:
-            st.markdown(f"**Not measured** ({account['coverage']:.0f} % of the attractiveness "
+            st.markdown(f"**Not measured** ({account['data_coverage']:.0f} % of the attractiveness "
                         "weight is measured; the weights of the others are rescaled):\n"
                         + "\n".join(f"- {scoring.escape_markdown(w)}" for w in unmeasured))
         st.page_link("pages/account.py", label="Open the account page",

@@ -405,7 +405,8 @@ NEUTRAL_SCORE = 50.0
 
 def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     """Every row of combine_factors (account x period) with raw_<factor>, score_<factor>,
-    attractiveness, strength, and what they rest on: `coverage` and `strength_coverage`
+    attractiveness, strength, and what they rest on: `data_coverage` (published as
+    `coverage`) and `strength_coverage`
     (the share of each scorecard's weight, 0-100, that was measured), factors_used (the
     factors in either score), factors_assumed (changes counted as "no change": an account
     whose level is measured now but not 12 months earlier gets 50 for the change, so that
@@ -430,7 +431,7 @@ def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     scored = scored.with_columns(
         pl.sum_horizontal([pl.when(pl.col(f"score_{key}").is_not_null()).then(pl.lit(weight))
                            .otherwise(0.0) for key, weight in a_weights.items()])
-        .alias("coverage"),
+        .alias("data_coverage"),
         named_factors(list(CHANGE_FACTORS), lambda key: pl.col(f"score_{key}").is_null()
                       & pl.col(f"score_{CHANGE_FACTORS[key]}").is_not_null())
         .alias("factors_assumed"),
@@ -447,7 +448,7 @@ def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
         return pl.col(f"score_{key}").is_not_null() & (pl.lit(key in a_weights) | known)
 
     return scored.with_columns(
-        pl.when(pl.col("coverage") >= config.rules.min_coverage).then(attractiveness)
+        pl.when(pl.col("data_coverage") >= config.rules.min_coverage).then(attractiveness)
         .alias("attractiveness"),
         pl.when(known).then(strength).alias("strength"),
         pl.when(known).then(s_weight).alias("strength_coverage"),
@@ -636,7 +637,7 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
     before = scored.filter(pl.col("period") == YEAR_AGO).select(
         "account_id",
         *[pl.col(c).alias(f"prev_{c}") for c in (
-            "attractiveness", "strength", "revenue", "metric_months", "coverage",
+            "attractiveness", "strength", "revenue", "metric_months", "data_coverage",
             "open_value", "deals_won", "deals_lost",
             *[f"raw_{k}" for k in keys], *[f"score_{k}" for k in keys])])
     accounts = now.join(before, on="account_id", how="left").with_columns(
@@ -847,9 +848,9 @@ def not_enough_data_reasons(row: Mapping[str, Any], config: ScoringConfig) -> li
     missing = [FACTORS[key].short for key in row["factors_missing"] or []
                if key in config.attractiveness_weights]
     month = row["last_month"]
-    return [f"not enough data: {row['coverage']:.0f} % of the attractiveness weight measured in "
-            f"the 12 months to {month:%b %Y} (at least {config.rules.min_coverage:.0f} % "
-            "needed)",
+    return [f"not enough data: {row['data_coverage']:.0f} % of the attractiveness weight "
+            f"measured in the 12 months to {month:%b %Y} (at least "
+            f"{config.rules.min_coverage:.0f} % needed)",
             "missing: " + ", ".join(missing)]
 
 
@@ -958,7 +959,7 @@ def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
 RECORD_FIELDS = ("account_id", "name", "tier", "kam_stage", "manager_name", "attractiveness",
                  "strength", "quadrant", "band", "trend", "suggestion", "suggested_tier",
                  "reasons", "risk_level", "risk_points", "risk_signals", "revenue",
-                 "revenue_from_deals", "coverage", "strength_coverage", "factors_used",
+                 "revenue_from_deals", "data_coverage", "strength_coverage", "factors_used",
                  "factors_missing", "factors_assumed")
 
 
@@ -966,13 +967,14 @@ def records(scored: pl.DataFrame) -> pl.DataFrame:
     """The published fields of scored accounts, numbers rounded to one decimal;
     revenue_source: where revenue T12M comes from ("finance", "won deals", None)."""
     return scored.select(RECORD_FIELDS).with_columns(
-        pl.col("attractiveness", "strength", "trend", "risk_points", "coverage",
+        pl.col("attractiveness", "strength", "trend", "risk_points", "data_coverage",
                "strength_coverage").round(1),
+        pl.col("data_coverage").round(1).alias("coverage"),
         pl.col("revenue").round(2).alias("revenue_t12m"),
         pl.when(pl.col("revenue").is_null()).then(None)
         .when(pl.col("revenue_from_deals")).then(pl.lit("won deals"))
         .otherwise(pl.lit("finance")).alias("revenue_source"),
-    ).drop("revenue", "revenue_from_deals")
+    ).drop("revenue", "revenue_from_deals", "data_coverage")
 
 
 def shifted(day: date, *, weeks: int = 0, years: int = 0) -> date:

@@ -76,7 +76,7 @@ def test_nine_in_ten_key_accounts_with_won_deals_are_scored(crm_db, crm_scored):
     key = crm_scored.filter(pl.col("account_id").is_in(list(winners)))
     # revenue from won deals, the client's size from the export; nothing else of finance
     assert key["revenue_from_deals"].all()
-    assert key["coverage"].min() >= 30
+    assert key["data_coverage"].min() >= 30
     assert all("client_size" not in missing for missing in key["factors_missing"])
 
 

@@ -70,7 +70,7 @@ def scored(coverage_db: Path) -> dict[str, dict]:
 def test_every_factor_measured_gives_coverage_100(scored):
     c1 = scored["C1"]
     assert c1["attractiveness"] == pytest.approx(C1)
-    assert c1["coverage"] == 100.0
+    assert c1["data_coverage"] == 100.0
     assert c1["factors_assumed"] == []
     assert [f for f in c1["factors_missing"] if f in scoring.FACTORS
             and f in scoring.load_scoring_config().attractiveness_weights] == []
@@ -80,7 +80,7 @@ def test_every_factor_measured_gives_coverage_100(scored):
 def test_a_missing_factor_rescales_the_others_exactly_as_documented(scored):
     c2 = scored["C2"]
     assert c2["attractiveness"] == pytest.approx(C2)
-    assert c2["coverage"] == 84.0
+    assert c2["data_coverage"] == 84.0
     assert c2["factors_missing"][:2] == ["financial_health", "financial_health_trend"]
     config = scoring.load_scoring_config()
     explained = scoring.explain_account(c2, config, "USD").filter(
@@ -101,7 +101,7 @@ def test_won_deals_stand_in_for_revenue_without_a_finance_feed(scored):
     c3 = scored["C3"]
     assert c3["revenue"] == 400_000.0 and c3["revenue_from_deals"]
     assert c3["attractiveness"] == pytest.approx(C3)
-    assert c3["coverage"] == 36.0
+    assert c3["data_coverage"] == 36.0
     assert c3["factors_assumed"] == ["growth"]
     # won deals say nothing of after-sales where the database holds no service contracts
     assert "aftersales" in c3["factors_missing"]
@@ -113,7 +113,7 @@ def test_won_deals_stand_in_for_revenue_without_a_finance_feed(scored):
 
 def test_below_the_minimum_coverage_is_not_enough_data_naming_what_is_missing(scored):
     c4 = scored["C4"]
-    assert c4["attractiveness"] is None and c4["coverage"] == 16.0
+    assert c4["attractiveness"] is None and c4["data_coverage"] == 16.0
     assert (c4["suggestion"], c4["quadrant"], c4["band"]) == ("not_enough_data", None, None)
     assert c4["reasons"] == [
         "not enough data: 16 % of the attractiveness weight measured in the 12 months to "
