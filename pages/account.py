@@ -133,6 +133,12 @@ def attractiveness() -> None:
             if row["risk_signals"] and row["suggestion"] != "repair":
                 st.markdown("Relationship signals: " + "; ".join(
                     scoring.escape_markdown(s) for s in row["risk_signals"]))
+            unmeasured = scoring.missing_in_words(row)
+            if unmeasured:
+                st.markdown(f"**Not measured** (the scores rest on the other factors; "
+                            f"{row['data_coverage']:.0f} % of the attractiveness weight is "
+                            "measured):\n" + "\n".join(
+                                f"- {scoring.escape_markdown(w)}" for w in unmeasured))
             st.page_link("pages/attractiveness.py", label="Why: every factor and how it moved",
                          icon=":material/arrow_forward:",
                          query_params={**ctx.page_params(), "account": account_id,
@@ -147,6 +153,10 @@ def attractiveness() -> None:
     st.caption("The 24-month trends of what the score weighs: the revenue mix, margin, the "
                "client's market share and financial health, our share of wallet.")
     monthly = ctx.run("account_monthly", account_id=account_id)
+    if (monthly["revenue_source"] == "won_deals").any():
+        st.caption(":material/info: Revenue from won deals: no finance data imported for this "
+                   "account (its won deals' value in the month they closed, and service "
+                   "contracts over their term, stand in for revenue).")
     if monthly.height:
         trend = account_charts.metric_trend
         left, right = st.columns([3, 2])

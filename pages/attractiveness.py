@@ -124,7 +124,7 @@ if what_if:
             + (f": {names}{more}." if changed.height else "."), icon=":material/tune:")
 
 figure_metrics(ctx, ("accounts", "to_downgrade_or_drop", "to_repair", "to_upgrade",
-                     "to_review", "to_keep"), st.columns(6), saved)
+                     "to_review", "not_enough_data"), st.columns(6), saved)
 
 shown, note = portfolio_charts.matrix_selection(scored)
 decision_ids = scored.filter(pl.col("suggestion") != "keep")["account_id"].to_list()
@@ -141,11 +141,16 @@ def matrix_and_decisions() -> None:
     show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
                      scored), key="attractiveness_matrix")
 
-    decisions = scored.filter(pl.col("suggestion") != "keep")
+    decisions = scored.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS)))
     st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
     st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
-               "upgrade, review, then the accounts to keep; within each, by revenue. Reasons are "
-               "in numbers you can check on the account page.")
+               "upgrade, review, then the accounts with not enough data to score and those to "
+               "keep; within each, by revenue. Reasons are in numbers you can check on the "
+               "account and pipeline pages.")
+    from_deals = scored.filter(pl.col("revenue_from_deals")).height
+    if from_deals:
+        st.caption(f":material/info: Revenue from won deals: no finance data imported for "
+                   f"{fmt.plural(from_deals, 'account')} (column “From won deals”).")
     table = scored.with_columns(
         fmt.label_expr("suggestion", "tier", "suggested_tier", "risk_level"),
         pl.col("trend").round(0) + 0.0,  # no "−0"
@@ -156,8 +161,8 @@ def matrix_and_decisions() -> None:
     )
     show_table(
         table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
-                     "trend", "strength", "quadrant", "risk_level", "revenue", "manager_name",
-                     "why_link", "open"),
+                     "trend", "strength", "quadrant", "risk_level", "revenue",
+                     "revenue_from_deals", "data_coverage", "manager_name", "why_link", "open"),
         hide_index=True, width="stretch", height=420,
         column_config={
             "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
@@ -170,6 +175,12 @@ def matrix_and_decisions() -> None:
             "quadrant": "Quadrant", "risk_level": "Risk",
             "why": st.column_config.TextColumn("Why", width="large"),
             "revenue": money_column("Revenue T12M", ctx.currency),
+            "revenue_from_deals": st.column_config.CheckboxColumn(
+                "From won deals", help="No finance data imported: the won deals' value stands "
+                                       "in for revenue"),
+            "data_coverage": st.column_config.NumberColumn(
+                "Measured", format="%.0f %%",
+                help="Share of the attractiveness weight measured"),
             "manager_name": "Manager",
             "open": link_column("Account page"),
             "why_link": link_column("Explain", "Why ›"),
@@ -205,6 +216,11 @@ def why_an_account_scores() -> None:
             st.markdown(f"Uncoupling risk **{account['risk_level']}** "
                         f"({account['risk_points']:g} points): "
                         + "; ".join(scoring.escape_markdown(s) for s in account["risk_signals"]))
+        unmeasured = scoring.missing_in_words(account)
+        if unmeasured:
+            st.markdown(f"**Not measured** ({account['data_coverage']:.0f} % of the attractiveness "
+                        "weight is measured; the weights of the others are rescaled):\n"
+                        + "\n".join(f"- {scoring.escape_markdown(w)}" for w in unmeasured))
         st.page_link("pages/account.py", label="Open the account page",
                      icon=":material/arrow_forward:",
                      query_params={**ctx.page_params(), "account": pick})
@@ -220,7 +236,9 @@ def why_an_account_scores() -> None:
                  help=f"{account['risk_points']:g} points; high from {config.risk.high_from:g}")
         st.caption(f"Quadrant **{account['quadrant'] or '–'}** · band "
                    f"**{account['band'] or '–'}** · revenue T12M "
-                   f"{fmt.money(account['revenue'], ctx.currency)}")
+                   f"{fmt.money(account['revenue'], ctx.currency)}"
+                   + (" (revenue from won deals: no finance data imported)"
+                      if account["revenue_from_deals"] else ""))
 
     explained = scoring.explain_account(account, config, ctx.currency)
     show_chart(drawn(portfolio_charts.factor_contributions,
@@ -230,12 +248,16 @@ def why_an_account_scores() -> None:
         explained, "Relative strength", account["strength"], account["prev_strength"]),
         key="strength_why")
     show_table(
-        explained.select("scorecard", "label", "weight", "value_before", "value", "score_before",
-                         "score", "contribution_before", "contribution", "change"),
+        explained.select("scorecard", "label", "weight", "state", "value_before", "value",
+                         "score_before", "score", "contribution_before", "contribution",
+                         "change"),
         hide_index=True, width="stretch", height=36 * (explained.height + 1) + 4,
         column_config={
             "scorecard": "Score", "label": "Factor",
             "weight": st.column_config.NumberColumn("Weight", format="%.0f %%"),
+            "state": st.column_config.TextColumn(
+                "Measured", help="measured; assumed: no figure 12 months earlier, counted as "
+                                 "no change (50); missing: left out, the other weights rescaled"),
             "value_before": "12 months ago", "value": "Now",
             "score_before": st.column_config.NumberColumn("Score then (0-100)", format="%.0f"),
             "score": st.column_config.NumberColumn("Score now (0-100)", format="%.0f"),

@@ -44,11 +44,24 @@ for row in (figures.OVERVIEW_HEADLINES[:4], figures.OVERVIEW_HEADLINES[4:]):
                       help=figure.definition)
         year = figure.change(now, headline["year"][name], cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
+in_view = figures.values(ctx, config, ("revenue_from_deals", "accounts"))
+from_deals = int(in_view["revenue_from_deals"] or 0)
+if from_deals:
+    st.caption(f":material/info: Revenue from won deals: no finance data imported for "
+               f"{fmt.plural(from_deals, 'account')} of {in_view['accounts']:,.0f} in view "
+               "(their won deals' value in the month they closed, and service contracts over "
+               "their term, stand in for revenue).")
 
 decisions = ctx.memo(views.decisions_shown, config=config)
 waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)
+unscored = int(figures.values(ctx, config, ("not_enough_data",))["not_enough_data"] or 0)
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
              + (f", the first {decisions.height} below" if waiting > decisions.height else ""))
+if unscored:
+    st.caption(f":material/help: Not enough data to score {fmt.plural(unscored, 'account')}: "
+               f"less than {config.rules.min_coverage:.0f} % of the attractiveness weight is "
+               "measured, so no decision is suggested for them. The Attractiveness page names "
+               "what is missing and what to import.")
 if decisions.height == 0:
     st.success("No account needs a downgrade, drop, repair, upgrade or review.")
 for row in decisions.iter_rows(named=True):
@@ -61,7 +74,9 @@ for row in decisions.iter_rows(named=True):
         st.markdown(
             f"{pill(fmt.label(row['suggestion']), SUGGESTION_COLORS[row['suggestion']])}"
             f" &nbsp; **[{name}]({link})** · {fmt.label(row['tier'])}{move} · revenue T12M "
-            f"{fmt.money(row['revenue'], cur)} · {html.escape(row['manager_name'] or '–')}"
+            f"{fmt.money(row['revenue'], cur)}"
+            f"{' (from won deals)' if row['revenue_from_deals'] else ''} · "
+            f"{html.escape(row['manager_name'] or '–')}"
             f"{new}", unsafe_allow_html=True)
         reasons = row["reasons"][:3] + (["…"] if len(row["reasons"]) > 3 else [])
         st.caption(" · ".join(scoring.escape_markdown(r) for r in reasons))

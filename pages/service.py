@@ -362,6 +362,11 @@ def revenue_mix() -> None:
     mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
     led = int(mix["aftersales_led_total"][0]) if mix.height else 0
     st.subheader(f"Revenue mix: after-sales out-earns equipment at {led:,} accounts")
+    from_deals = int(mix["from_deals_total"][0]) if mix.height else 0
+    if from_deals:
+        st.caption(f":material/info: Revenue from won deals: no finance data imported for "
+                   f"{fmt.plural(from_deals, 'account')} (their won deals' value counts as "
+                   "equipment, service contracts over their term as after-sales).")
     left, right = st.columns(2)
     with left:
         show_chart(drawn(account_charts.revenue_mix,

@@ -4,7 +4,8 @@
 -- earlier, for the changes). Per account, so a filter change only narrows a cached result.
 -- key_account: strategic/key tier that had entered the programme by $as_of (key_since;
 -- tiers have no history, so the current tier is used). Revenue T12M: the twelve complete
--- months up to $as_of (as in the scoring model) and the twelve before. Pipeline: deals
+-- months up to $as_of (as in the scoring model) and the twelve before, from account_months
+-- (revenue_from_deals: some of it from won deals, no finance data). Pipeline: deals
 -- open on $as_of, weighted by $stage_probabilities. Late-stage coverage: the share of the
 -- seven buying-center roles covered (an active contact engaged within $recent_days days),
 -- summed over deals in a late stage ($late_stages, settings.toml) on $as_of (the
@@ -29,8 +30,9 @@ revenue AS (
         sum(revenue_of(m.equipment_revenue, m.service_revenue, m.consumables_revenue,
                        m.spares_revenue))
             FILTER (WHERE m.month <= b.last_month - INTERVAL 12 MONTH)::DOUBLE
-            AS revenue_prior_t12m
-    FROM account_metrics m, bounds b
+            AS revenue_prior_t12m,
+        coalesce(bool_or(m.revenue_source = 'won_deals'), false) AS revenue_from_deals
+    FROM account_months m, bounds b
     WHERE m.month <= b.last_month AND m.month > b.last_month - INTERVAL 24 MONTH
       AND m.account_id IN (SELECT account_id FROM scoped)
     GROUP BY m.account_id
@@ -99,6 +101,7 @@ SELECT
     s.tier IN ('strategic', 'key') AND (s.key_since IS NULL OR s.key_since <= $as_of::DATE)
         AS key_account,
     r.revenue_t12m, r.revenue_prior_t12m,
+    coalesce(r.revenue_from_deals, false) AS revenue_from_deals,
     coalesce(p.open_deals, 0) AS open_deals, coalesce(p.open_value, 0) AS open_value,
     coalesce(p.weighted_value, 0) AS weighted_value,
     coalesce(l.late_deals, 0) AS late_deals, coalesce(l.late_coverage_sum, 0) AS late_coverage_sum,

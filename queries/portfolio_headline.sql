@@ -1,6 +1,7 @@
 -- One row: the portfolio's headline figures for the filtered accounts as of $as_of.
 -- Revenue is the twelve complete months up to $as_of (T12M: a month counts once its last
--- day is on or before $as_of, as in the scoring) against the twelve before; pipeline is the
+-- day is on or before $as_of, as in the scoring) against the twelve before (account_months:
+-- revenue_from_deals when some of it is won deals' value); pipeline is the
 -- deals open on $as_of, weighted by $stage_probabilities (one per stage, in stage order).
 WITH scoped AS (
     SELECT account_id, tier
@@ -18,10 +19,10 @@ revenue AS (
                                  spares_revenue)
             END)::DOUBLE AS revenue_t12m,
         sum(CASE WHEN m.month <= l.month - INTERVAL 12 MONTH
-                 THEN revenue_of(equipment_revenue, service_revenue, consumables_revenue,
-                                 spares_revenue)
-            END)::DOUBLE AS revenue_prior_t12m
-    FROM account_metrics m JOIN scoped USING (account_id), last_complete l
+                 THEN equipment_revenue + service_revenue + consumables_revenue + spares_revenue
+            END)::DOUBLE AS revenue_prior_t12m,
+        coalesce(bool_or(m.revenue_source = 'won_deals'), false) AS revenue_from_deals
+    FROM account_months m JOIN scoped USING (account_id), last_complete l
     WHERE m.month > l.month - INTERVAL 24 MONTH AND m.month <= l.month
 ),
 stage_at AS (

@@ -6,7 +6,10 @@
 -- held it and was engaged within $recent_days days before that date. Deliveries: those
 -- promised in the twelve months up to the date, on time = delivered by the promised day.
 -- Service promises: the cases (not cancelled) due in those twelve months, kept = closed by
--- the due date; overdue = open on the date past the due date.
+-- the due date; overdue = open on the date past the due date. Deals closed: won and lost
+-- in the twelve months up to the date (by closed_on, as the pipeline page's win rate), and
+-- the large ones lost and won: a value of at least large_deal_value, the $large_deal_quantile
+-- quantile of the values of every deal in the database (the same line for every filter).
 WITH scoped AS (
     SELECT account_id
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -99,6 +102,37 @@ promises AS (
       AND due_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE - INTERVAL 12 MONTH
     GROUP BY account_id
 ),
+threshold AS (
+    SELECT quantile_cont(value, $large_deal_quantile::DOUBLE)::DOUBLE AS large_deal_value
+    FROM deals
+    WHERE value IS NOT NULL
+),
+closed_deals AS (
+    SELECT 0 AS period, account_id, stage, value::DOUBLE AS value
+    FROM deals
+    WHERE stage IN ('won', 'lost')
+      AND closed_on <= $as_of::DATE AND closed_on > $as_of::DATE - INTERVAL 12 MONTH
+    UNION ALL
+    SELECT 12 AS period, account_id, stage, value::DOUBLE AS value
+    FROM deals
+    WHERE stage IN ('won', 'lost')
+      AND closed_on <= ($as_of::DATE - INTERVAL 12 MONTH)::DATE
+      AND closed_on > ($as_of::DATE - INTERVAL 12 MONTH)::DATE - INTERVAL 12 MONTH
+),
+closed AS (
+    SELECT c.period, c.account_id,
+           count(*) FILTER (WHERE c.stage = 'won') AS deals_won,
+           count(*) FILTER (WHERE c.stage = 'lost') AS deals_lost,
+           count(*) FILTER (WHERE c.stage = 'lost' AND c.value >= t.large_deal_value)
+               AS large_lost,
+           count(*) FILTER (WHERE c.stage = 'won' AND c.value >= t.large_deal_value)
+               AS large_won,
+           coalesce(sum(c.value) FILTER (WHERE c.stage = 'lost'
+                                         AND c.value >= t.large_deal_value), 0) AS large_lost_value
+    FROM closed_deals c, threshold t
+    WHERE c.account_id IN (SELECT account_id FROM scoped)
+    GROUP BY c.period, c.account_id
+),
 overdue AS (
     SELECT 0 AS period, account_id, count(*) AS overdue_cases
     FROM service_cases
@@ -125,11 +159,16 @@ SELECT
     coalesce(dl.deliveries_on_time, 0) AS deliveries_on_time,
     coalesce(pr.promises_due, 0) AS promises_due,
     coalesce(pr.promises_kept, 0) AS promises_kept,
-    coalesce(od.overdue_cases, 0) AS overdue_cases
+    coalesce(od.overdue_cases, 0) AS overdue_cases,
+    coalesce(cl.deals_won, 0) AS deals_won, coalesce(cl.deals_lost, 0) AS deals_lost,
+    coalesce(cl.large_lost, 0) AS large_lost, coalesce(cl.large_won, 0) AS large_won,
+    coalesce(cl.large_lost_value, 0) AS large_lost_value,
+    (SELECT large_deal_value FROM threshold) AS large_deal_value
 FROM scoped s
 CROSS JOIN periods p
 LEFT JOIN coverage cv ON cv.account_id = s.account_id AND cv.period = p.period
 LEFT JOIN delivery dl ON dl.account_id = s.account_id AND dl.period = p.period
 LEFT JOIN promises pr ON pr.account_id = s.account_id AND pr.period = p.period
 LEFT JOIN overdue od ON od.account_id = s.account_id AND od.period = p.period
+LEFT JOIN closed cl ON cl.account_id = s.account_id AND cl.period = p.period
 ORDER BY s.account_id, p.period;

@@ -36,6 +36,7 @@ PARAMS: dict[str, Any] = {
     "inform_within_days": 2, "renewal_days": 90, "status_window_days": 90,
     "history_days": 365, "setup_days": 180, "on_time_days": 90, "limit": 10_000,
     "offset": 0, "stage": "", "search": "", "gap": "", "sort_by": "risk", "deal_ids": [],
+    "large_deal_quantile": 0.9,
 }
 
 

@@ -137,7 +137,8 @@ def test_totals_over_no_accounts_are_zero_counts_and_no_rates(demo_db: Path) -> 
         "accounts": 0, "key_accounts": 0, "revenue_t12m": None, "revenue_prior_t12m": None,
         "open_deals": 0, "open_value": 0.0, "weighted_value": 0.0, "late_deals": 0,
         "late_coverage": None, "late_without_top": 0, "late_without_top_value": 0.0,
-        "deliveries_due": 0, "deliveries_on_time": 0, "on_time_rate": None}
+        "deliveries_due": 0, "deliveries_on_time": 0, "on_time_rate": None,
+        "revenue_from_deals": 0}
     by_roles = overview.late_coverage_by_roles(
         queries.run("overview_late_coverage", db=demo_db, **nobody))
     assert by_roles["roles_covered"].to_list() == list(range(8))

@@ -50,7 +50,7 @@ def test_counts_list_and_matrix(scoring_db, monkeypatch):
     at = open_page(scoring_db, monkeypatch)
     assert metrics(at) == {"Accounts in view": "5", "To downgrade or drop": "1",
                            "To repair": "1", "To upgrade": "1", "To review": "1",
-                           "To keep": "1"}
+                           "Not enough data": "0"}
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["Repair Mining AB", "Falling Steel AG", "ООО Подъём",
                                       "Borderline Chemie GmbH", "Healthy Growth Oy"]
@@ -121,7 +121,7 @@ def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeyp
     at.run()
     assert at.slider(key="wa_market_share_trend").value == 40
     at.button[0].click().run()  # back to the saved weights
-    assert at.slider(key="wa_market_share_trend").value == 15
+    assert at.slider(key="wa_market_share_trend").value == 12
     table = at.dataframe[0].value
     assert table[table["name"] == "Borderline Chemie GmbH"]["suggestion"].tolist() == ["Review"]
 

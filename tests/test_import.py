@@ -403,10 +403,12 @@ def test_partial_feeds_give_null_safe_revenue(served, tmp_path):
                          as_of=date(2026, 7, 31), recent_days=90, on_time_days=90,
                          stage_probabilities=[0.1, 0.25, 0.5, 0.75],
                          late_stages=["demonstrating_capability", "obtaining_commitment"])
-    revenue = {r["account_id"]: r["revenue_t12m"] for r in trends.iter_rows(named=True)}
-    # A1: 750 + 1200; A2: 150 (its July row is a credit rating only); A5: no revenue row
-    assert {k: revenue[k] for k in ("A1", "A2", "A5")} == {"A1": 1950.0, "A2": 150.0,
-                                                           "A5": None}
+    revenue = {r["account_id"]: (r["revenue_t12m"], r["revenue_from_deals"])
+               for r in trends.iter_rows(named=True)}
+    # A1: 750 + 1200; A2: 150 (its July row is a credit rating only), both from the feeds;
+    # A5: no finance revenue, so its won deals and service contracts stand in
+    assert {k: revenue[k] for k in ("A1", "A2")} == {"A1": (1950.0, 0), "A2": (150.0, 0)}
+    assert revenue["A5"][1] == 1
 
 
 def test_conflicting_feeds_are_refused_naming_both_files(served, tmp_path):

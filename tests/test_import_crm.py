@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portfolio.core import fmt
+from portfolio.core.db import read_only_connection
 from portfolio.core.registry import PAGES
+from portfolio.read import scoring
 from portfolio.write.importer import check_database, import_sources
 from tests.conftest import CRM_DATASET
 
@@ -44,3 +48,84 @@ def test_every_page_runs_on_the_imported_data(page, crm_db, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert "as of 31 Dec 2017 · amounts in USD" in at.caption[0].value
+
+
+AS_OF = date(2017, 12, 31)  # the data set's newest date
+
+
+def crm_rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    cursor = read_only_connection(db.resolve()).cursor()
+    try:
+        return cursor.execute(sql, params or []).fetchall()
+    finally:
+        cursor.close()
+
+
+@pytest.fixture(scope="module")
+def crm_scored(crm_db: Path) -> pl.DataFrame:
+    return scoring.score_database(crm_db.resolve(), AS_OF)
+
+
+def test_nine_in_ten_key_accounts_with_won_deals_are_scored(crm_db, crm_scored):
+    winners = {row[0] for row in crm_rows(crm_db, """
+        SELECT DISTINCT d.account_id FROM deals d JOIN accounts a USING (account_id)
+        WHERE a.tier IN ('strategic', 'key') AND d.stage = 'won'
+          AND d.closed_on > DATE '2016-12-31' AND d.closed_on <= DATE '2017-12-31'""")}
+    assert len(winners) == 32
+    scored = set(crm_scored.filter(pl.col("attractiveness").is_not_null())["account_id"])
+    assert len(winners & scored) >= 0.9 * len(winners)
+    key = crm_scored.filter(pl.col("account_id").is_in(list(winners)))
+    # revenue from won deals, the client's size from the export; nothing else of finance
+    assert key["revenue_from_deals"].all()
+    assert key["data_coverage"].min() >= 30
+    assert all("client_size" not in missing for missing in key["factors_missing"])
+
+
+def test_crm_suggestions_carry_reasons_a_person_can_check_against_the_deals(crm_db,
+                                                                           crm_scored):
+    decisions = crm_scored.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS)))
+    assert decisions.height >= 5
+    assert all(reasons and all(any(ch.isdigit() for ch in r) for r in reasons)
+               for reasons in decisions["reasons"].to_list())
+    # the large deals lost, counted by hand: deals of at least the 90th percentile of all
+    # deal values, closed in 2017
+    row = decisions.filter(pl.col("reasons").list.join(" ").str.contains("large deals")).row(
+        0, named=True)
+    (line,), = crm_rows(crm_db, "SELECT quantile_cont(value, 0.9) FROM deals")
+    lost, won, lost_value = crm_rows(crm_db, """
+        SELECT count(*) FILTER (WHERE stage = 'lost'), count(*) FILTER (WHERE stage = 'won'),
+               sum(value) FILTER (WHERE stage = 'lost')
+        FROM deals WHERE account_id = ? AND value >= ? AND stage IN ('won', 'lost')
+          AND closed_on > DATE '2016-12-31' AND closed_on <= DATE '2017-12-31'""",
+                                     [row["account_id"], line])[0]
+    assert lost > won and lost >= 3
+    assert (f"lost {lost} of {lost + won} large deals (of {fmt.money(float(line), 'USD')} or "
+            f"more) closed in 12 months, {fmt.money(float(lost_value), 'USD')} lost"
+            in row["reasons"])
+    # the open pipeline a year ago and now, from the deals: opened by the day, not closed
+    row = decisions.filter(pl.col("reasons").list.join(" ").str.contains("open pipeline")).row(
+        0, named=True)
+    before, now = (crm_rows(crm_db, """
+        SELECT sum(value) FROM deals WHERE account_id = ? AND opened_on <= ?
+          AND (closed_on IS NULL OR closed_on > ?)""", [row["account_id"], day, day])[0][0]
+                   for day in (date(2016, 12, 31), AS_OF))
+    change = fmt.signed_percent(float(now) / float(before) - 1)
+    assert (f"open pipeline {fmt.money(float(before), 'USD')} → {fmt.money(float(now), 'USD')} "
+            f"in 12 months ({change})" in row["reasons"])
+
+
+def test_score_cli_records_coverage_and_factors_on_the_crm_data(crm_db):
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "portfolio", "score", "--db", str(crm_db)],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    records = {r["account_id"]: r for r in json.loads(done.stdout)}
+    kan = records["kan-code"]
+    assert (kan["coverage"], kan["revenue_source"]) == (36.0, "won deals")
+    assert kan["factors_assumed"] == ["growth"]
+    assert kan["factors_used"][:3] == ["size", "growth", "client_size"]
+    assert "financial_health" in kan["factors_missing"]

@@ -333,7 +333,9 @@ def test_portfolio_headline_for_the_whole_portfolio(tiny_db: Path) -> None:
     expected = frame(HEADLINE_SCHEMA, [
         (6, 4, 2500.0, 700.0, 5, 330000.0, 107500.0, 4, 0.25, 3),
     ])
-    assert_frame_equal(run("portfolio_headline", tiny_db), expected)
+    got = run("portfolio_headline", tiny_db)
+    assert got["revenue_from_deals"].to_list() == [False]  # finance feed or nothing
+    assert_frame_equal(got.drop("revenue_from_deals"), expected)
 
 
 def test_portfolio_headline_for_a_lead_team(tiny_db: Path) -> None:
@@ -341,7 +343,9 @@ def test_portfolio_headline_for_a_lead_team(tiny_db: Path) -> None:
     expected = frame(HEADLINE_SCHEMA, [
         (4, 3, 1500.0, 700.0, 4, 270000.0, 92500.0, 3, 0.0, 2),
     ])
-    assert_frame_equal(run("portfolio_headline", tiny_db, manager_ids=["M2"]), expected)
+    got = run("portfolio_headline", tiny_db, manager_ids=["M2"])
+    assert got["revenue_from_deals"].to_list() == [False]  # finance feed or nothing
+    assert_frame_equal(got.drop("revenue_from_deals"), expected)
 
 
 def test_portfolio_headline_without_metrics_or_deliveries_gives_nulls_not_zeros(
@@ -350,7 +354,9 @@ def test_portfolio_headline_without_metrics_or_deliveries_gives_nulls_not_zeros(
     expected = frame(HEADLINE_SCHEMA, [
         (1, 0, None, None, 1, 40000.0, 30000.0, 0, None, 0),
     ])
-    assert_frame_equal(run("portfolio_headline", tiny_db, manager_ids=["M4"]), expected)
+    got = run("portfolio_headline", tiny_db, manager_ids=["M4"])
+    assert got["revenue_from_deals"].to_list() == [False]  # finance feed or nothing
+    assert_frame_equal(got.drop("revenue_from_deals"), expected)
 
 
 # --- scoring_metrics: the last twelve months against the twelve before ----------------
@@ -423,7 +429,9 @@ def test_account_monthly_gives_the_24_months_up_to_as_of(tiny_db: Path) -> None:
         (d("2025-07-01"), 300.0, 100.0, 50.0, 50.0, 27.0, 16.0, 70.0, 34.0),
         (d("2026-06-01"), 400.0, 200.0, 100.0, 100.0, 28.5, 11.0, 41.0, 35.0),
     ])
-    assert_frame_equal(run("account_monthly", tiny_db, account_id="A1"), expected)
+    got = run("account_monthly", tiny_db, account_id="A1")
+    assert got["revenue_source"].to_list() == ["finance"] * 4
+    assert_frame_equal(got.drop("revenue_source"), expected)
 
 
 TIMELINE_SCHEMA = {"occurred_on": D, "kind": S, "severity": S, "note": S, "source": S,

@@ -32,6 +32,8 @@ EXPECTED_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("account_id", TEXT), ("name", TEXT), ("industry", TEXT), ("region", TEXT),
         ("country", TEXT), ("parent_account_id", TEXT), ("manager_id", TEXT), ("tier", TEXT),
         ("kam_stage", TEXT), ("key_since", DATE),
+        # added by the project (DATA_MODEL allows added columns; an import may omit them)
+        ("annual_revenue", DECIMAL), ("employees", "INTEGER"),
     ],
     "account_metrics": [
         ("account_id", TEXT), ("month", DATE), ("equipment_revenue", DECIMAL),
@@ -78,7 +80,7 @@ EXPECTED_COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 # our own tables, allowed by DATA_MODEL
 ALLOWED_EXTRA_TABLES = {"portfolio_settings", "schema_info", "deal_stage_spans",
-                        "deal_periods", "deal_members"}
+                        "deal_periods", "deal_members", "account_months"}
 
 
 @pytest.fixture(scope="module")

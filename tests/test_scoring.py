@@ -3,10 +3,13 @@
 
 Hand computation (portfolio/read/scoring.toml): size = 100·ln(revenue / 50 000) / ln(200);
 growth, share trend and health trend map −30 … +30 onto 0 … 100; margin 30 % → 60;
-after-sales 40 % → 53.33; market share s → s / 30 · 100; health as it is. Weights 20, 15,
-10, 10, 15, 10, 10, 10. Relative strength: stage (mid 55, partnership 80, early 30) 30,
-wallet (w / 60 · 100) 25, coverage (c / 80 %) 20, on time ((r − 50) / 50) 15, promises kept
-((r − 50) / 50) 10, over the factors with data.
+after-sales 40 % → 53.33; market share s → s / 30 · 100; health as it is. Weights 16, 12,
+8, 8, 12, 8, 8, 8 and client size 20, which this fixture does not hold: the other weights
+are rescaled by 100 / 80, i.e. 20, 15, 10, 10, 15, 10, 10, 10 (the figures below). Relative
+strength: stage (mid 55, partnership 80, early 30) 24, wallet (w / 60 · 100) 20, coverage
+(c / 80 %) 16, on time ((r − 50) / 50) 12, promises kept ((r − 50) / 50) 8, win rate 20 (no
+closed deals here: missing), over the factors with data; the ratios, and so the scores, are
+those of 30, 25, 20, 15, 10.
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ def test_more_weight_on_market_share_trend_turns_review_into_downgrade(scoring_d
     config = scoring.load_scoring_config()
     weights = {"size": 10, "growth": 10, "gross_margin": 10, "market_share": 10,
                "market_share_trend": 40, "financial_health": 10,
-               "financial_health_trend": 5, "aftersales": 5}
+               "financial_health_trend": 5, "aftersales": 5, "client_size": 0}
     heavy = scoring.score_database(scoring_db, AS_OF, config.with_weights(weights))
     f2 = heavy.filter(pl.col("account_id") == "F2").row(0, named=True)
     # share 15 → 50 points, trend −25 % → 8.33, the rest as before
@@ -152,14 +155,14 @@ def test_weights_must_sum_to_100():
     assert sum(config.attractiveness_weights.values()) == 100
     assert sum(config.strength_weights.values()) == 100
     with pytest.raises(scoring.ScoringConfigError, match="sum to 100, not 110"):
-        config.with_weights({**config.attractiveness_weights, "size": 30})
+        config.with_weights({**config.attractiveness_weights, "size": 26})
     with pytest.raises(scoring.ScoringConfigError, match="missing"):
         config.with_weights({"size": 100})
     assert scoring.normalised_weights({"a": 1, "b": 3}) == {"a": 25.0, "b": 75.0}
 
 
 def test_a_settings_file_with_bad_weights_is_refused(tmp_path):
-    text = scoring.SCORING_FILE.read_text(encoding="utf-8").replace("size = 20 ", "size = 25 ")
+    text = scoring.SCORING_FILE.read_text(encoding="utf-8").replace("size = 16 ", "size = 21 ")
     bad = tmp_path / "scoring.toml"
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(scoring.ScoringConfigError, match="attractiveness weights must sum to "
@@ -183,7 +186,7 @@ def test_explanation_contributions_add_up_to_the_scores(scored, scoring_db):
         pl.col("account_id") == "F1").row(0, named=True)
     growth = scoring.explain_account(early, config).filter(
         pl.col("factor") == "growth").row(0, named=True)
-    assert (growth["value_before"], growth["score_before"]) == ("no data", 50.0)
+    assert (growth["value_before"], growth["score_before"]) == ("no data: no change (50)", 50.0)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -207,7 +210,16 @@ def test_cli_json_field_by_field(scoring_db):
                     "revenue −35 % year on year (€1.0M → €650k)",
                     "attractiveness 56 → 29 in 12 months"],
         "risk_level": "low", "risk_points": 0.0, "risk_signals": [],
-        "revenue_t12m": 650000.0,
+        "revenue_t12m": 650000.0, "revenue_source": "finance",
+        # the fixture holds no client size, and F1 no open deal, delivery, service case or
+        # closed deal: 80 of the 100 points of attractiveness weight are measured
+        "coverage": 80.0, "strength_coverage": 44.0,
+        "factors_used": ["size", "growth", "gross_margin", "market_share",
+                         "market_share_trend", "financial_health", "financial_health_trend",
+                         "aftersales", "relationship_stage", "share_of_wallet"],
+        "factors_missing": ["client_size", "coverage", "on_time_delivery", "promises_kept",
+                            "win_rate"],
+        "factors_assumed": [],
     }
     r1 = records["R1"]
     assert (r1["suggestion"], r1["risk_level"], r1["attractiveness"], r1["strength"]) == (
@@ -324,7 +336,8 @@ def test_a_few_accounts_put_in_words_read_as_in_the_whole_scoring(demo_db, demo_
               "recent_days": load_settings().recent_days}
     config = scoring.load_scoring_config()
     factors = scoring.combine_factors(queries.run("scoring_metrics", db=demo_db, **params),
-                                      queries.run("scoring_relationship", db=demo_db, **params))
+                                      queries.run("scoring_relationship", db=demo_db, **params,
+                                                  **config.relationship_params()))
     signals = queries.run("risk_signals", db=demo_db, **params)
     bare = scoring.score_accounts(factors, signals, config, "EUR", in_words=False)
     assert bare["reasons"].list.len().sum() == 0 and bare["risk_signals"].list.len().sum() == 0

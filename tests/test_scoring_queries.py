@@ -19,7 +19,8 @@ AS_OF = date(2026, 6, 30)
 ALL = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
        "as_of": AS_OF,
        "recent_days": 90, "on_time_days": 90, "stage_probabilities": [0.1, 0.25, 0.5, 0.75],
-       "late_stages": ["demonstrating_capability", "obtaining_commitment"]}
+       "late_stages": ["demonstrating_capability", "obtaining_commitment"],
+       "large_deal_quantile": 0.9}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,10 @@ def test_scoring_relationship(scoring_db):
         # S1 due 8 Jun, still open
         "promises_due": [0, 0, 1, 0], "promises_kept": [0, 0, 0, 0],
         "overdue_cases": [0, 0, 1, 0],
+        # no deal closed; the one deal (D1, 100k) is the whole distribution of values
+        "deals_won": [0, 0, 0, 0], "deals_lost": [0, 0, 0, 0], "large_lost": [0, 0, 0, 0],
+        "large_won": [0, 0, 0, 0],
+        "large_lost_value": [0.0, 0.0, 0.0, 0.0], "large_deal_value": [100_000.0] * 4,
     })
     assert_frame_equal(got, expected, check_dtypes=False)
 
@@ -127,7 +132,7 @@ def test_overview_figures_on_tiny(tiny_db):
     got = pl.DataFrame([headline_figures(queries.run("overview_figures", db=tiny_db, **ALL))])
     expected = pl.DataFrame({
         "accounts": [6], "key_accounts": [4],
-        "revenue_t12m": [2500.0], "revenue_prior_t12m": [700.0],
+        "revenue_t12m": [2500.0], "revenue_prior_t12m": [700.0], "revenue_from_deals": [0],
         "open_deals": [5], "open_value": [330_000.0], "weighted_value": [107_500.0],
         # D3 (demonstrating) and D4 (obtaining commitment): 2 of 7 roles each; D3 has no
         # decider or approver

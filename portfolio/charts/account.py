@@ -80,7 +80,7 @@ def metric_trend(monthly: pl.DataFrame, column: str, name: str, unit: str,
     elif rows.height:
         title = f"{name} {_value(rows[column][0], unit)}<br>one month of data"
     else:
-        title = f"No {name.lower()} recorded"
+        title = f"{name}: nothing recorded in the 24 months"
     fig = go.Figure(go.Scatter(
         x=rows["month"].to_list(), y=rows[column].to_list(), mode="lines+markers",
         line={"color": TREND_INK, "width": 2.5}, marker={"size": 5}, name=name,

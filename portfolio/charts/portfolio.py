@@ -20,7 +20,8 @@ from portfolio.charts.theme import (
 )
 from portfolio.core import fmt
 
-SUGGESTION_ORDER = ("repair", "drop", "downgrade", "upgrade", "review", "keep")
+SUGGESTION_ORDER = ("repair", "drop", "downgrade", "upgrade", "review", "not_enough_data",
+                    "keep")
 QUADRANT_ACTIONS = {"Strategic": "invest", "Star": "build selectively",
                     "Status": "maintain efficiently", "Streamline": "manage for cash"}
 NOW_COLOR = "#2b5d8a"      # a score's factor now

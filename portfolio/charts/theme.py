@@ -5,6 +5,8 @@ shared layout (title that states the finding, labelled axes, fonts).
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 
 from portfolio.core import fmt
@@ -32,7 +34,8 @@ QUADRANT_COLORS = {"Strategic": "#1b7837", "Star": "#2166ac", "Status": "#b2abd2
                    "Streamline": "#b35806"}
 TIER_COLORS = {"strategic": "#54278f", "key": "#807dba", "standard": "#bcbddc"}
 SUGGESTION_COLORS = {"keep": "#1a9850", "review": "#f39c12", "downgrade": "#e6550d",
-                     "drop": "#a50f15", "upgrade": "#2166ac", "repair": "#762a83"}
+                     "drop": "#a50f15", "upgrade": "#2166ac", "repair": "#762a83",
+                     "not_enough_data": "#8c8c8c"}
 RISK_COLORS = {"low": "#1a9850", "medium": "#f39c12", "high": "#d73027"}
 CASE_KIND_COLORS = {
     "installation": "#66c2a5", "training": "#a6d854", "maintenance": "#8da0cb",
@@ -103,3 +106,28 @@ def add_level_line(fig: go.Figure, axis: str, at: float, line: dict,
         fig.add_annotation({"text": label, "showarrow": False, f"{axis}ref": axis, axis: at,
                             f"{across}ref": f"{across} domain", across: 0,
                             "xanchor": "left", "yanchor": "bottom"})
+
+
+def has_data(fig: go.Figure) -> bool:
+    """Whether a figure draws anything: a point or line with a value, a bar that is not 0,
+    a heatmap cell. Without, Plotly draws bare axes (running from -1 to 4)."""
+    for trace in fig.data:
+        if trace.type == "heatmap":
+            if any(v is not None for row in (trace.z or ()) for v in row):
+                return True
+            continue
+        values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
+        drawn = [v for v in (values or ()) if v is not None]
+        if trace.type == "bar":
+            drawn = [v for v in drawn if v != 0]
+        if drawn:
+            return True
+    return False
+
+
+def nothing_to_show(fig: go.Figure) -> str:
+    """What an empty figure would have said, in words: its title (the builders title an
+    empty chart with the reason, e.g. "No service case open on the as-of date")."""
+    text = fig.layout.title.text or "Nothing to show"
+    text = re.sub(r"<br\s*/?>", ". ", text)
+    return re.sub(r"<[^>]+>", "", text).replace("..", ".").strip()

@@ -82,5 +82,6 @@ def as_json(table: pl.DataFrame) -> str:
 
 
 def as_csv(table: pl.DataFrame) -> str:
-    flat = table.with_columns(pl.col("reasons", "risk_signals").list.join(LIST_SEPARATOR))
+    lists = [name for name, dtype in table.schema.items() if isinstance(dtype, pl.List)]
+    flat = table.with_columns(pl.col(lists).list.join(LIST_SEPARATOR))
     return flat.write_csv()

@@ -385,7 +385,10 @@ def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame])
     for name in TABLES:
         if name not in tables:
             continue
-        frame = tables[name].select(con.table(name).columns)
+        columns = con.table(name).columns
+        # a column the schema added later (accounts.annual_revenue, ...) may be absent: empty
+        frame = tables[name].with_columns(pl.lit(None).alias(c) for c in columns
+                                          if c not in tables[name].columns).select(columns)
         if name in STORAGE_ORDER:
             frame = frame.sort(STORAGE_ORDER[name], nulls_last=True)
         if name in SELF_REFERENCES:

@@ -17,8 +17,7 @@ Settled rules (one home each):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -146,10 +145,16 @@ FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
     Figure("win_rate", "Win rate, 12 months", "percent",
            "Deals won as a share of the deals won or lost in the twelve months up to the "
            "as-of date, by number.", lambda s: s.pipeline.win_rate),
+    Figure("revenue_from_deals", "Revenue from won deals", "count",
+           "Accounts no finance feed covers, whose won deals (and service contracts) stand "
+           "in for their revenue.", _total("revenue_from_deals")),
     Figure("needs_decision", "Needs a decision", "count",
-           "Accounts whose suggestion is anything but keep.",
-           lambda s: s.accounts(("downgrade", "drop", "repair", "upgrade", "review")),
-           rising_is_good=False),
+           "Accounts with a suggestion to act on: repair, drop, downgrade, upgrade or review.",
+           lambda s: s.accounts(scoring.DECISIONS), rising_is_good=False),
+    Figure("not_enough_data", "Not enough data", "count",
+           "Accounts whose measured factors carry less than the minimum coverage of the "
+           "attractiveness weight (scoring.toml, min_coverage): no suggestion for them.",
+           lambda s: s.accounts(("not_enough_data",))),
     Figure("to_downgrade_or_drop", "To downgrade or drop", "count",
            "Accounts the scoring model suggests to downgrade or drop (judged only where a "
            "score of twelve months earlier exists).",
@@ -207,6 +212,3 @@ def rows(ctx: PageContext, config: scoring.ScoringConfig,
                       FIGURES[name].display(found[name], ctx.currency)) for name in chosen]
 
 
-def as_of(ctx: PageContext, day: date) -> PageContext:
-    """The same view on another date."""
-    return replace(ctx, filters=replace(ctx.filters, as_of=day))

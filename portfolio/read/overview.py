@@ -38,6 +38,8 @@ def headline_figures(accounts: pl.DataFrame) -> dict[str, Any]:
         "key_accounts": int(accounts["key_account"].sum()),
         "revenue_t12m": _sum_or_none(accounts["revenue_t12m"]),
         "revenue_prior_t12m": _sum_or_none(accounts["revenue_prior_t12m"]),
+        # accounts whose revenue is (partly) their won deals': no finance feed covers them
+        "revenue_from_deals": int(accounts["revenue_from_deals"].sum()),
         "open_deals": totals["open_deals"], "open_value": float(totals["open_value"]),
         "weighted_value": float(totals["weighted_value"]),
         "late_deals": late_deals,

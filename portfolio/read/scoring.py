@@ -65,7 +65,11 @@ NOW, YEAR_AGO = 0, 12  # the `period` values of queries/scoring_metrics.sql & _r
 RELATIONSHIP_COLUMNS = {"open_deals": pl.Int64, "open_value": pl.Float64,
                         "coverage": pl.Float64, "deliveries_due": pl.Int64,
                         "deliveries_on_time": pl.Int64, "promises_due": pl.Int64,
-                        "promises_kept": pl.Int64, "overdue_cases": pl.Int64}
+                        "promises_kept": pl.Int64, "overdue_cases": pl.Int64,
+                        "deals_won": pl.Int64, "deals_lost": pl.Int64,
+                        "large_lost": pl.Int64, "large_won": pl.Int64,
+                        "large_lost_value": pl.Float64,
+                        "large_deal_value": pl.Float64}
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ ATTRACTIVENESS_FACTORS: tuple[Factor, ...] = (
     Factor("financial_health_trend", "Financial health, change in 12 months", "signed_points",
            "health trend"),
     Factor("aftersales", "After-sales share of revenue", "percent", "after-sales"),
+    Factor("client_size", "Client's own size (annual revenue, employees)", "client_size",
+           "client size"),
 )
 STRENGTH_FACTORS: tuple[Factor, ...] = (
     Factor("relationship_stage", "Relationship stage", "stage", "relationship stage"),
@@ -94,6 +100,8 @@ STRENGTH_FACTORS: tuple[Factor, ...] = (
     Factor("coverage", "Buying-center coverage of open deals", "percent", "coverage"),
     Factor("on_time_delivery", "On-time deliveries, 12 months", "percent", "on-time delivery"),
     Factor("promises_kept", "Service promises kept, 12 months", "percent", "promises kept"),
+    Factor("win_rate", "Win rate, 12 months (deals won of those closed)", "percent",
+           "win rate"),
 )
 FACTORS = {f.key: f for f in (*ATTRACTIVENESS_FACTORS, *STRENGTH_FACTORS)}
 KAM_STAGES = ("pre_kam", "early_kam", "mid_kam", "partnership_kam", "synergistic_kam",
@@ -101,8 +109,36 @@ KAM_STAGES = ("pre_kam", "early_kam", "mid_kam", "partnership_kam", "synergistic
 EARLY_STAGES = ("pre_kam", "early_kam")
 KEY_TIERS = ("strategic", "key")
 TIER_BELOW = {"strategic": "key", "key": "standard"}
-# suggestions in the order a decision is needed (the suggestions list sorts by it)
-SUGGESTIONS = ("repair", "drop", "downgrade", "upgrade", "review", "keep")
+# suggestions in the order a decision is needed (the suggestions list sorts by it);
+# not_enough_data is no decision: too little of the attractiveness weight is measured
+SUGGESTIONS = ("repair", "drop", "downgrade", "upgrade", "review", "not_enough_data", "keep")
+DECISIONS = ("repair", "drop", "downgrade", "upgrade", "review")
+LOG_SCALES = ("size", "client_size", "client_employees")
+# What a missing factor needs, in the words of the import (table.column)
+TO_FILL = {
+    "size": "import a finance feed (account_metrics revenue columns) or won deals (deals "
+            "won, with value and closed_on)",
+    "growth": "revenue for the 12 months before as well (account_metrics revenue columns or "
+              "won deals)",
+    "gross_margin": "import a finance feed (account_metrics.gross_margin_pct)",
+    "market_share": "import market research (account_metrics.client_market_share_pct)",
+    "market_share_trend": "market research 12 months back as well "
+                          "(account_metrics.client_market_share_pct)",
+    "financial_health": "import a credit feed (account_metrics.financial_health)",
+    "financial_health_trend": "a credit feed 12 months back as well "
+                              "(account_metrics.financial_health)",
+    "aftersales": "import a finance feed (account_metrics service, consumables and spares "
+                  "revenue) or service contracts (service_contracts)",
+    "client_size": "import the client's annual revenue or employees (accounts.annual_revenue, "
+                   "accounts.employees)",
+    "relationship_stage": "set the relationship stage (accounts.kam_stage)",
+    "share_of_wallet": "import our share of the client's spend "
+                       "(account_metrics.share_of_wallet_pct)",
+    "coverage": "needs open deals and their buying centers (contacts, deal_contacts)",
+    "on_time_delivery": "import deliveries promised in the last 12 months (deliveries)",
+    "promises_kept": "import service cases with the date promised (service_cases.due_on)",
+    "win_rate": "needs enough deals won or lost in the last 12 months (deals)",
+}
 QUADRANTS = ("Strategic", "Star", "Status", "Streamline")
 BANDS = ("red", "amber", "green")
 RISK_LEVELS = ("low", "medium", "high")
@@ -140,7 +176,12 @@ class SuggestionRules:
     upgrade_from: float
     upgrade_min_revenue: float
     repair_from: float
-    min_data_weight: float
+    min_coverage: float
+    min_closed_deals: float
+    win_rate_fall: float
+    pipeline_fall: float
+    large_deal_quantile: float
+    large_losses_from: float
 
 
 @dataclass(frozen=True)
@@ -170,6 +211,10 @@ class ScoringConfig:
     risk: RiskRules
     on_time_days: int = 90
     decisions_shown: int = 8
+
+    def relationship_params(self) -> dict[str, float]:
+        """The settings queries/scoring_relationship.sql reads."""
+        return {"large_deal_quantile": self.rules.large_deal_quantile}
 
     def with_weights(self, attractiveness: Mapping[str, float] | None = None,
                      strength: Mapping[str, float] | None = None) -> ScoringConfig:
@@ -232,7 +277,7 @@ def _config_from(raw: dict[str, Any]) -> ScoringConfig:
     s_weights = {k: float(v) for k, v in strength["weights"].items()}
     check_weights(a_weights, ATTRACTIVENESS_FACTORS, "attractiveness")
     check_weights(s_weights, STRENGTH_FACTORS, "strength")
-    scales = {key: _scale(key, value, log=key == "size")
+    scales = {key: _scale(key, value, log=key in LOG_SCALES)
               for key, value in {**attractiveness["scale"], **strength["scale"]}.items()}
     scales["relationship_stage"] = Scale(0.0, 100.0)
     missing = set(FACTORS) - set(scales)
@@ -246,6 +291,9 @@ def _config_from(raw: dict[str, Any]) -> ScoringConfig:
     if not bands["red_below"] <= bands["green_from"]:
         raise ScoringConfigError("bands: red_below must not exceed green_from")
     rules = SuggestionRules(**{k: float(v) for k, v in raw["suggestion"].items()})
+    if not 0 <= rules.min_coverage <= 100 or not 0 < rules.large_deal_quantile < 1:
+        raise ScoringConfigError("suggestion: min_coverage must be 0-100 and "
+                                 "large_deal_quantile between 0 and 1")
     risk_raw = dict(raw["risk"])
     points = {k: float(v) for k, v in risk_raw.pop("points").items()}
     if set(points) != set(RISK_SIGNALS):
@@ -302,15 +350,23 @@ def raw_value_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
         * 100,
         "financial_health": pl.col("health"),
         "financial_health_trend": pl.col("health") - pl.col("health_before"),
-        "aftersales": pl.col("aftersales_share") * 100,
+        # won deals alone say nothing of after-sales where the database holds no contracts
+        "aftersales": pl.when(~pl.col("revenue_from_deals") | pl.col("has_contracts"))
+        .then(pl.col("aftersales_share") * 100),
+        "client_size": pl.col("client_revenue"),
         "relationship_stage": pl.col("kam_stage").replace_strict(
             config.stage_scores, default=None, return_dtype=pl.Float64),
         "share_of_wallet": pl.col("share_of_wallet"),
-        "coverage": pl.when(pl.col("open_deals") > 0).then(pl.col("coverage") * 100),
+        # no buying-center rows in the whole database: not measured (not "nobody met")
+        "coverage": pl.when((pl.col("open_deals") > 0) & pl.col("has_buying_centers"))
+        .then(pl.col("coverage") * 100),
         "on_time_delivery": pl.when(pl.col("deliveries_due") > 0).then(
             100 * pl.col("deliveries_on_time") / pl.col("deliveries_due")),
         "promises_kept": pl.when(pl.col("promises_due") > 0).then(
             100 * pl.col("promises_kept") / pl.col("promises_due")),
+        "win_rate": pl.when(pl.col("deals_won") + pl.col("deals_lost")
+                            >= max(config.rules.min_closed_deals, 1)).then(
+            100 * pl.col("deals_won") / (pl.col("deals_won") + pl.col("deals_lost"))),
     }
 
 
@@ -335,37 +391,70 @@ def weighted_score(weights: Mapping[str, float]) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(available > 0).then(total / available), available
 
 
-CHANGE_FACTORS = ("growth", "market_share_trend", "financial_health_trend")
-NEUTRAL_SCORE = 50.0  # a change that cannot be measured counts as no change
+def named_factors(keys: list[str], condition: Callable[[str], pl.Expr]) -> pl.Expr:
+    """The names of the factors (in `keys` order) for which `condition(key)` holds."""
+    return pl.concat_list([pl.when(condition(key)).then(pl.lit(key)).otherwise(None)
+                           for key in keys]).list.drop_nulls()
+
+
+# a change that cannot be measured counts as no change, where its level is measured
+CHANGE_FACTORS = {"growth": "size", "market_share_trend": "market_share",
+                  "financial_health_trend": "financial_health"}
+NEUTRAL_SCORE = 50.0
 
 
 def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     """Every row of combine_factors (account x period) with raw_<factor>, score_<factor>,
-    attractiveness, strength and, for each score, the weight (of 100) resting on data.
+    attractiveness, strength, and what they rest on: `data_coverage` (published as
+    `coverage`) and `strength_coverage`
+    (the share of each scorecard's weight, 0-100, that was measured), factors_used (the
+    factors in either score), factors_assumed (changes counted as "no change": an account
+    whose level is measured now but not 12 months earlier gets 50 for the change, so that
+    scores from years with and without history compare like with like) and
+    factors_missing (left out; the weights of the used ones are rescaled to 100).
 
-    An account with revenue in the period whose growth or trend cannot be measured (no
-    figures a year before) gets the neutral score 50 for that change: "no change known".
-    """
+    Below `min_coverage` the attractiveness is not computed at all (None): a score that
+    rests on too little is no score."""
     raw = raw_value_expressions(config)
     scored = factors.with_columns(
         [expr.cast(pl.Float64).alias(f"raw_{key}") for key, expr in raw.items()]
     ).with_columns(
-        [normalise(pl.col(f"raw_{key}"), config.scales[key]).alias(f"score_{key}")
-         for key in raw]
+        *[normalise(pl.col(f"raw_{key}"), config.scales[key]).alias(f"score_{key}")
+          for key in raw if key != "client_size"],
+        # the client's revenue and its employees, each on its log scale; their mean
+        pl.mean_horizontal(
+            normalise(pl.col("client_revenue").cast(pl.Float64), config.scales["client_size"]),
+            normalise(pl.col("client_employees").cast(pl.Float64),
+                      config.scales["client_employees"])).alias("score_client_size"),
     )
-    has_data = pl.col("metric_months") > 0
-    measured = pl.sum_horizontal([
-        pl.when(pl.col(f"score_{key}").is_not_null()).then(pl.lit(weight)).otherwise(0.0)
-        for key, weight in config.attractiveness_weights.items()])
-    scored = scored.with_columns(measured.alias("attractiveness_data_weight")).with_columns(
-        [pl.when(pl.col(f"score_{key}").is_null() & has_data).then(NEUTRAL_SCORE)
-         .otherwise(pl.col(f"score_{key}")).alias(f"score_{key}") for key in CHANGE_FACTORS])
-    attractiveness, _ = weighted_score(config.attractiveness_weights)
-    strength, s_weight = weighted_score(config.strength_weights)
+    a_weights, s_weights = config.attractiveness_weights, config.strength_weights
+    scored = scored.with_columns(
+        pl.sum_horizontal([pl.when(pl.col(f"score_{key}").is_not_null()).then(pl.lit(weight))
+                           .otherwise(0.0) for key, weight in a_weights.items()])
+        .alias("data_coverage"),
+        named_factors(list(CHANGE_FACTORS), lambda key: pl.col(f"score_{key}").is_null()
+                      & pl.col(f"score_{CHANGE_FACTORS[key]}").is_not_null())
+        .alias("factors_assumed"),
+    ).with_columns(
+        [pl.when(pl.col(f"score_{key}").is_null() & pl.col(f"score_{level}").is_not_null())
+         .then(NEUTRAL_SCORE).otherwise(pl.col(f"score_{key}")).alias(f"score_{key}")
+         for key, level in CHANGE_FACTORS.items()])
+    attractiveness, _ = weighted_score(a_weights)
+    strength, s_weight = weighted_score(s_weights)
     known = pl.col("relationship_known")
-    return scored.with_columns(attractiveness.alias("attractiveness"),
-                               pl.when(known).then(strength).alias("strength"),
-                               pl.when(known).then(s_weight).alias("strength_data_weight"))
+    used = [key for key in FACTORS if key in a_weights or key in s_weights]
+
+    def in_score(key: str) -> pl.Expr:
+        return pl.col(f"score_{key}").is_not_null() & (pl.lit(key in a_weights) | known)
+
+    return scored.with_columns(
+        pl.when(pl.col("data_coverage") >= config.rules.min_coverage).then(attractiveness)
+        .alias("attractiveness"),
+        pl.when(known).then(strength).alias("strength"),
+        pl.when(known).then(s_weight).alias("strength_coverage"),
+        named_factors(used, in_score).alias("factors_used"),
+        named_factors(used, lambda key: ~in_score(key)).alias("factors_missing"),
+    )
 
 
 def quadrant_expr(config: ScoringConfig) -> pl.Expr:
@@ -548,7 +637,8 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
     before = scored.filter(pl.col("period") == YEAR_AGO).select(
         "account_id",
         *[pl.col(c).alias(f"prev_{c}") for c in (
-            "attractiveness", "strength", "revenue", "metric_months",
+            "attractiveness", "strength", "revenue", "metric_months", "data_coverage",
+            "open_value", "deals_won", "deals_lost",
             *[f"raw_{k}" for k in keys], *[f"score_{k}" for k in keys])])
     accounts = now.join(before, on="account_id", how="left").with_columns(
         (pl.col("attractiveness") - pl.col("prev_attractiveness")).alias("trend"),
@@ -607,22 +697,36 @@ def with_warning_signs(accounts: pl.DataFrame, config: ScoringConfig) -> pl.Data
         ((pl.col("raw_financial_health") < r.collapse_health_below)
          | (pl.col("raw_growth") <= -r.collapse_revenue_fall)).fill_null(False)
         .alias("collapse"),
-        (pl.col("attractiveness").is_null()
-         | (pl.col("attractiveness_data_weight") < r.min_data_weight)).alias("thin_data"),
+        # without the client's own figures, a shrinking business with us is the sign
+        (pl.col("raw_market_share").is_null() & pl.col("raw_financial_health").is_null()
+         & (pl.col("raw_growth") <= -r.revenue_fall)).fill_null(False)
+        .alias("business_fell"),
+        (pl.col("prev_raw_win_rate") - pl.col("raw_win_rate") >= r.win_rate_fall)
+        .fill_null(False).alias("win_rate_fell"),
+        ((pl.col("prev_open_value") > 0)
+         & (pl.col("open_value") <= pl.col("prev_open_value") * (1 - r.pipeline_fall / 100)))
+        .fill_null(False).alias("pipeline_fell"),
+        ((pl.col("large_lost") >= r.large_losses_from)
+         & (pl.col("large_lost") > pl.col("large_won"))).fill_null(False).alias("large_losses"),
+        pl.col("attractiveness").is_null().alias("not_enough_data"),
     )
 
 
 def suggestion_expr(config: ScoringConfig) -> pl.Expr:
-    """keep / review / downgrade / drop / upgrade / repair; the first rule that holds."""
+    """keep / review / downgrade / drop / upgrade / repair / not_enough_data; the first rule
+    that holds."""
     r = config.rules
     score = pl.col("attractiveness")
     key_tier = pl.col("tier").is_in(list(KEY_TIERS))
     high_risk = pl.col("risk_level") == "high"
-    client_decline = pl.col("share_fell") | pl.col("health_fell") | pl.col("health_trouble")
+    client_decline = (pl.col("share_fell") | pl.col("health_fell") | pl.col("health_trouble")
+                      | pl.col("business_fell"))
     warning = (client_decline | pl.col("revenue_fell") | pl.col("attractiveness_fell")
-               | (score < config.red_below).fill_null(False) | high_risk | pl.col("thin_data"))
+               | (score < config.red_below).fill_null(False) | high_risk
+               | pl.col("win_rate_fell") | pl.col("pipeline_fell") | pl.col("large_losses"))
     return (
-        pl.when(high_risk & (score >= r.repair_from).fill_null(False)).then(pl.lit("repair"))
+        pl.when(pl.col("not_enough_data")).then(pl.lit("not_enough_data"))
+        .when(high_risk & (score >= r.repair_from).fill_null(False)).then(pl.lit("repair"))
         .when(key_tier & (score < r.drop_below).fill_null(False) & pl.col("collapse"))
         .then(pl.lit("drop"))
         .when(key_tier & client_decline
@@ -636,23 +740,22 @@ def suggestion_expr(config: ScoringConfig) -> pl.Expr:
         .otherwise(pl.lit("keep")))
 
 
-
 def reasons_for(row: Mapping[str, Any], config: ScoringConfig, currency: str) -> list[str]:
     """Why an account got its suggestion, in numbers a person can check."""
     kind = row["suggestion"]
+    if kind == "not_enough_data":
+        return not_enough_data_reasons(row, config)
     if kind == "repair":
         return [f"attractiveness {row['attractiveness']:.0f}: worth keeping (repair from "
                 f"{config.rules.repair_from:.0f}), but uncoupling risk is high "
                 f"({row['risk_points']:g} points)", *row["risk_signals"]]
     if kind == "upgrade":
         return upgrade_reasons(row, config, currency)
-    reasons = decline_reasons(row, config, currency)
+    reasons = decline_reasons(row, config, currency) + deal_reasons(row, currency)
     if kind == "review":
         if row["risk_level"] == "high":
             reasons.append(f"uncoupling risk high ({row['risk_points']:g} points) on a less "
                            "attractive account: " + "; ".join(row["risk_signals"]))
-        if row["thin_data"]:
-            reasons.append(thin_data_reason(row))
     return reasons
 
 
@@ -670,9 +773,7 @@ def decline_reasons(row: Mapping[str, Any], config: ScoringConfig, currency: str
                        f"{r.health_trouble_below:.0f} (financial trouble)")
     if row["revenue_fell"] or (row["collapse"] and row["raw_growth"] is not None
                                and row["raw_growth"] <= -r.collapse_revenue_fall):
-        reasons.append(f"revenue {fmt.signed_percent(row['raw_growth'] / 100)} year on year "
-                       f"({fmt.money(row['revenue_prior'], currency)} → "
-                       f"{fmt.money(row['revenue'], currency)})")
+        reasons.append(revenue_change_words(row, currency))
     if row["attractiveness_fell"]:
         reasons.append(f"attractiveness {row['prev_attractiveness']:.0f} → "
                        f"{row['attractiveness']:.0f} in 12 months")
@@ -700,13 +801,57 @@ def upgrade_reasons(row: Mapping[str, Any], config: ScoringConfig, currency: str
     return reasons
 
 
-def thin_data_reason(row: Mapping[str, Any]) -> str:
+def revenue_change_words(row: Mapping[str, Any], currency: str) -> str:
+    """The revenue move of the last 12 months: the finance feed's, or the won deals' where
+    they stand in for it (as the pipeline page can confirm)."""
+    change = fmt.signed_percent(row["raw_growth"] / 100)
+    before, now = fmt.money(row["revenue_prior"], currency), fmt.money(row["revenue"], currency)
+    if row["revenue_from_deals"]:
+        return f"won revenue T12M {before} → {now} ({change})"
+    return f"revenue {change} year on year ({before} → {now})"
+
+
+def deal_reasons(row: Mapping[str, Any], currency: str) -> list[str]:
+    """The decline signals a CRM holds, in numbers the pipeline page can confirm."""
+    reasons = []
+    if row["win_rate_fell"]:
+        reasons.append(
+            f"win rate {row['prev_raw_win_rate']:.0f} % → {row['raw_win_rate']:.0f} % "
+            f"({row['deals_won']} of {row['deals_won'] + row['deals_lost']} closed deals won "
+            f"in 12 months; {row['prev_deals_won']} of "
+            f"{row['prev_deals_won'] + row['prev_deals_lost']} the 12 months before)")
+    if row["pipeline_fell"]:
+        change = row["open_value"] / row["prev_open_value"] - 1
+        reasons.append(f"open pipeline {fmt.money(row['prev_open_value'], currency)} → "
+                       f"{fmt.money(row['open_value'], currency)} in 12 months "
+                       f"({fmt.signed_percent(change)})")
+    if row["large_losses"]:
+        closed = row["large_lost"] + row["large_won"]
+        reasons.append(f"lost {row['large_lost']} of {closed} large deals (of "
+                       f"{fmt.money(row['large_deal_value'], currency)} or more) closed in 12 "
+                       f"months, {fmt.money(row['large_lost_value'], currency)} lost")
+    return reasons
+
+
+def missing_in_words(row: Mapping[str, Any]) -> list[str]:
+    """Each factor left out of the scores, and what to import to measure it:
+    "Client financial health: not measured — import a credit feed (...)"; a change counted
+    as no change says so."""
+    words = [f"{FACTORS[key].label}: not measured — {TO_FILL[key]}"
+             for key in row["factors_missing"] or []]
+    words += [f"{FACTORS[key].label}: no figure 12 months earlier, counted as no change — "
+              f"{TO_FILL[key]}" for key in row["factors_assumed"] or []]
+    return words
+
+
+def not_enough_data_reasons(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
+    missing = [FACTORS[key].short for key in row["factors_missing"] or []
+               if key in config.attractiveness_weights]
     month = row["last_month"]
-    if row["attractiveness"] is None:
-        return (f"no revenue or client data in the 12 months to {month:%b %Y}: "
-                "attractiveness cannot be scored")
-    return (f"attractiveness rests on only {row['attractiveness_data_weight']:.0f} of 100 "
-            "points of weight (missing data)")
+    return [f"not enough data: {row['data_coverage']:.0f} % of the attractiveness weight "
+            f"measured in the 12 months to {month:%b %Y} (at least "
+            f"{config.rules.min_coverage:.0f} % needed)",
+            "missing: " + ", ".join(missing)]
 
 
 def _span(months: int | None) -> str:
@@ -719,26 +864,40 @@ def explain_account(account: Mapping[str, Any], config: ScoringConfig,
                     currency: str = "EUR") -> pl.DataFrame:
     """Why one account scores what it does: one row per factor of both scorecards with the
     raw value and the 0-100 score now and twelve months earlier, the weight, and the
-    points it contributes to the score (contributions add up to the score)."""
+    points it contributes to the score (contributions add up to the score), whether it was
+    `measured`, counted as no change (`assumed`) or left out (`missing`), and for the latter
+    two what to import to measure it (`to_fill`)."""
+    missing = set(account.get("factors_missing") or [])
+    assumed = set(account.get("factors_assumed") or [])
     rows = []
-    for scorecard, factors, weights in (
-            ("Attractiveness", ATTRACTIVENESS_FACTORS, config.attractiveness_weights),
-            ("Relative strength", STRENGTH_FACTORS, config.strength_weights)):
+    for scorecard, factors, weights, total in (
+            ("Attractiveness", ATTRACTIVENESS_FACTORS, config.attractiveness_weights,
+             "attractiveness"),
+            ("Relative strength", STRENGTH_FACTORS, config.strength_weights, "strength")):
         for prefix, suffix in (("", "now"), ("prev_", "before")):
+            # no points where there is no score (e.g. not enough data 12 months earlier)
+            scored = account.get(f"{prefix}{total}") is not None
             available = sum(weights[f.key] for f in factors
-                            if account.get(f"{prefix}score_{f.key}") is not None)
+                            if account.get(f"{prefix}score_{f.key}") is not None) if scored else 0
             for f in factors:
                 score = account.get(f"{prefix}score_{f.key}")
                 contribution = (weights[f.key] * score / available
                                 if score is not None and available else None)
+                state = ("missing" if f.key in missing else "assumed" if f.key in assumed
+                         else "measured")
+                value = describe_value(f, account.get(f"{prefix}raw_{f.key}"),
+                                       account.get("kam_stage"), currency,
+                                       account.get("client_employees"))
+                if value == "no data" and score is not None:
+                    value = "no data: no change (50)"
                 rows.append({"scorecard": scorecard, "factor": f.key, "label": f.label,
-                             "short": f.short,
+                             "short": f.short, "state": state,
+                             "to_fill": TO_FILL[f.key] if state != "measured" else "",
                              "weight": weights[f.key], "period": suffix,
-                             "value": describe_value(f, account.get(f"{prefix}raw_{f.key}"),
-                                                     account.get("kam_stage"), currency),
-                             "score": score, "contribution": contribution})
+                             "value": value, "score": score, "contribution": contribution})
     long = pl.DataFrame(rows, schema={"scorecard": pl.String, "factor": pl.String,
                                       "label": pl.String, "short": pl.String,
+                                      "state": pl.String, "to_fill": pl.String,
                                       "weight": pl.Float64,
                                       "period": pl.String, "value": pl.String,
                                       "score": pl.Float64, "contribution": pl.Float64})
@@ -751,10 +910,14 @@ def explain_account(account: Mapping[str, Any], config: ScoringConfig,
 
 
 def describe_value(factor: Factor, value: float | None, stage: str | None,
-                   currency: str) -> str:
+                   currency: str, employees: float | None = None) -> str:
     """A raw factor value as people read it: €1.2M, +12 %, 18.0 %, 72, 3."""
     if factor.kind == "stage":
         return fmt.label(stage) if value is not None else "no data"
+    if factor.kind == "client_size":
+        parts = ([f"{fmt.money(value, currency)} a year"] if value is not None else []) + (
+            [f"{employees:,.0f} employees"] if employees is not None else [])
+        return ", ".join(parts) or "no data"
     if value is None:
         return "no data"
     formats = {
@@ -787,22 +950,31 @@ def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
               "recent_days": load_settings().recent_days}
     currency = queries.run("data_dates", db=db)["currency"][0]
     factors = combine_factors(queries.run("scoring_metrics", db=db, **params),
-                              queries.run("scoring_relationship", db=db, **params))
+                              queries.run("scoring_relationship", db=db, **params,
+                                          **config.relationship_params()))
     return score_accounts(factors, queries.run("risk_signals", db=db, **params), config,
                           currency)
 
 
 RECORD_FIELDS = ("account_id", "name", "tier", "kam_stage", "manager_name", "attractiveness",
                  "strength", "quadrant", "band", "trend", "suggestion", "suggested_tier",
-                 "reasons", "risk_level", "risk_points", "risk_signals", "revenue")
+                 "reasons", "risk_level", "risk_points", "risk_signals", "revenue",
+                 "revenue_from_deals", "data_coverage", "strength_coverage", "factors_used",
+                 "factors_missing", "factors_assumed")
 
 
 def records(scored: pl.DataFrame) -> pl.DataFrame:
-    """The published fields of scored accounts, numbers rounded to one decimal."""
+    """The published fields of scored accounts, numbers rounded to one decimal;
+    revenue_source: where revenue T12M comes from ("finance", "won deals", None)."""
     return scored.select(RECORD_FIELDS).with_columns(
-        pl.col("attractiveness", "strength", "trend", "risk_points").round(1),
+        pl.col("attractiveness", "strength", "trend", "risk_points", "data_coverage",
+               "strength_coverage").round(1),
+        pl.col("data_coverage").round(1).alias("coverage"),
         pl.col("revenue").round(2).alias("revenue_t12m"),
-    ).drop("revenue")
+        pl.when(pl.col("revenue").is_null()).then(None)
+        .when(pl.col("revenue_from_deals")).then(pl.lit("won deals"))
+        .otherwise(pl.lit("finance")).alias("revenue_source"),
+    ).drop("revenue", "revenue_from_deals", "data_coverage")
 
 
 def shifted(day: date, *, weeks: int = 0, years: int = 0) -> date:
@@ -862,7 +1034,7 @@ def decisions_this_week(now: pl.DataFrame, week_ago: pl.DataFrame,
     the others, then the most urgent of the rest (reviews last); within a kind, suggestions
     that are new since a week ago first, then by revenue. `new`: whether it is new."""
     before = week_ago.select("account_id", pl.col("suggestion").alias("suggestion_week_ago"))
-    ranked = (now.filter(pl.col("suggestion") != "keep")
+    ranked = (now.filter(pl.col("suggestion").is_in(list(DECISIONS)))
               .join(before, on="account_id", how="left")
               .with_columns((pl.col("suggestion") != pl.col("suggestion_week_ago"))
                             .fill_null(True).alias("new"))

@@ -103,10 +103,12 @@ def revenue_mix(rows: pl.DataFrame, limit: int) -> pl.DataFrame:
     led = rows.filter(pl.col("aftersales_led"))
     totals = pl.DataFrame({"accounts_total": [rows.height],
                            "aftersales_led_total": [led.height],
-                           "aftersales_led_revenue": [float(led["revenue"].sum() or 0)]},
+                           "aftersales_led_revenue": [float(led["revenue"].sum() or 0)],
+                           "from_deals_total": [rows.filter(pl.col("from_deals")).height]},
                           schema={"accounts_total": pl.Int64,
                                   "aftersales_led_total": pl.Int64,
-                                  "aftersales_led_revenue": pl.Float64})
+                                  "aftersales_led_revenue": pl.Float64,
+                                  "from_deals_total": pl.Int64})
     return (first_rows(rows, ["revenue", "account_id"], [True, False], limit)
             .join(totals, how="cross"))
 

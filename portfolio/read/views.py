@@ -17,7 +17,9 @@ from portfolio.read.service import ServiceSettings, service_band, with_service_s
 
 def scores(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
     """Every account in view scored on the as-of date, with reasons in words."""
-    factors = scoring.combine_factors(ctx.run("scoring_metrics"), ctx.run("scoring_relationship"))
+    factors = scoring.combine_factors(
+        ctx.run("scoring_metrics"),
+        ctx.run("scoring_relationship", **config.relationship_params()))
     return scoring.score_accounts(factors, ctx.run("risk_signals"), config, ctx.currency)
 
 
@@ -28,7 +30,9 @@ def scores_on(ctx: PageContext, config: scoring.ScoringConfig, day: date,
     earlier dates feed counts that do not depend on it, and leaving it out saves a scan."""
     metrics = ctx.run("scoring_metrics", as_of=scoring.metrics_day(day, ctx.filters.as_of))
     return scoring.score_accounts(
-        scoring.combine_factors(metrics, ctx.run("scoring_relationship") if strength else None),
+        scoring.combine_factors(metrics, ctx.run("scoring_relationship",
+                                                 **config.relationship_params())
+                                if strength else None),
         ctx.run("risk_signals", as_of=day), config, ctx.currency, in_words=False)
 
 

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from portfolio.charts.theme import has_data, nothing_to_show
 from portfolio.core import fmt
 from portfolio.core.filters import shown
 from portfolio.core.registry import LAYOUT_ENV, PRINT_LAYOUT, SECTION_KEYS
@@ -18,7 +19,11 @@ from portfolio.read.context import PageContext
 
 
 def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
-    """A chart whose points can be clicked; returns the selected points."""
+    """A chart whose points can be clicked; returns the selected points (none when the
+    chart has nothing to show: it says so in words)."""
+    if not has_data(figure):
+        st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
+        return []
     event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
                             selection_mode="points",
                             config={"displaylogo": False,
@@ -94,6 +99,10 @@ def show_sections(sections: dict[str, Callable[[], None]], key: str,
 
 
 def show_chart(figure: Any, key: str) -> None:
+    """A chart; one with nothing to show says so in words instead of drawing empty axes."""
+    if not has_data(figure):
+        st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
+        return
     st.plotly_chart(figure, width="stretch", key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
 

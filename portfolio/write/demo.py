@@ -161,6 +161,9 @@ class Demo:
     def __init__(self, scale: Scale, seed: int, as_of: date = DEMO_AS_OF) -> None:
         self.scale = scale
         self.rng = np.random.default_rng(seed)
+        # the clients' own sizes draw from a stream of their own, so that adding them left
+        # every other table of a seed as it was
+        self.size_rng = np.random.default_rng([seed, 1])
         self.as_of = np.datetime64(as_of, "D")
         self.n = scale.accounts
 
@@ -354,6 +357,21 @@ class Demo:
         manager[stories.uncoupling] = stories.successor
         return accounts.with_columns(pl.Series("kam_stage", stage),
                                      pl.Series("manager_id", manager))
+
+    def client_sizes(self, accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
+        """The clients' own annual revenue (in the database currency) and employees: key
+        clients are large companies; the collapsing ones (drop) have shrunk, the standard
+        accounts grown attractive (upgrade) are large companies buying little so far."""
+        rng, n = self.size_rng, self.n
+        tier = accounts["tier"].to_numpy()
+        base = {"strategic": 2.0e9, "key": 6.0e8, "standard": 8.0e7}
+        revenue = np.array([base[t] for t in tier]) * rng.lognormal(0, 0.7, n)
+        revenue[stories.drop] *= 0.2
+        revenue[stories.upgrade] *= 10
+        employees = revenue / 250_000 * rng.lognormal(0, 0.4, n)
+        return accounts.with_columns(
+            pl.Series("annual_revenue", np.round(revenue, -3)),
+            pl.Series("employees", np.maximum(np.round(employees), 1).astype(np.int64)))
 
     # -- account metrics ------------------------------------------------------------
 
@@ -837,7 +855,7 @@ class Demo:
         managers = self.managers()
         accounts = self.accounts(managers)
         stories = self.pick_stories(accounts, managers)
-        accounts = self.apply_account_stories(accounts, stories)
+        accounts = self.client_sizes(self.apply_account_stories(accounts, stories), stories)
         deals, plan = self.deals(accounts)
         contacts, starts, per_account = self.contacts(accounts)
         contacts = self.mark_uncoupling_contact_left(contacts, accounts, stories)

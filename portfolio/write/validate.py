@@ -180,11 +180,17 @@ def problem_order(problem: Problem) -> tuple:
             problem.column or "")
 
 
+# Columns this project added to the data model (DATA_MODEL allows added columns): an export
+# written without them stays valid, and they are empty.
+ADDED_COLUMNS = {"accounts": ("annual_revenue", "employees")}
+
+
 def header_problems(name: str, columns: Iterable[str], table: TableRules) -> list[Problem]:
     """A file's header against its table: every column, or for a table whose rows combine
     across files (COMBINED_TABLES) at least the required ones; nothing else."""
     columns = [c for c in columns if c not in (FILE, ROW)]
-    needed = table.required if table.name in COMBINED_TABLES else table.columns
+    needed = (table.required if table.name in COMBINED_TABLES
+              else [c for c in table.columns if c not in ADDED_COLUMNS.get(table.name, ())])
     missing = [c for c in table.columns if c in needed and c not in columns]
     unknown = [c for c in columns if c not in table.columns]
     return ([Problem(name, 1, column, None,

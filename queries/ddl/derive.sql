@@ -1,5 +1,5 @@
 -- Tables derived from the imported ones, filled once when a database is written
--- (portfolio.db.write_database), so that pages do not recompute them on every query.
+-- (portfolio.core.db.write_database), so that pages do not recompute them on every query.
 
 -- Each stay of a deal in a stage: entered_on up to the next stage entered (left_on). On
 -- a day with two entries the later stage in Rackham's order counts as the one the deal
@@ -72,3 +72,97 @@ JOIN (VALUES ('initiator', 1), ('user', 2), ('influencer', 3), ('gatekeeper', 4)
 ORDER BY n.deal_no, r.role_order, dc.contact_id;
 
 DROP TABLE deal_numbers;
+
+-- The one definition of revenue (see account_months in schema.sql): the finance feed's
+-- revenue where it gives an account's revenue, else the won deals and service contracts.
+INSERT INTO account_months
+WITH finance_accounts AS (
+    SELECT DISTINCT account_id
+    FROM account_metrics
+    WHERE coalesce(equipment_revenue, service_revenue, consumables_revenue,
+                   spares_revenue) IS NOT NULL
+),
+newest(day) AS (
+    -- the newest date of the data (as queries/data_dates.sql): where an open-ended
+    -- contract's spread stops
+    SELECT max(day) FROM (
+        SELECT max(closed_on) FROM deals UNION ALL SELECT max(opened_on) FROM deals
+        UNION ALL SELECT max(entered_on) FROM deal_stage_history
+        UNION ALL SELECT max(occurred_on) FROM calls
+        UNION ALL SELECT max(delivered_on) FROM deliveries
+        UNION ALL SELECT max(opened_on) FROM service_cases
+        UNION ALL SELECT max(closed_on) FROM service_cases
+        UNION ALL SELECT max(occurred_on) FROM relationship_events
+        UNION ALL SELECT last_day(max(month)) FROM account_metrics) AS d(day)
+),
+won AS (
+    SELECT account_id, date_trunc('month', closed_on)::DATE AS month,
+           sum(value)::DOUBLE AS equipment, 0.0 AS service, 0.0 AS consumables,
+           0.0 AS spares
+    FROM deals
+    WHERE stage = 'won' AND closed_on IS NOT NULL AND value IS NOT NULL
+      AND account_id NOT IN (SELECT account_id FROM finance_accounts)
+    GROUP BY ALL
+),
+contracts AS (
+    SELECT account_id, kind, annual_value::DOUBLE AS annual_value, starts_on,
+           coalesce(ends_on, (SELECT day FROM newest)) AS ends_on
+    FROM service_contracts
+    WHERE account_id NOT IN (SELECT account_id FROM finance_accounts)
+),
+contract_days AS (
+    SELECT account_id, kind, annual_value, starts_on, ends_on,
+           unnest(generate_series(date_trunc('month', starts_on), date_trunc('month', ends_on),
+                                  INTERVAL 1 MONTH))::DATE AS month
+    FROM contracts
+    WHERE ends_on >= starts_on
+),
+contract_months AS (
+    SELECT account_id, month, 0.0 AS equipment,
+           sum(share) FILTER (WHERE kind IN ('maintenance', 'training', 'support')) AS service,
+           sum(share) FILTER (WHERE kind = 'consumables') AS consumables,
+           sum(share) FILTER (WHERE kind = 'spare_parts') AS spares
+    FROM (SELECT account_id, kind, month,
+                 annual_value * (datediff('day', greatest(month, starts_on),
+                                          least(last_day(month), ends_on)) + 1) / 365 AS share
+          FROM contract_days)
+    GROUP BY ALL
+),
+stand_in AS (
+    SELECT account_id, month, sum(equipment) AS equipment,
+           coalesce(sum(service), 0) AS service, coalesce(sum(consumables), 0) AS consumables,
+           coalesce(sum(spares), 0) AS spares
+    FROM (SELECT * FROM won UNION ALL BY NAME SELECT * FROM contract_months)
+    GROUP BY ALL
+),
+finance AS (
+    SELECT m.account_id, m.month,
+           CASE WHEN has_revenue THEN coalesce(m.equipment_revenue, 0) END AS equipment,
+           CASE WHEN has_revenue THEN coalesce(m.service_revenue, 0) END AS service,
+           CASE WHEN has_revenue THEN coalesce(m.consumables_revenue, 0) END AS consumables,
+           CASE WHEN has_revenue THEN coalesce(m.spares_revenue, 0) END AS spares,
+           CASE WHEN has_revenue THEN 'finance' END AS revenue_source,
+           m.gross_margin_pct, m.client_market_share_pct, m.financial_health,
+           m.share_of_wallet_pct
+    FROM (SELECT *, coalesce(equipment_revenue, service_revenue, consumables_revenue,
+                             spares_revenue) IS NOT NULL AS has_revenue
+          FROM account_metrics) m
+    WHERE m.account_id IN (SELECT account_id FROM finance_accounts)
+),
+deals_based AS (
+    SELECT coalesce(s.account_id, m.account_id) AS account_id,
+           coalesce(s.month, m.month) AS month,
+           s.equipment, s.service, s.consumables, s.spares,
+           CASE WHEN s.account_id IS NOT NULL THEN 'won_deals' END AS revenue_source,
+           m.gross_margin_pct, m.client_market_share_pct, m.financial_health,
+           m.share_of_wallet_pct
+    FROM stand_in s
+    FULL JOIN (SELECT * FROM account_metrics
+               WHERE account_id NOT IN (SELECT account_id FROM finance_accounts)) m
+      ON m.account_id = s.account_id AND m.month = s.month
+)
+SELECT account_id, month, equipment, service, consumables, spares, revenue_source,
+       gross_margin_pct::DOUBLE, client_market_share_pct::DOUBLE, financial_health::DOUBLE,
+       share_of_wallet_pct::DOUBLE
+FROM (SELECT * FROM finance UNION ALL SELECT * FROM deals_based)
+ORDER BY account_id, month;

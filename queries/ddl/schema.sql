@@ -26,7 +26,12 @@ CREATE TABLE accounts (
     kam_stage          VARCHAR NOT NULL
         CHECK (kam_stage IN ('pre_kam', 'early_kam', 'mid_kam', 'partnership_kam',
                              'synergistic_kam', 'uncoupling_kam')),
-    key_since          DATE
+    key_since          DATE,
+    -- the client's own size as the export gives it (optional): its annual revenue, in the
+    -- units named by portfolio_settings `annual_revenue_unit` (default 1 = the database
+    -- currency; the CRM data set's mapping gives 1000000: millions), and its employees
+    annual_revenue     DECIMAL(18, 2) CHECK (annual_revenue >= 0),
+    employees          INTEGER CHECK (employees >= 0)
 );
 
 -- Every measure is optional: a row holds what the feeds imported for the account and month
@@ -199,6 +204,31 @@ CREATE TABLE deal_members (
     attitude         VARCHAR,
     last_contact_on  DATE,
     left_on          DATE
+);
+
+-- Derived, not imported (queries/ddl/derive.sql): the one definition of "revenue" that every
+-- query reads. One row per account and month with account_metrics' measures and the
+-- revenue mix: from the finance feed where one gives the account's revenue (a row with at
+-- least one revenue column; a NULL stream counts 0 beside the others), else, for an
+-- account no finance feed covers at all, its won deals' value in the month they closed
+-- (as equipment) and its service contracts' annual value spread over their term by day
+-- (maintenance, training, support as service; consumables; spare parts as spares; an
+-- open-ended contract up to the newest date of the data). revenue_source says which:
+-- 'finance', 'won_deals', or NULL (a month without revenue, e.g. a credit feed's row).
+-- The sources never mix within one account, so a growth figure never compares finance
+-- revenue with won deals.
+CREATE TABLE account_months (
+    account_id               VARCHAR NOT NULL,
+    month                    DATE NOT NULL,
+    equipment_revenue        DOUBLE,
+    service_revenue          DOUBLE,
+    consumables_revenue      DOUBLE,
+    spares_revenue           DOUBLE,
+    revenue_source           VARCHAR,
+    gross_margin_pct         DOUBLE,
+    client_market_share_pct  DOUBLE,
+    financial_health         DOUBLE,
+    share_of_wallet_pct      DOUBLE
 );
 
 -- Added by this project (DATA_MODEL allows added tables): facts about the database
