@@ -288,7 +288,7 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
     started = time.perf_counter()
     week = week or choose_week(db, None)
     as_of = week.sunday()
-    out = out or PROJECT_ROOT / "data" / "exports" / str(week)
+    out = out or default_out(week)
     scopes = resolve_scopes(scope_specs, db)
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(week, as_of, out, scopes=scopes, release=data_release(db),
@@ -315,6 +315,10 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
     result.index = write_index(result, scopes, pages, summary, previous_summary(out, week))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def default_out(week: Week) -> Path:
+    return PROJECT_ROOT / "data" / "exports" / str(week)
 
 
 def remove_parts(out: Path) -> None:
