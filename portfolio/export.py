@@ -129,7 +129,7 @@ class ExportResult:
     seconds: float = 0.0
     scopes: list[Scope] = field(default_factory=list)
     digests: dict[str, Digest] = field(default_factory=dict)  # by scope slug
-    # by scope slug: (part title, sheets) of the report, the cover first
+    # by scope slug: (part title, sheets, orientation) of the report, the cover first
     layout: dict[str, list[tuple[str, int, report.Orientation]]] = field(default_factory=dict)
     release: str = ""
     newest_on: date | None = None
