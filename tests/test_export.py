@@ -26,6 +26,7 @@ from portfolio.delivery.export import (
     last_complete_week,
     resolve_scopes,
 )
+from portfolio.delivery.report import A4_POINTS
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT_HEIGHT = 900
@@ -89,10 +90,78 @@ def test_pictures_are_full_height_and_not_blank(exported):
     assert len(long_pages) >= len(PAGES), heights  # tables and charts run past one screen
 
 
-def test_each_pdf_has_one_page_per_dashboard_page(exported):
-    for pdf in exported.pdfs:
-        with pikepdf.open(pdf) as document:
-            assert len(document.pages) == len(PAGES)
+def pdf_text(path: Path, page: int | None = None, layout: bool = False) -> str:
+    """The PDF's text (poppler's pdftotext), of one page or all, whitespace collapsed;
+    `layout`: a table's row on one line."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    pages += ["-layout"] if layout else []
+    text = subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def test_each_report_is_a_cover_then_each_page_on_a4_sheets_of_its_orientation(exported):
+    orientations = {"account": "portrait"}  # portfolio/core/settings.toml, [export]
+    for scope in exported.scopes:
+        layout = exported.layout[scope.slug]
+        assert [(title, orientation) for title, _, orientation in layout] == [
+            ("Cover", "portrait"),
+            *[(page.label, orientations.get(page.slug, "landscape")) for page in PAGES]]
+        assert all(sheets >= 1 for _, sheets, _ in layout)
+        expected = [A4_POINTS[orientation] for _, sheets, orientation in layout
+                    for _ in range(sheets)]
+        with pikepdf.open(exported.out / f"{scope.slug}.pdf") as document:
+            sizes = [tuple(round(float(v), 2) for v in page.mediabox[2:])
+                     for page in document.pages]
+            bookmarks = [(item.title, item.destination[0].objgen)
+                         for item in document.open_outline().root]
+            starts = [page.objgen for page in document.pages]
+        assert sizes == expected  # A4 in points: 595.92 x 842.88, or turned
+        first_sheets = [1 + sum(sheets for _, sheets, _ in layout[:n])
+                        for n in range(len(layout))]
+        assert bookmarks == [(title, starts[sheet - 1])
+                             for (title, _, _), sheet in zip(layout, first_sheets, strict=True)]
+        # each page starts on a sheet of its own, with its title and the scope's filter line
+        for (title, _, _), sheet in zip(layout[1:], first_sheets[1:], strict=True):
+            text = pdf_text(exported.out / f"{scope.slug}.pdf", sheet)
+            heading = "Portfolio overview" if title == "Overview" else title
+            assert heading in text, (title, text[:200])
+            assert f"{title} · {scope.label} · week 2026-W47" in text  # the sheet's footer
+
+
+def test_the_cover_names_week_scope_as_of_release_and_the_overviews_figures(exported):
+    cover = pdf_text(exported.out / "manager-M02.pdf", 1, layout=True)
+    digest = exported.digests["manager-M02"]
+    assert cover.startswith("Key-account portfolio · week 2026-W47 Jonas Weber and team "
+                            "As of 22 Nov 2026 · amounts in EUR · data release demo.duckdb (")
+    for item in digest.headlines:
+        assert (f"{item.label} {item.shown(item.now, 'EUR')} "
+                f"{item.change(item.week_ago, 'EUR') or '–'}") in cover
+    assert digest.decisions and all(d.name in cover for d in digest.decisions)
+
+
+def test_a_managers_report_holds_their_accounts_as_text_and_no_other_teams(exported, demo_db):
+    with duckdb.connect(str(demo_db), read_only=True, config=READ_ONLY_CONFIG) as con:
+        rows = con.execute("SELECT name, manager_id IN ('M02', 'M05', 'M06', 'M07') "
+                           "FROM accounts").fetchall()
+    team = {name for name, mine in rows if mine}
+    others = {name for name, mine in rows if not mine
+              and not any(name in own for own in team)}
+    text = pdf_text(exported.out / "manager-M02.pdf")
+    shown = {name for name in team if name in text}
+    assert len(shown) >= len(team) // 2, sorted(team - shown)  # tables and lists, as text
+    assert sorted(name for name in others if name in text) == []
+    whole = pdf_text(exported.out / "all.pdf")
+    assert any(name in whole for name in others)
+
+
+def test_the_reports_and_pictures_are_small(exported):
+    """One manager's report at most 3 MB; the week's folder at most 30 MB for the demo's
+    13 scopes, so at most 30 MB / 13 a scope here."""
+    assert (exported.out / "manager-M02.pdf").stat().st_size <= 3 * 2**20
+    folder = sum(p.stat().st_size for p in exported.out.rglob("*") if p.is_file())
+    assert folder / len(exported.scopes) <= 30 * 2**20 / 13, folder
+    assert not (exported.out / ".report-parts").exists()
 
 
 def test_index_names_week_as_of_scope_release_and_changes(exported):
@@ -102,7 +171,7 @@ def test_index_names_week_as_of_scope_release_and_changes(exported):
     assert "## Whole portfolio" in index and "## Jonas Weber and team" in index
     summary = json.loads((exported.out / "summary.json").read_text())
     key_accounts = summary["scopes"]["all"]["figures"]["key_accounts"]
-    assert f"| Key accounts | {key_accounts} | {key_accounts - 38:+d} |" in index
+    assert f"| Key accounts | {key_accounts:,.0f} | {key_accounts - 38:+,.0f} |" in index
     html = (exported.out / "index.html").read_text(encoding="utf-8")
     assert 'src="manager-M02/02-pipeline.png"' in html
 

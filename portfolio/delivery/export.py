@@ -1,12 +1,14 @@
 """The weekly export: full-height screenshots of every page, for the whole portfolio and for
-each manager's portfolio, as of the end of an ISO week, with one PDF per scope and an index.
+each manager's portfolio, as of the end of an ISO week, with one report (PDF) per scope and
+an index.
 
 It starts the dashboard itself on a free loopback port, drives the system Chromium through
 Playwright (two tabs of one browser, each working through its own scopes, so that one tab
 draws while the server runs the other's page), and takes each picture only when the page
-has finished (portfolio.delivery.browser).
-Week-over-week changes of the overview's headline figures come from the same queries the
-overview uses, saved next to the pictures in summary.json.
+has finished (portfolio.delivery.browser). Right after each picture the same tab prints the page
+with Chromium into the scope's report (portfolio.delivery.report: real text on A4 sheets, a cover
+first). The headline figures and decisions are the overview's own (portfolio.read.digest),
+saved next to the pictures in summary.json.
 """
 
 from __future__ import annotations
@@ -19,22 +21,24 @@ import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-import img2pdf
+from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 import queries
-from portfolio.core import fmt
+from portfolio.core.access import AccessConfig, SignIn, resolve_viewer
 from portfolio.core.db import PROJECT_ROOT, database_version
 from portfolio.core.filters import shown
 from portfolio.core.registry import PAGES, PRINT_LAYOUT, PageSpec
+from portfolio.core.settings import load_settings
+from portfolio.delivery import report
 from portfolio.delivery.browser import (
     DashboardServer,
     PageError,
@@ -44,6 +48,7 @@ from portfolio.delivery.browser import (
     launch_chromium_async,
     wait_until_finished_async,
 )
+from portfolio.read.digest import Digest, overview_digest
 
 T = TypeVar("T")
 WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
@@ -55,15 +60,8 @@ VIEWPORT_HEIGHT = 900
 TABS = 2
 VIEWER_HEADER = "X-Portfolio-Export-Viewer"
 NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None}
-# The overview's headline figures compared week over week: (key, label, kind)
-HEADLINES = (
-    ("key_accounts", "Key accounts", "count"),
-    ("revenue_t12m", "Revenue T12M", "money"),
-    ("open_value", "Open pipeline", "money"),
-    ("weighted_value", "Weighted pipeline", "money"),
-    ("on_time_rate_90d", "On-time delivery, 90 days", "percent"),
-    ("overdue_cases", "Overdue service cases", "count"),
-)
+PALETTE_COLOURS = 256  # the archived pictures' palette (shrink_picture)
+PARTS_FOLDER = ".report-parts"  # each page's printed PDF until the scope's report is joined
 
 
 class ExportError(RuntimeError):
@@ -129,6 +127,12 @@ class ExportResult:
     pdfs: list[Path] = field(default_factory=list)
     index: Path | None = None
     seconds: float = 0.0
+    scopes: list[Scope] = field(default_factory=list)
+    digests: dict[str, Digest] = field(default_factory=dict)  # by scope slug
+    # by scope slug: (part title, sheets, orientation) of the report, the cover first
+    layout: dict[str, list[tuple[str, int, report.Orientation]]] = field(default_factory=dict)
+    release: str = ""
+    newest_on: date | None = None
 
 
 def last_complete_week(newest_on: date) -> Week:
@@ -191,14 +195,26 @@ def page_url(base: str, page: PageSpec, scope: Scope, as_of: date) -> str:
     return f"{base}/{page.url_path}?{urlencode(params, doseq=True)}"
 
 
-def headline_figures(db: Path, scope: Scope, as_of: date) -> dict[str, float | None]:
-    from portfolio.core.settings import load_settings
+def scope_digest(db: Path, scope: Scope, as_of: date) -> Digest:
+    """The overview's figures and decisions as the scope's pages show them: the manager
+    filter, and the scope the person the dashboard signs in as may see (the export's own
+    identity, an executive, for the whole portfolio and for managers without an e-mail)."""
+    visible = None
+    if scope.viewer is not None:
+        viewer = resolve_viewer(AccessConfig(SignIn.HEADER), scope.viewer,
+                                queries.run("viewer_managers", db=db))
+        visible = viewer.visible
+    return overview_digest(db, as_of, [scope.manager_id] if scope.manager_id else [], visible)
 
-    chosen = [scope.manager_id] if scope.manager_id else []
-    params = {**NO_FILTERS, "manager_ids": chosen, "visible": chosen or None,
-              "as_of": as_of, "stage_probabilities": list(load_settings().stage_probabilities)}
-    row = queries.run("portfolio_headline", db=db, **params).row(0, named=True)
-    return {key: row[key] for key, _, _ in HEADLINES}
+
+def page_orientation(page: PageSpec) -> report.Orientation:
+    """The orientation of a page's sheets in the report (settings.toml, [export])."""
+    chosen = load_settings().section("export").get("orientation", {}).get(page.slug,
+                                                                           "landscape")
+    if chosen not in ("portrait", "landscape"):
+        raise ExportError(f"portfolio/core/settings.toml, [export] orientation.{page.slug} = "
+                          f"{chosen!r}: use portrait or landscape")
+    return chosen
 
 
 def previous_summary(out: Path, week: Week) -> dict | None:
@@ -212,27 +228,6 @@ def previous_summary(out: Path, week: Week) -> dict | None:
     if not earlier:
         return None
     return json.loads(max(earlier)[1].read_text(encoding="utf-8"))
-
-
-def format_figure(value: float | None, kind: str, currency: str) -> str:
-    if value is None:
-        return "–"
-    if kind == "money":
-        return fmt.money(value, currency)
-    if kind == "percent":
-        return fmt.percent(value)
-    return f"{value:,.0f}"
-
-
-def format_change(now: float | None, before: float | None, kind: str, currency: str) -> str:
-    if now is None or before is None:
-        return "–"
-    difference = now - before
-    if kind == "percent":
-        return f"{difference * 100:+.1f} pt"
-    if kind == "money":
-        return ("+" if difference >= 0 else "−") + fmt.money(abs(difference), currency)
-    return f"{difference:+,.0f}"
 
 
 class Progress:
@@ -282,25 +277,44 @@ def export(db: Path, out: Path | None = None, week: Week | None = None,
     started = time.perf_counter()
     week = week or choose_week(db, None)
     as_of = week.sunday()
-    out = out or PROJECT_ROOT / "data" / "exports" / str(week)
+    out = out or default_out(week)
     scopes = resolve_scopes(scope_specs, db)
     out.mkdir(parents=True, exist_ok=True)
-    result = ExportResult(week, as_of, out)
-    job = Job(pages, as_of, out, progress(len(scopes) * len(pages)))
-    server = DashboardServer(app, env=job.server_env(db))
-    with ThreadPoolExecutor(1) as pool:  # the headline figures while the server starts
-        figures = pool.submit(make_summary, db, week, as_of, scopes)
+    result = ExportResult(week, as_of, out, scopes=scopes, release=data_release(db),
+                          newest_on=data_dates(db)["newest_on"])
+    # the overview's figures of each scope, in order, while the server starts and the
+    # first pages are drawn; each scope's cover waits for its own
+    with ThreadPoolExecutor(1) as pool:
+        digests = {scope: pool.submit(scope_digest, db, scope, as_of) for scope in scopes}
+        job = Job(pages, as_of, out, progress(len(scopes) * len(pages)), str(week),
+                  result.release, digests, {page.slug: page_orientation(page) for page in pages})
+        server = DashboardServer(app, env=job.server_env(db))
         try:
-            pictures = run_coroutine(export_scopes(server, scopes, job, tabs))
+            done = run_coroutine(export_scopes(server, scopes, job, tabs))
         finally:
             server.stop()
-        summary = write_summary(figures.result(), out)
+            remove_parts(out)
+        result.digests = {scope.slug: digests[scope].result() for scope in scopes}
     for scope in scopes:  # in the order asked for, whichever tab finished first
-        result.pictures += pictures[scope]
+        pictures, layout = done[scope]
+        result.pictures += pictures
         result.pdfs.append(out / f"{scope.slug}.pdf")
+        result.layout[scope.slug] = layout
+    summary = write_summary(make_summary(result), out)
     result.index = write_index(result, scopes, pages, summary, previous_summary(out, week))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def default_out(week: Week) -> Path:
+    return PROJECT_ROOT / "data" / "exports" / str(week)
+
+
+def remove_parts(out: Path) -> None:
+    """The printed pages are joined into the reports: their folder goes."""
+    import shutil
+
+    shutil.rmtree(out / PARTS_FOLDER, ignore_errors=True)
 
 
 def run_coroutine(coroutine: Coroutine[None, None, T]) -> T:
@@ -314,6 +328,9 @@ def run_coroutine(coroutine: Coroutine[None, None, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+ScopeDone = tuple[list[Path], list[tuple[str, int, report.Orientation]]]
+
+
 @dataclass(frozen=True)
 class Job:
     """What every scope gets: these pages as of this date, into this folder."""
@@ -322,6 +339,10 @@ class Job:
     as_of: date
     out: Path
     bar: Progress
+    week: str
+    release: str
+    digests: dict[Scope, Future[Digest]]
+    orientations: dict[str, report.Orientation]  # by page slug
     # set once the first picture is taken: the server has run the app, so the other tabs
     # do not make its first imports race (STACK_NOTES: parallel first loads)
     warm: asyncio.Event = field(default_factory=asyncio.Event)
@@ -339,11 +360,12 @@ class Job:
 
 
 async def export_scopes(server: DashboardServer, scopes: Sequence[Scope], job: Job,
-                        tabs: int) -> dict[Scope, list[Path]]:
+                        tabs: int) -> dict[Scope, ScopeDone]:
     """Start the server (the caller stops it) and the browser at once; then every scope's
-    pictures and PDF, with `tabs` tabs of one browser taking the next scope in turn; the
+    pictures and report, with `tabs` tabs of one browser taking the next scope in turn; the
     first failure stops them all."""
-    waiting, done = list(scopes), {}
+    waiting: list[Scope] = list(scopes)
+    done: dict[Scope, ScopeDone] = {}
     async with async_playwright() as playwright:
         browser, _ = await asyncio.gather(launch_chromium_async(playwright),
                                           asyncio.to_thread(server.start))
@@ -357,15 +379,35 @@ async def export_scopes(server: DashboardServer, scopes: Sequence[Scope], job: J
 
 
 async def tab_worker(browser: Browser, base: str, waiting: list[Scope],
-                     done: dict[Scope, list[Path]], job: Job, first: bool) -> None:
+                     done: dict[Scope, ScopeDone], job: Job, first: bool) -> None:
     """One tab: export the next waiting scope until none is left."""
     tab = await browser.new_page(viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT})
     if not first:
         await job.warm.wait()
     while waiting:
         scope = waiting.pop(0)
-        done[scope] = await export_scope(tab, base, scope, job)
-        await asyncio.to_thread(write_pdf, done[scope], job.out / f"{scope.slug}.pdf")
+        pictures, parts = await export_scope(tab, base, scope, job)
+        done[scope] = (pictures, await write_report(tab, scope, parts, job))
+
+
+async def write_report(tab: Page, scope: Scope, parts: list[report.PrintedPart],
+                       job: Job) -> list[tuple[str, int, report.Orientation]]:
+    """The scope's report: the cover (printed in the same tab: the next scope opens its
+    first page by URL anyway), then the printed pages, joined into <slug>.pdf."""
+    counts = await asyncio.to_thread(report.page_counts, parts)
+    digest = await asyncio.wrap_future(job.digests[scope])
+    facts = report.CoverFacts(job.week, scope.label, job.release,
+                              tuple((part.title, count) for part, count
+                                    in zip(parts, counts, strict=True)))
+    cover = await report.print_cover(tab, job.out / PARTS_FOLDER / scope.slug / "00-cover.pdf",
+                                     report.cover_html(facts, digest),
+                                     f"{scope.label} · week {job.week}")
+    joined = [cover, *parts]
+    await asyncio.to_thread(report.join_parts, joined, job.out / f"{scope.slug}.pdf",
+                            f"Key-account portfolio · week {job.week} · {scope.label}")
+    sheets = [*(await asyncio.to_thread(report.page_counts, [cover])), *counts]
+    return [(part.title, count, part.orientation)
+            for part, count in zip(joined, sheets, strict=True)]
 
 
 async def all_or_nothing(coroutines: Sequence[Coroutine[None, None, None]]) -> None:
@@ -379,13 +421,17 @@ async def all_or_nothing(coroutines: Sequence[Coroutine[None, None, None]]) -> N
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def export_scope(tab: Page, base: str, scope: Scope, job: Job) -> list[Path]:
+async def export_scope(tab: Page, base: str, scope: Scope, job: Job
+                       ) -> tuple[list[Path], list[report.PrintedPart]]:
     """The first page is opened by its URL (a new session with the scope's filters); the
     others through the sidebar's links, as a person would, which keeps the session and its
-    filters and saves reloading the app for every picture."""
+    filters and saves reloading the app for every picture. Each page is pictured, then
+    printed for the report."""
     folder = job.out / scope.slug
     folder.mkdir(parents=True, exist_ok=True)
-    pictures = []
+    parts_folder = job.out / PARTS_FOLDER / scope.slug
+    parts_folder.mkdir(parents=True, exist_ok=True)
+    pictures, parts = [], []
     for number, page in enumerate(job.pages, start=1):
         target = folder / f"{number:02d}-{page.slug}.png"
         where = f"page {page.label!r} for scope {scope.label!r}"
@@ -398,9 +444,24 @@ async def export_scope(tab: Page, base: str, scope: Scope, job: Job) -> list[Pat
         else:
             await capture(tab, lambda page=page: open_from_sidebar(tab, page), target, where)
         pictures.append(target)
+        await asyncio.to_thread(shrink_picture, target)
+        parts.append(await report.print_dashboard_page(
+            tab, parts_folder / f"{number:02d}-{page.slug}.pdf", job.orientations[page.slug],
+            page.label, f"{page.label} · {scope.label} · week {job.week}"))
         job.warm.set()
         job.bar.step(f"{scope.label} · {page.label}")
-    return pictures
+    return pictures, parts
+
+
+def shrink_picture(path: Path) -> Path:
+    """Rewrite a picture with a palette of 256 colours: a dashboard has few colours, the
+    picture looks the same and takes about a quarter of the space."""
+    with Image.open(path) as picture:
+        reduced = picture.convert("RGB").quantize(PALETTE_COLOURS,
+                                                  method=Image.Quantize.FASTOCTREE,
+                                                  dither=Image.Dither.NONE)
+    reduced.save(path, format="PNG")
+    return path
 
 
 async def confirm_viewer(tab: Page, viewer: str, where: str) -> None:
@@ -436,24 +497,26 @@ async def refuse_error_messages(tab: Page) -> None:
         raise PageError(errors[0])
 
 
-def write_pdf(pictures: Sequence[Path], target: Path) -> Path:
-    target.write_bytes(img2pdf.convert([str(p) for p in pictures]))
-    return target
-
-
 def data_release(db: Path) -> str:
     real, modified_ns, size = database_version(db)
     modified = datetime.fromtimestamp(modified_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
     return f"{Path(real).name} ({size / 2**20:.1f} MiB, written {modified})"
 
 
-def make_summary(db: Path, week: Week, as_of: date, scopes: list[Scope]) -> dict:
+def make_summary(result: ExportResult) -> dict:
+    """What the next export compares with: each scope's headline figures (the overview's)
+    and its report's layout."""
+    currency = next(iter(result.digests.values())).currency if result.digests else "EUR"
     return {
-        "week": str(week), "as_of": as_of.isoformat(), "release": data_release(db),
-        "currency": data_dates(db)["currency"],
+        "week": str(result.week), "as_of": result.as_of.isoformat(), "release": result.release,
+        "currency": currency,
         "scopes": {scope.slug: {"label": scope.label, "viewer": scope.viewer,
-                                "figures": headline_figures(db, scope, as_of)}
-                   for scope in scopes},
+                                "figures": result.digests[scope.slug].figures(),
+                                "report": [{"part": title, "sheets": sheets,
+                                            "orientation": orientation}
+                                           for title, sheets, orientation
+                                           in result.layout[scope.slug]]}
+                   for scope in result.scopes},
     }
 
 
@@ -471,11 +534,10 @@ def write_index(result: ExportResult, scopes: list[Scope], pages: Sequence[PageS
     rows_md, sections_html = [], []
     currency = summary["currency"]
     for scope in scopes:
-        figures = summary["scopes"][scope.slug]["figures"]
         before = (previous or {}).get("scopes", {}).get(scope.slug, {}).get("figures", {})
-        changes = [(label, format_figure(figures[key], kind, currency),
-                    format_change(figures[key], before.get(key), kind, currency))
-                   for key, label, kind in HEADLINES]
+        changes = [(item.label, item.shown(item.now, currency),
+                    item.change(before.get(item.key), currency) or "–")
+                   for item in result.digests[scope.slug].headlines]
         files = [f"{scope.slug}/{n:02d}-{p.slug}.png" for n, p in enumerate(pages, start=1)]
         rows_md.append(scope_markdown(scope, files, changes))
         sections_html.append(scope_html(scope, pages, files, changes))
