@@ -83,7 +83,7 @@ def test_a_manager_filter_keeps_the_links_and_the_summaries(scoring_db, monkeypa
     # no late-stage deal: that chart would draw bare axes, so it says so in words instead
     assert len(titles) == 3
     assert [i.value for i in at.info] == ["No late-stage deals open"]
-    assert titles[2] == "1 key account to downgrade or drop; 0 in Streamline"
+    assert titles[2] == "0 of 4 key accounts in Streamline (manage for cash)"
 
 
 def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() -> None:

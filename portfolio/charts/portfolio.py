@@ -307,9 +307,9 @@ def quadrant_summary(scored: pl.DataFrame) -> go.Figure:
             hovertext=[f"{q}: {n} {fmt.label(suggestion).lower()}" for q, n in
                        zip(quadrants, values, strict=True)], hoverinfo="text"))
     streamline = key.filter(pl.col("quadrant") == "Streamline").height
-    decisions = key.filter(pl.col("suggestion").is_in(["drop", "downgrade"])).height
-    title = (f"{fmt.plural(decisions, 'key account')} to downgrade or drop; "
-             f"{streamline} in Streamline" if key.height else "No strategic or key accounts")
+    # the count of suggestions is the registry's ("To downgrade or drop"): not repeated here
+    title = (f"{streamline} of {fmt.plural(key.height, 'key account')} in Streamline "
+             "(manage for cash)" if key.height else "No strategic or key accounts")
     base_layout(fig, title, "Quadrant (attractiveness × relative strength)",
                 "Strategic and key accounts")
     fig.layout.barmode = "stack"

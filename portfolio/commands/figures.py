@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 import queries
-from portfolio.commands.score import parse_day
+from portfolio.commands.score import add_database_and_date
 from portfolio.core.db import served_database_path
 from portfolio.core.filters import TIERS, Filters
 from portfolio.read import figures, scoring
@@ -30,11 +30,7 @@ COLUMNS = ("name", "label", "value", "display", "unit", "definition")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None,
-                        help="the database file (default: the served one, PORTFOLIO_DB or "
-                             "data/portfolio.duckdb)")
-    parser.add_argument("--as-of", type=parse_day, default=None, metavar="YYYY-MM-DD",
-                        help="the view's date (default: the newest date in the data)")
+    add_database_and_date(parser, "the figures")
     parser.add_argument("--manager", nargs="+", default=[], metavar="ID",
                         help="managers' ids; a lead covers their whole team")
     parser.add_argument("--region", nargs="+", default=[], metavar="R")

@@ -35,12 +35,17 @@ def parse_day(text: str) -> date:
             f"not a date like 2026-06-30: {text!r}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_database_and_date(parser: argparse.ArgumentParser, what: str) -> None:
+    """--db and --as-of, as the commands that read one view of a database take them."""
     parser.add_argument("--db", type=Path, default=None,
                         help="the database file (default: the served one, PORTFOLIO_DB or "
                              "data/portfolio.duckdb)")
     parser.add_argument("--as-of", type=parse_day, default=None, metavar="YYYY-MM-DD",
-                        help="score as of this date (default: the newest date in the data)")
+                        help=f"{what} as of this date (default: the newest date in the data)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_database_and_date(parser, "score")
     parser.add_argument("--format", choices=("json", "csv"), default="json",
                         help="json: a list of objects (default); csv: one row per account, "
                              f"lists joined with '{LIST_SEPARATOR.strip()}'")
