@@ -7,7 +7,8 @@
 -- who were a decider, approver or champion on one of the account's deals and left
 -- within the window; broken promises = service cases of high or critical severity (the
 -- ones the client feels) open on $as_of past their due date; "not told in time" = overdue
--- cases of any severity of which the client was not informed by the due date; decider
+-- cases of any severity whose client was not told within $inform_within_days days of the
+-- case's opening (told_in_time, queries/rules/macros.sql); decider
 -- silence = days since any decider or approver still at the client was last engaged on
 -- any deal, for accounts with deals open on $as_of (NULL: none ever engaged).
 WITH scoped AS (
@@ -82,8 +83,8 @@ overdue AS (
             AS oldest_overdue_days,
         string_agg(DISTINCT sc.kind, ', ' ORDER BY sc.kind)
             FILTER (WHERE sc.severity IN ('high', 'critical')) AS overdue_kinds,
-        count(*) FILTER (WHERE sc.client_informed_on IS NULL
-                            OR sc.client_informed_on > least(sc.due_on, $as_of::DATE))
+        count(*) FILTER (WHERE NOT told_in_time(sc.client_informed_on, sc.opened_on,
+                                                $as_of::DATE, $inform_within_days::INTEGER))
             AS not_told_in_time,
         count(*) FILTER (WHERE sc.client_informed_on IS NULL
                             OR sc.client_informed_on > $as_of::DATE) AS never_told

@@ -17,7 +17,8 @@ broken AS (
         kind,
         CASE WHEN closed_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END AS state,
         CASE WHEN client_informed_on IS NULL OR client_informed_on > $as_of::DATE THEN 'never'
-             WHEN client_informed_on - opened_on > $inform_within_days::INTEGER THEN 'late'
+             WHEN NOT told_in_time(client_informed_on, opened_on, $as_of::DATE,
+                                   $inform_within_days::INTEGER) THEN 'late'
              ELSE 'in_time' END AS told,
         CASE WHEN closed_on <= $as_of::DATE THEN closed_on ELSE $as_of::DATE END - due_on
             AS days_overdue

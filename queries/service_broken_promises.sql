@@ -37,7 +37,8 @@ ranked AS (
     SELECT
         b.*,
         CASE WHEN b.client_informed_on IS NULL THEN 'never'
-             WHEN b.client_informed_on - b.opened_on > $inform_within_days::INTEGER THEN 'late'
+             WHEN NOT told_in_time(b.client_informed_on, b.opened_on, $as_of::DATE,
+                                   $inform_within_days::INTEGER) THEN 'late'
              ELSE 'in_time' END AS told,
         CASE b.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3
                         WHEN 'low' THEN 4 ELSE 5 END AS severity_rank

@@ -23,7 +23,7 @@ NO_FILTERS = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "
 RATED = {**NO_FILTERS, "as_of": AS_OF, "recent_days": 90, "min_roles_covered": 3,
          "late_stages": ["demonstrating_capability", "obtaining_commitment"]}
 RULE_MACROS = ["scoped_accounts", "deals_as_of", "deals_on", "open_deals_on",
-               "rated_open_deals", "revenue_of"]
+               "rated_open_deals", "revenue_of", "told_in_time"]
 # A changed rule: a deal in its first stage no longer counts as open.
 OPEN_RULE = "WHERE stage_on NOT IN ('won', 'lost');"
 CHANGED_OPEN_RULE = "WHERE stage_on NOT IN ('won', 'lost', 'preliminaries');"
@@ -166,3 +166,19 @@ def test_threads_at_once_each_get_their_own_cursor(tiny_copy: Path) -> None:
     assert errors == []
     assert results == [["D1", "D2", "D3", "D4", "D9"]] * 32
     assert len(db._idle_cursors[db.database_version(tiny_copy)]) <= db.IDLE_CURSORS
+
+
+@pytest.mark.parametrize(("informed_on", "expected"), [
+    ("2026-06-02", True),    # told the day after the case was opened
+    ("2026-06-03", True),    # two days after: the setting's limit
+    ("2026-06-06", False),   # five days after, though still before the promised day
+    ("2026-07-05", False),   # told after the as-of date: not yet told on it
+    (None, False),           # never told
+])
+def test_told_in_time_is_one_rule_counted_from_the_day_the_problem_was_known(
+        tiny_copy: Path, informed_on: str | None, expected: bool) -> None:
+    with db.rules_cursor(tiny_copy) as cursor:
+        told = cursor.execute(
+            "SELECT told_in_time($informed::DATE, DATE '2026-06-01', DATE '2026-06-30', 2)",
+            {"informed": informed_on}).fetchone()[0]
+    assert told is expected

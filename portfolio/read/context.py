@@ -32,6 +32,7 @@ from portfolio.core.registry import PAGES
 from portfolio.core.settings import load_settings
 from portfolio.read import stored
 from portfolio.read.buying_center import buying_center_settings
+from portfolio.read.service import ServiceSettings
 
 T = TypeVar("T")
 Version = tuple[str, int, int]
@@ -174,7 +175,8 @@ class PageContext:
         return {**self.filters.sql_params(),
                 "stage_probabilities": list(settings.stage_probabilities),
                 "recent_days": settings.recent_days,
-                "late_stages": list(buying_center_settings().late_stages), **extra,
+                "late_stages": list(buying_center_settings().late_stages),
+                "inform_within_days": ServiceSettings.load().inform_within_days, **extra,
                 "visible": self.viewer.sql_param()}
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:

@@ -11,6 +11,8 @@ Settled rules (one home each):
 - a **late stage** is one of `late_stages` in settings.toml's [buying_center];
 - a late-stage deal **lacks cover** when it misses an active decider *or* an active
   approver (a contact in the role who has not left the client);
+- a client is **told in time** when told within `inform_within_days` ([service]) of the day
+  the problem became known (queries/rules/macros.sql `told_in_time`);
 - the week and year comparisons compute the same figure as of a week and a year earlier.
 """
 

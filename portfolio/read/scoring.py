@@ -946,8 +946,11 @@ def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
     from portfolio.core.settings import load_settings
 
     config = config or load_scoring_config()
+    from portfolio.read.service import ServiceSettings
+
     params = {**NO_FILTERS, **(filters or {}), "as_of": as_of,
-              "recent_days": load_settings().recent_days}
+              "recent_days": load_settings().recent_days,
+              "inform_within_days": ServiceSettings.load().inform_within_days}
     currency = queries.run("data_dates", db=db)["currency"][0]
     factors = combine_factors(queries.run("scoring_metrics", db=db, **params),
                               queries.run("scoring_relationship", db=db, **params,

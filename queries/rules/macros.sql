@@ -151,3 +151,10 @@ CREATE TEMP MACRO revenue_of(equipment, service, consumables, spares) AS
     CASE WHEN coalesce(equipment, service, consumables, spares) IS NOT NULL
          THEN coalesce(equipment, 0) + coalesce(service, 0) + coalesce(consumables, 0)
               + coalesce(spares, 0) END;
+
+-- Whether the client was told of a problem in time: told by `as_of`, within `within_days`
+-- days of the day the problem became known (a service case: the day it was opened). The one
+-- rule for the service page's "told late or never", its broken promises and the uncoupling
+-- risk's "client not told in time" ([service] inform_within_days in settings.toml).
+CREATE TEMP MACRO told_in_time(informed_on, known_on, as_of, within_days) AS
+    coalesce(informed_on <= as_of AND informed_on - known_on <= within_days, false);
