@@ -33,6 +33,10 @@ def content(node: Any) -> dict[str, list]:
     }
 
 
+def chart_config(chart: Any) -> dict[str, Any]:
+    return json.loads(chart.proto.config)
+
+
 def split(page: dict[str, list], top: dict[str, list]) -> tuple[dict, dict]:
     """A page's content as what its top shows (as long as `top`) and the rest."""
     return ({part: values[:len(top[part])] for part, values in page.items()},
@@ -68,8 +72,10 @@ def test_the_tabs_together_show_what_the_print_layout_shows(page: str, monkeypat
     key, extra = TABBED[page]
     labels = [tab.label for tab in open_page(page, extra).tabs]
     tabs: dict[str, list] = {"headings": [], "charts": [], "tables": []}
+    on_screen: list[bool] = []
     for index, label in enumerate(labels):
         at = open_page(page, {**extra, key: label})
+        on_screen += [chart_config(c).get("staticPlot", False) for c in at.get("plotly_chart")]
         assert shown_tabs(at) == [label]
         # the tab stays in the address (Streamlit drops the first tab's, the default)
         assert at.query_params.get(key) == (None if label == labels[0] else label)
@@ -83,6 +89,9 @@ def test_the_tabs_together_show_what_the_print_layout_shows(page: str, monkeypat
     assert len(printed.tabs) == 0
     assert split(content(printed), top) == (top, tabs)
     assert len(tabs["headings"]) >= len(labels)  # every section says what it shows
+    # printed charts are pictures (no hover, zoom or tool bar); on screen they are not
+    assert {chart_config(c).get("staticPlot") for c in printed.get("plotly_chart")} == {True}
+    assert on_screen and not any(on_screen)
 
 
 def test_an_unknown_tab_in_the_link_gets_a_notice_and_the_first_tab() -> None:

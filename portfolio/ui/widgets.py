@@ -26,9 +26,16 @@ def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
         return []
     event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
                             selection_mode="points",
-                            config={"displaylogo": False,
-                                    "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+                            config=chart_config(["lasso2d", "select2d"]))
     return list(event.selection.points) if event and event.selection else []
+
+
+def chart_config(removed_buttons: list[str]) -> dict[str, Any]:
+    """Plotly's options: in the print layout a chart is a picture (no hover, zoom or tool
+    bar), which Plotly draws in about half the browser's time."""
+    if print_layout():
+        return {"staticPlot": True}
+    return {"displaylogo": False, "modeBarButtonsToRemove": removed_buttons}
 
 
 def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
@@ -103,8 +110,7 @@ def show_chart(figure: Any, key: str) -> None:
     if not has_data(figure):
         st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
         return
-    st.plotly_chart(figure, width="stretch", key=key,
-                    config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]})
+    st.plotly_chart(figure, width="stretch", key=key, config=chart_config(["lasso2d"]))
 
 
 def money_column(label: str, currency: str) -> Any:
