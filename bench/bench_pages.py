@@ -5,7 +5,8 @@ For each scale (the demo database is built once into bench/.data/ and reused):
    (cold, and again once the results of the default view are stored beside the release,
    portfolio/read/stored.py; medians of three processes; timed after what the server does
    before it answers, which is reported apart), a rerun with the same filters, a
-   rerun after a filter change (medians of several runs), and on pages with tabs the first
+   rerun after a filter change, a rerun after a change of the as-of date only (to a date not
+   visited before: its queries cold; medians of several runs), and on pages with tabs the first
    visit of each other tab (its queries cold);
 2. the time of the page's queries run directly in DuckDB during that first run, and the
    ratio page time / query time (what the app adds on top of the database);
@@ -53,7 +54,7 @@ FIRST_RUNS = 3  # fresh processes per page for the first-run figures
 
 # Runs inside a fresh process: times one page under AppTest and every query it runs.
 APPTEST_SCRIPT = r"""
-import json, sys, time
+import datetime, json, sys, time
 sys.path.insert(0, sys.argv[1])
 import queries
 calls = []
@@ -110,9 +111,19 @@ for change in changes[:runs]:
         at.sidebar.multiselect(key=keys[key]).set_value(values)
     started = time.perf_counter(); at.run(); changed.append(time.perf_counter() - started)
     assert not at.exception, [e.value for e in at.exception]
+# only the as-of date changes, each time to a date not visited before (filters cleared)
+for key in keys.values():
+    at.sidebar.multiselect(key=key).set_value([])
+at.run()
+newest = at.sidebar.date_input(key="f_as_of").value
+as_of_changes = []
+for weeks in range(1, runs + 1):
+    at.sidebar.date_input(key="f_as_of").set_value(newest - datetime.timedelta(days=7 * weeks + 3))
+    started = time.perf_counter(); at.run(); as_of_changes.append(time.perf_counter() - started)
+    assert not at.exception, [e.value for e in at.exception]
 print(json.dumps({"first": first, "server_start": server_start, "preload": preload_s,
                   "queries": query_time, "same": same, "changed": changed,
-                  "switches": switches}))
+                  "switches": switches, "as_of_changes": as_of_changes}))
 """
 
 
@@ -216,9 +227,10 @@ def bench_scale(scale: str, runs: int) -> list[str]:
              "portfolio/delivery/serve.py, and Streamlit's components), which is the column "
              "'server start'.", "",
              "| page | first run s | server start s | first run, stored results s | rerun "
-             "same filters ms (min–max) | rerun after filter change ms (min–max) | other "
-             "tabs, first visit ms (min–max) | queries in first run s | page / queries |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "same filters ms (min–max) | rerun after filter change ms (min–max) | "
+             "as-of date change, a date not visited ms (min–max) | other tabs, first visit "
+             "ms (min–max) | queries in first run s | page / queries |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for page in PAGES:
         timing = server_side(db, page.path, runs)
         cold = [timing] + [server_side(db, page.path, 0) for _ in range(FIRST_RUNS - 1)]
@@ -229,6 +241,7 @@ def bench_scale(scale: str, runs: int) -> list[str]:
         warm = [server_side(db, page.path, 0, stored_results=True)["first"]
                 for _ in range(FIRST_RUNS)]
         same, changed, switches = timing["same"], timing["changed"], timing["switches"]
+        as_of = timing["as_of_changes"]
         tabs = (f"{statistics.median(switches) * 1000:.0f} ({min(switches) * 1000:.0f}–"
                 f"{max(switches) * 1000:.0f})" if switches else "no tabs")
         lines.append(
@@ -236,7 +249,8 @@ def bench_scale(scale: str, runs: int) -> list[str]:
             f"{statistics.median(same) * 1000:.0f} "
             f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
             f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"
-            f"{max(changed) * 1000:.0f}) | {tabs} | {query_time:.2f} | "
+            f"{max(changed) * 1000:.0f}) | {statistics.median(as_of) * 1000:.0f} "
+            f"({min(as_of) * 1000:.0f}–{max(as_of) * 1000:.0f}) | {tabs} | {query_time:.2f} | "
             f"{statistics.median(first) / max(query_time, 1e-9):.1f}× |")
         print(lines[-1], flush=True)
     one, first_one, peak_one = browser_times(db, 1, 1)
