@@ -187,11 +187,11 @@ def open_deals() -> None:
     if deals.height:
         show_chart(drawn(account_charts.open_deals, deals, cur), key="account_deals")
         show_table(
-            labelled(deals, "stage", "last_outcome").with_columns(
+            labelled(deals, "stage", "last_outcome", "risk").with_columns(
                 pl.col("coverage") * 100).select(
                 "deal_name", "stage", "value", "days_in_stage", "expected_close_on",
                 "last_outcome", "last_call_on", "roles_covered", "coverage", "decider_met",
-                "approver_met", "people_covering", "owner_name"),
+                "approver_met", "people_covering", "risk", "owner_name"),
             hide_index=True, width="stretch",
             column_config={
                 "deal_name": "Deal", "stage": "Stage", "value": money_column("Value", cur),
@@ -205,7 +205,10 @@ def open_deals() -> None:
                                                             min_value=0, max_value=100),
                 "decider_met": st.column_config.CheckboxColumn("Decider met"),
                 "approver_met": st.column_config.CheckboxColumn("Approver met"),
-                "people_covering": count_column("People"), "owner_name": "Owner",
+                "people_covering": count_column("People"),
+                "risk": st.column_config.TextColumn(
+                    "Risk", help="The buying center's risk, as on the Buying center page"),
+                "owner_name": "Owner",
             },
         )
     else:

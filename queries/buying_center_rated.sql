@@ -14,9 +14,10 @@
 -- 'low'. The other buying-center queries read these rows as their input `rated_deals`
 -- (`-- input: rated_deals = buying_center_rated`), so the dashboard rates the deals of the
 -- viewer's whole scope once and narrows that to each filter's accounts.
-SELECT r.*, m.name AS owner_name
+SELECT r.* EXCLUDE (stage_since, people_covering), m.name AS owner_name
 FROM rated_open_deals($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
                       $kam_stages::VARCHAR[], $as_of::DATE, $recent_days::INTEGER,
-                      $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[]) r
+                      $late_stages::VARCHAR[], $min_roles_covered::INTEGER, $visible::VARCHAR[],
+                      NULL) r
 LEFT JOIN managers m ON m.manager_id = r.owner_id
 ORDER BY r.account_id, r.deal_id;

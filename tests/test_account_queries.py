@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
+from portfolio.read.buying_center import buying_center_settings
 from portfolio.read.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
@@ -28,8 +29,9 @@ def service_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(name: str, db: Path, account_id: str = "B1", **overrides: Any) -> pl.DataFrame:
-    params = {**NO_FILTERS, "as_of": AS_OF, "recent_days": 90, "account_id": account_id,
-              **ServiceSettings().query_params(), **overrides}
+    params = {**NO_FILTERS, "as_of": AS_OF, "account_id": account_id,
+              **buying_center_settings().query_params(), **ServiceSettings().query_params(),
+              **overrides}
     return queries.run(name, db=db, **params)
 
 
@@ -50,9 +52,10 @@ def test_account_deals_gives_open_deals_with_stage_and_coverage(service_db: Path
         "days_in_stage": I64, "value": F64, "expected_close_on": D, "owner_id": S,
         "owner_name": S, "last_outcome": S, "last_call_on": D, "roles_covered": I64,
         "coverage": F64, "decider_met": B, "approver_met": B, "people_covering": I64,
-    }, [
+        "risk": S,
+    }, [  # every decider gone: high risk, as on the buying-center page
         ("D1", "Line retrofit", "Presses", "investigation", d("2026-03-01"), 121, 100000.0,
-         d("2026-12-31"), "M2", "Max Manager", None, None, 1, 1 / 7, False, False, 1),
+         d("2026-12-31"), "M2", "Max Manager", None, None, 1, 1 / 7, False, False, 1, "high"),
     ])
     assert_frame_equal(run("account_deals", service_db), expected)
 
@@ -167,3 +170,19 @@ def test_an_unknown_or_injected_account_gives_empty_frames(service_db: Path) -> 
     for name in ("account_deals", "account_buying_center", "account_service_cases",
                  "account_contracts", "account_deliveries_by_month", "account_timeline"):
         assert run(name, service_db, account_id="B1' OR '1'='1").height == 0, name
+
+
+def test_the_account_page_rates_deals_as_the_buying_center_page_does(demo_db: Path) -> None:
+    """One rule for a deal's stage, coverage and risk: every open deal of every account,
+    as the account page lists it, is the buying-center page's row (engagements after the
+    as-of date count on neither)."""
+    params = {**NO_FILTERS, "as_of": date(2026, 3, 31), "visible": None,
+              **buying_center_settings().query_params()}
+    rated = queries.run("buying_center_rated", db=demo_db, **params)
+    columns = ["deal_id", "stage", "value", "roles_covered", "decider_met", "approver_met",
+               "risk"]
+    shown = pl.concat([queries.run("account_deals", db=demo_db, account_id=account, **params)
+                       for account in rated["account_id"].unique().sort()])
+    assert shown.height == rated.height > 50
+    assert_frame_equal(shown.select(columns).sort("deal_id"),
+                       rated.select(columns).sort("deal_id"), check_dtypes=False)

@@ -227,7 +227,7 @@ ACCOUNT_DEALS_SCHEMA = {
     "deal_id": S, "deal_name": S, "product_line": S, "stage": S, "stage_since": D,
     "days_in_stage": I64, "value": F64, "expected_close_on": D, "owner_id": S,
     "owner_name": S, "last_outcome": S, "last_call_on": D, "roles_covered": I64,
-    "coverage": F64, "decider_met": B, "approver_met": B, "people_covering": I64,
+    "coverage": F64, "decider_met": B, "approver_met": B, "people_covering": I64, "risk": S,
 }
 
 
@@ -235,16 +235,16 @@ ACCOUNT_DEALS_SCHEMA = {
     # two people cover three roles; the approver was met long ago
     pytest.param("A2", 90, ("D2", "Сервисный контракт", "Service", "investigation",
                             d("2026-04-10"), 81, 50000.0, d("2026-10-31"), "M3", "Mia Manager",
-                            "continuation", d("2026-06-25"), 3, 3 / 7, True, True, 2),
+                            "continuation", d("2026-06-25"), 3, 3 / 7, True, True, 2, "medium"),
                  id="two-people"),
     pytest.param("A2", 30, ("D2", "Сервисный контракт", "Service", "investigation",
                             d("2026-04-10"), 81, 50000.0, d("2026-10-31"), "M3", "Mia Manager",
-                            "continuation", d("2026-06-25"), 2, 2 / 7, True, True, 1),
+                            "continuation", d("2026-06-25"), 2, 2 / 7, True, True, 1, "medium"),
                  id="shorter-window"),
     # the buyer engaged after as-of does not count; the order call after as-of neither
     pytest.param("A4", 90, ("D4", "Packaging cell", "Automation", "obtaining_commitment",
                             d("2026-05-15"), 46, 40000.0, d("2026-07-15"), "M4", "Max Miller",
-                            "advance", d("2026-05-10"), 2, 2 / 7, True, True, 1),
+                            "advance", d("2026-05-10"), 2, 2 / 7, True, True, 1, "medium"),
                  id="engaged-after-as-of"),
 ])
 def test_account_deals_coverage_of_one_account(tiny_db: Path, account_id: str,

@@ -174,8 +174,7 @@ class PageContext:
         settings = load_settings()
         return {**self.filters.sql_params(),
                 "stage_probabilities": list(settings.stage_probabilities),
-                "recent_days": settings.recent_days,
-                "late_stages": list(buying_center_settings().late_stages),
+                **buying_center_settings().query_params(),
                 "inform_within_days": ServiceSettings.load().inform_within_days, **extra,
                 "visible": self.viewer.sql_param()}
 

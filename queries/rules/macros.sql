@@ -68,12 +68,16 @@ CREATE TEMP MACRO open_deals_on(as_of) AS TABLE
 -- decider and an approver were met, the gaps (no_decider, no_approver, decider_left,
 -- approver_left, has_doubters, opponent_at_top, single_threaded, dark), late_stage (a
 -- stage in `late_stages`) and risk high / medium / low (see queries/buying_center_rated.sql
--- for the rules). Shared by the buying-center queries.
+-- for the rules), with the stage's start (`stage_since`) and the number of people engaged
+-- recently (`people_covering`). `only_account`: one account's deals (the account page), else
+-- NULL for every account in view. Shared by the buying-center queries and the account page.
 CREATE TEMP MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_of, recent_days,
-                              late_stages, min_roles_covered, visible) AS TABLE
+                              late_stages, min_roles_covered, visible,
+                              only_account) AS TABLE
     WITH scoped AS (
         SELECT account_id, name AS account_name, manager_id
         FROM scoped_accounts(manager_ids, regions, tiers, kam_stages, visible)
+        WHERE only_account IS NULL OR account_id = only_account
     ),
     stages(stage, stage_order) AS (
         VALUES ('preliminaries', 1), ('investigation', 2), ('demonstrating_capability', 3),
@@ -81,7 +85,7 @@ CREATE TEMP MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_o
     ),
     open_deals AS (
         SELECT o.deal_id, o.deal_no, d.name AS deal_name, o.account_id, s.account_name,
-               o.stage_on AS stage,
+               o.stage_on AS stage, o.stage_since,
                st.stage_order, o.value::DOUBLE AS value, coalesce(d.owner_id, s.manager_id) AS owner_id
         FROM open_deals_on(as_of) o
         JOIN scoped s USING (account_id)
@@ -101,6 +105,7 @@ CREATE TEMP MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_o
     deal_facts AS (
         SELECT deal_no,
                bit_count(bit_or(1 << role_order) FILTER (WHERE reach = 3)) AS roles_covered,
+               count(DISTINCT contact_id) FILTER (WHERE reach = 3) AS people_covering,
                -- one person or more: enough to tell "single-threaded" from "dark"
                min(contact_id) FILTER (WHERE reach = 3) AS first_engaged,
                max(contact_id) FILTER (WHERE reach = 3) AS last_engaged,
@@ -118,6 +123,7 @@ CREATE TEMP MACRO rated_open_deals(manager_ids, regions, tiers, kam_stages, as_o
         SELECT o.*,
                coalesce(f.roles_covered, 0) AS roles_covered,
                coalesce(f.roles_covered, 0) / 7 AS coverage,
+               coalesce(f.people_covering, 0) AS people_covering,
                coalesce(f.decider_met, false) AS decider_met,
                coalesce(f.approver_met, false) AS approver_met,
                NOT coalesce(f.decider_known, false) AS no_decider,
