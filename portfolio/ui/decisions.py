@@ -1,0 +1,167 @@
+"""Deciding on a suggestion from a page: accept (owner and due date), reject (a note is
+required) or defer until a date, in a popover form per account; and an account's decision
+history. The person deciding is the signed-in viewer; with sign-in off, they type their
+name and the record says they were not signed in. Recorded through the read side
+(portfolio/read/decisions.py) into the decision log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from portfolio.core import fmt
+from portfolio.decisions import Decision, DecisionError
+from portfolio.read import scoring
+from portfolio.read.context import PageContext
+from portfolio.read.decisions import DecisionSettings, log_of, record_decision
+
+VERDICT_LABELS = {"accept": "Accept", "reject": "Reject", "defer": "Defer until"}
+NOTICE_KEY = "_decision_recorded"
+
+
+def what_is_accepted(row: dict[str, Any]) -> str:
+    if row.get("suggested_tier") and row["suggested_tier"] != row.get("tier"):
+        return (f"{fmt.label(row['suggestion'])}: {fmt.label(row['tier'])} → "
+                f"{fmt.label(row['suggested_tier'])}")
+    return f"{fmt.label(row['suggestion'])} plan"
+
+
+def decision_form(ctx: PageContext, config: scoring.ScoringConfig, row: dict[str, Any],
+                  key: str) -> None:
+    """A "Decide" popover for one account's suggestion (`row`: account_id, name,
+    suggestion, tier, suggested_tier)."""
+    account_id = row["account_id"]
+    signed_in = ctx.viewer.email is not None
+    settings = DecisionSettings.load()
+    as_of = ctx.filters.as_of
+    with st.popover("Decide", icon=":material/gavel:", key=f"decide_{key}_{account_id}"):
+        with st.form(f"decision_{key}_{account_id}", border=False):
+            verdict = st.radio(
+                "Decision", list(VERDICT_LABELS), format_func=VERDICT_LABELS.get,
+                horizontal=True, key=f"verdict_{key}_{account_id}",
+                captions=[what_is_accepted(row), "a note says why", "it returns on the date"])
+            who = ctx.viewer.email if signed_in else st.text_input(
+                "Your name", key=f"who_{key}_{account_id}",
+                help="Sign-in is off: the decision is recorded under the name you type, as "
+                     "not signed in.")
+            left, right = st.columns(2)
+            owner = left.text_input("Owner (accept)", value=who or "",
+                                    key=f"owner_{key}_{account_id}")
+            due = right.date_input("Due (accept)", value=as_of + timedelta(
+                days=settings.due_in_days), min_value=as_of, key=f"due_{key}_{account_id}")
+            until = st.date_input("Defer until", value=as_of + timedelta(weeks=4),
+                                  min_value=as_of + timedelta(days=1),
+                                  key=f"until_{key}_{account_id}")
+            note = st.text_area("Note (required to reject)", key=f"note_{key}_{account_id}",
+                                height=80)
+            submitted = st.form_submit_button("Record the decision", type="primary")
+    if submitted:
+        try:
+            decision = record_decision(
+                ctx, config, account_id=account_id, verdict=verdict, by=(who or "").strip(),
+                signed_in=signed_in, decided_at=datetime.now(UTC), viewer=ctx.viewer,
+                note=note, until=until if verdict == "defer" else None,
+                owner=owner if verdict == "accept" else None,
+                due=due if verdict == "accept" else None)
+        except DecisionError as error:
+            st.error(str(error), icon=":material/error:")
+            return
+        st.session_state[NOTICE_KEY] = recorded_words(decision, row["name"])
+        st.rerun()
+
+
+def recorded_words(decision: Decision, name: str) -> str:
+    words = {"accept": "accepted", "reject": "rejected", "defer": "deferred"}[decision.verdict]
+    more = (f" until {fmt.day(decision.until)}" if decision.verdict == "defer"
+            else f", owner {decision.owner}, due {fmt.day(decision.due)}"
+            if decision.verdict == "accept" and decision.due else "")
+    return f"{fmt.label(decision.suggestion)} {words} for {name}{more}."
+
+
+def latest_in_words(decision: Decision) -> str:
+    """One decision in a sentence: Accepted downgrade (key → standard) by …, owner, due."""
+    suggestion = what_is_accepted({"suggestion": decision.suggestion, "tier": decision.tier,
+                                   "suggested_tier": decision.suggested_tier})
+    verdict = {"accept": "Accepted", "reject": "Rejected", "defer": "Deferred"}[decision.verdict]
+    words = (f"{verdict} {suggestion} by {decision.by}"
+             f"{'' if decision.signed_in else ' (not signed in)'} on "
+             f"{fmt.day(decision.decided_at.date())}")
+    if decision.owner:
+        words += f", owner {decision.owner}"
+    if decision.due:
+        words += f", due {fmt.day(decision.due)}"
+    if decision.until:
+        words += f", until {fmt.day(decision.until)}"
+    if decision.note:
+        words += f": “{decision.note}”"
+    return words
+
+
+def show_recorded_notice() -> None:
+    """The confirmation of a decision recorded on the previous run."""
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.success(f"Recorded: {notice}", icon=":material/check_circle:")
+
+
+def decision_history(ctx: PageContext, account_id: str) -> None:
+    """The account's decisions, newest first, as a table with formatted dates."""
+    history = log_of(ctx).history(account_id)
+    st.subheader(f"Decisions: {len(history)}")
+    if not history:
+        st.caption("Nobody has decided on this account's suggestions yet.")
+        return
+    st.markdown(f"Latest: {scoring.escape_markdown(latest_in_words(history[0]))}")
+    table = pl.DataFrame([{
+        "decided_at": d.decided_at.astimezone(UTC).replace(tzinfo=None),
+        "verdict": VERDICT_LABELS[d.verdict].replace(" until", ""),
+        "suggestion": what_is_accepted({"suggestion": d.suggestion, "tier": d.tier,
+                                        "suggested_tier": d.suggested_tier}),
+        "by": d.by + ("" if d.signed_in else " (not signed in)"),
+        "note": d.note or "", "until": d.until, "owner": d.owner or "", "due": d.due,
+        "attractiveness": d.attractiveness, "as_of": d.as_of, "release": d.release,
+        "reasons": " · ".join(d.reasons)} for d in history])
+    st.dataframe(table.to_arrow(), hide_index=True, width="stretch", column_config={
+        "decided_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
+        "verdict": "Decision", "suggestion": "On the suggestion", "by": "By",
+        "note": st.column_config.TextColumn("Note", width="medium"),
+        "until": st.column_config.DateColumn("Deferred until", format="D MMM YYYY"),
+        "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+        "attractiveness": st.column_config.NumberColumn("Attractiveness then", format="%.0f"),
+        "as_of": st.column_config.DateColumn("As of", format="D MMM YYYY"),
+        "release": "Data release",
+        "reasons": st.column_config.TextColumn("Reasons then", width="large")})
+
+
+def open_decisions(ctx: PageContext, config: scoring.ScoringConfig) -> None:
+    """The decided suggestions still open: overdue accepted actions per owner, accepted
+    tier changes waiting for the CRM, deferrals, and tier changes the data now shows."""
+    from portfolio.read import decisions as log
+
+    found = log.states(ctx, config)
+    waiting = found.filter(pl.col("state") == log.WAITING)
+    deferred = found.filter(pl.col("state") == log.DEFERRED)
+    done = found.filter(pl.col("state") == log.DONE)
+    late = log.overdue_by_owner(found)
+    overdue = sum(rows.height for rows in late.values())
+    if not (waiting.height or deferred.height or done.height or overdue):
+        return
+    label = (f"Decided: {overdue} overdue · {waiting.height} accepted, waiting for the CRM · "
+             f"{deferred.height} deferred · {done.height} done")
+    with st.expander(label, icon=":material/fact_check:", expanded=overdue > 0):
+        for owner, rows in late.items():
+            st.markdown(f"**Overdue for {owner}**")
+            for row in rows.iter_rows(named=True):
+                st.markdown(f"- {scoring.escape_markdown(row['name'])}: "
+                            f"{fmt.label(row['suggestion'])} — "
+                            f"{scoring.escape_markdown(row['detail'])}")
+        for title, rows in (("Accepted, waiting for the CRM", waiting),
+                            ("Deferred", deferred), ("Done", done)):
+            if rows.height:
+                st.markdown(f"**{title}**")
+                for row in rows.iter_rows(named=True):
+                    st.markdown(f"- {scoring.escape_markdown(row['name'])}: "
+                                f"{scoring.escape_markdown(row['detail'])}")
