@@ -143,10 +143,14 @@ def matrix_and_decisions() -> None:
     show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
                      scored), key="attractiveness_matrix")
 
-    states = decision_log.states(ctx, saved).select("account_id", "state")
+    states = decision_log.states(ctx, saved).select(
+        "account_id", pl.when(pl.col("state") == decision_log.DEFERRED)
+        .then(pl.format("{} {}", "state", pl.col("until").dt.strftime("%-d %b %Y")))
+        .otherwise("state").alias("state"))
     decisions = scored.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS))).join(
         states, on="account_id", how="left", maintain_order="left").filter(
         pl.col("state").is_null() | pl.col("state").is_in(list(decision_log.TO_DECIDE)))
+    # (a deferral's state carries its date, so it is never among TO_DECIDE)
     st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
     st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
                "upgrade, review, then the accounts with not enough data to score and those to "

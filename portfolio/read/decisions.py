@@ -245,3 +245,50 @@ def on_current_suggestion(scored: pl.DataFrame, decisions: Sequence[Decision],
                       and last[account].suggestion == suggestion else None)
             for account, suggestion in zip(scored["account_id"], scored["suggestion"],
                                            strict=True)}
+
+
+# --- the week in decisions (the overview, the weekly export) --------------------------------
+
+@dataclass(frozen=True)
+class WeekInDecisions:
+    """What was decided in the week up to the as-of date (decisions taken on views of those
+    seven days), and the accepted actions not yet done (waiting for the CRM or overdue), for
+    the accounts in view."""
+
+    decided: tuple[Decision, ...]
+    accepted_open: pl.DataFrame  # rows of `states`, waiting or overdue
+
+    @property
+    def overdue(self) -> int:
+        return self.accepted_open.filter(pl.col("state") == OVERDUE).height
+
+
+def week_in_decisions(ctx: PageContext, config: scoring.ScoringConfig,
+                      found: pl.DataFrame | None = None) -> WeekInDecisions:
+    """`found`: the view's `states` when the caller has them."""
+    as_of = ctx.filters.as_of
+    week_ago = views.overview_dates(as_of)["week"]
+    decided = tuple(d for d in log_of(ctx).history() if week_ago < d.as_of <= as_of)
+    if decided:
+        in_view = set(ctx.account_ids().to_list())
+        decided = tuple(d for d in decided if d.account_id in in_view)
+    found = states(ctx, config) if found is None else found
+    open_rows = found.filter(pl.col("state").is_in([WAITING, OVERDUE])).sort("due", "name")
+    return WeekInDecisions(decided, open_rows)
+
+
+def decision_in_words(decision: Decision) -> str:
+    """One line: "accept downgrade (key → standard) on A0003 by …, owner …, due …"."""
+    move = (f" ({decision.tier} → {decision.suggested_tier})"
+            if decision.suggested_tier and decision.suggested_tier != decision.tier else "")
+    words = (f"{decision.verdict} {decision.suggestion}{move} on {decision.account_id} by "
+             f"{decision.by}")
+    if decision.owner:
+        words += f", owner {decision.owner}"
+    if decision.due:
+        words += f", due {decision.due}"
+    if decision.until:
+        words += f", until {decision.until}"
+    if decision.note:
+        words += f": {decision.note}"
+    return words

@@ -137,23 +137,33 @@ def decision_history(ctx: PageContext, account_id: str) -> None:
 
 
 def open_decisions(ctx: PageContext, config: scoring.ScoringConfig) -> None:
-    """The decided suggestions still open: overdue accepted actions per owner, accepted
-    tier changes waiting for the CRM, deferrals, and tier changes the data now shows."""
+    """The week in decisions under the overview's list: how many were taken this week, the
+    accepted actions not yet done (overdue ones per owner, tier changes waiting for the
+    CRM), deferrals, and tier changes the data now shows. Open in the print layout (the
+    weekly export's picture)."""
     from portfolio.read import decisions as log
+    from portfolio.ui.widgets import print_layout
 
     found = log.states(ctx, config)
+    week = log.week_in_decisions(ctx, config, found)
     waiting = found.filter(pl.col("state") == log.WAITING)
     deferred = found.filter(pl.col("state") == log.DEFERRED)
     done = found.filter(pl.col("state") == log.DONE)
     late = log.overdue_by_owner(found)
-    overdue = sum(rows.height for rows in late.values())
-    if not (waiting.height or deferred.height or done.height or overdue):
-        return
-    label = (f"Decided: {overdue} overdue · {waiting.height} accepted, waiting for the CRM · "
-             f"{deferred.height} deferred · {done.height} done")
-    with st.expander(label, icon=":material/fact_check:", expanded=overdue > 0):
+    label = (f"Decisions this week: {len(week.decided)} · accepted, not yet done: "
+             f"{week.accepted_open.height} ({week.overdue} overdue) · deferred: "
+             f"{deferred.height} · done: {done.height}")
+    with st.expander(label, icon=":material/fact_check:",
+                     expanded=print_layout() or week.overdue > 0):
+        if not week.decided and found.filter(pl.col("verdict").is_not_null()).is_empty():
+            st.caption("Nothing decided yet: accept, reject or defer a suggestion with its "
+                       "Decide button.")
+        if week.decided:
+            st.markdown("**Decided this week**")
+        for decision in week.decided:
+            st.markdown(f"- {scoring.escape_markdown(log.decision_in_words(decision))}")
         for owner, rows in late.items():
-            st.markdown(f"**Overdue for {owner}**")
+            st.markdown(f"**Overdue for {scoring.escape_markdown(owner)}**")
             for row in rows.iter_rows(named=True):
                 st.markdown(f"- {scoring.escape_markdown(row['name'])}: "
                             f"{fmt.label(row['suggestion'])} — "
