@@ -314,3 +314,34 @@ def test_an_accepted_tier_change_waits_for_the_crm_then_is_done(served: Path, en
     listed = json.loads(cli("decisions", "--db", str(served)).stdout)
     assert [(r["account_id"], r["status"], r["release"]) for r in listed] == [
         ("A1", "done", "portfolio-000001")]
+
+
+# --- a crash mid-write ---------------------------------------------------------------------
+
+CRASHING_WRITER = """
+import sys
+from datetime import UTC, date, datetime
+from portfolio.decisions import Decision, open_log
+log = open_log(sys.argv[1])
+for n in range(100_000):
+    saved = log.record(Decision("A1", "drop", ("r",), 24.5, "strategic", "standard", "defer",
+                                "writer", False, datetime.now(UTC), "portfolio-000001",
+                                date(2026, 7, 31), note=f"n{n}", until=date(2026, 9, 1)))
+    print(saved.id, flush=True)
+"""
+
+
+def test_a_crash_mid_write_loses_nothing_already_recorded(served: Path, engine: str):
+    """A writer killed (SIGKILL) while it records: every decision it was told was recorded
+    is there, and the log still takes new ones."""
+    writer = subprocess.Popen([sys.executable, "-c", CRASHING_WRITER, str(served)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    confirmed = [int(writer.stdout.readline()) for _ in range(30)]
+    writer.kill()
+    writer.wait(timeout=30)
+    confirmed += [int(line) for line in writer.stdout.read().split()]
+    kept = {d.id for d in open_log(served).history()}
+    assert set(confirmed) <= kept and len(kept) >= 30
+    after = decide(served, "A2", "defer", until=date(2026, 9, 1))
+    assert after.id == max(kept) + 1 and open_log(served).history()[0] == after

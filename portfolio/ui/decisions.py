@@ -32,45 +32,62 @@ def what_is_accepted(row: dict[str, Any]) -> str:
 def decision_form(ctx: PageContext, config: scoring.ScoringConfig, row: dict[str, Any],
                   key: str) -> None:
     """A "Decide" popover for one account's suggestion (`row`: account_id, name,
-    suggestion, tier, suggested_tier)."""
+    suggestion, tier, suggested_tier). The decision is recorded by the submit button's
+    callback, before the page runs again, so the page already shows it."""
     account_id = row["account_id"]
     signed_in = ctx.viewer.email is not None
     settings = DecisionSettings.load()
     as_of = ctx.filters.as_of
+    names = {field: f"{field}_{key}_{account_id}" for field in FORM_FIELDS}
     with st.popover("Decide", icon=":material/gavel:", key=f"decide_{key}_{account_id}"):
         with st.form(f"decision_{key}_{account_id}", border=False):
-            verdict = st.radio(
-                "Decision", list(VERDICT_LABELS), format_func=VERDICT_LABELS.get,
-                horizontal=True, key=f"verdict_{key}_{account_id}",
-                captions=[what_is_accepted(row), "a note says why", "it returns on the date"])
-            who = ctx.viewer.email if signed_in else st.text_input(
-                "Your name", key=f"who_{key}_{account_id}",
-                help="Sign-in is off: the decision is recorded under the name you type, as "
-                     "not signed in.")
+            st.radio("Decision", list(VERDICT_LABELS), format_func=VERDICT_LABELS.get,
+                     horizontal=True, key=names["verdict"],
+                     captions=[what_is_accepted(row), "a note says why",
+                               "it returns on the date"])
+            if not signed_in:
+                st.text_input("Your name", key=names["who"],
+                              help="Sign-in is off: the decision is recorded under the name "
+                                   "you type, as not signed in.")
             left, right = st.columns(2)
-            owner = left.text_input("Owner (accept)", value=who or "",
-                                    key=f"owner_{key}_{account_id}")
-            due = right.date_input("Due (accept)", value=as_of + timedelta(
-                days=settings.due_in_days), min_value=as_of, key=f"due_{key}_{account_id}")
-            until = st.date_input("Defer until", value=as_of + timedelta(weeks=4),
-                                  min_value=as_of + timedelta(days=1),
-                                  key=f"until_{key}_{account_id}")
-            note = st.text_area("Note (required to reject)", key=f"note_{key}_{account_id}",
-                                height=80)
-            submitted = st.form_submit_button("Record the decision", type="primary")
-    if submitted:
-        try:
-            decision = record_decision(
-                ctx, config, account_id=account_id, verdict=verdict, by=(who or "").strip(),
-                signed_in=signed_in, decided_at=datetime.now(UTC), viewer=ctx.viewer,
-                note=note, until=until if verdict == "defer" else None,
-                owner=owner if verdict == "accept" else None,
-                due=due if verdict == "accept" else None)
-        except DecisionError as error:
-            st.error(str(error), icon=":material/error:")
-            return
-        st.session_state[NOTICE_KEY] = recorded_words(decision, row["name"])
-        st.rerun()
+            left.text_input("Owner (accept)", value=ctx.viewer.email or "",
+                            key=names["owner"])
+            right.date_input("Due (accept)", value=as_of + timedelta(days=settings.due_in_days),
+                             min_value=as_of, key=names["due"])
+            st.date_input("Defer until", value=as_of + timedelta(weeks=4),
+                          min_value=as_of + timedelta(days=1), key=names["until"])
+            st.text_area("Note (required to reject)", key=names["note"], height=80)
+            st.form_submit_button("Record the decision", type="primary", on_click=_record,
+                                  args=(ctx, config, row, names))
+    refused = st.session_state.get(REFUSED_KEY)
+    if refused and refused[0] == names["verdict"]:
+        st.session_state.pop(REFUSED_KEY)
+        st.error(refused[1], icon=":material/error:")
+
+
+FORM_FIELDS = ("verdict", "who", "owner", "due", "until", "note")
+REFUSED_KEY = "_decision_refused"
+
+
+def _record(ctx: PageContext, config: scoring.ScoringConfig, row: dict[str, Any],
+            names: dict[str, str]) -> None:
+    """The submit button's callback: record the decision, or keep why it was refused."""
+    state = st.session_state
+    verdict = state[names["verdict"]]
+    signed_in = ctx.viewer.email is not None
+    who = ctx.viewer.email if signed_in else state.get(names["who"], "")
+    try:
+        decision = record_decision(
+            ctx, config, account_id=row["account_id"], verdict=verdict,
+            by=(who or "").strip(), signed_in=signed_in, decided_at=datetime.now(UTC),
+            viewer=ctx.viewer, note=state.get(names["note"]),
+            until=state.get(names["until"]) if verdict == "defer" else None,
+            owner=(state.get(names["owner"]) or who) if verdict == "accept" else None,
+            due=state.get(names["due"]) if verdict == "accept" else None)
+    except DecisionError as error:
+        state[REFUSED_KEY] = (names["verdict"], str(error))
+        return
+    state[NOTICE_KEY] = recorded_words(decision, row["name"])
 
 
 def recorded_words(decision: Decision, name: str) -> str:
