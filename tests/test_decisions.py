@@ -280,17 +280,17 @@ def test_an_accepted_tier_change_waits_for_the_crm_then_is_done(served: Path, en
     # the weekly export's digest: decided this week, accepted and not yet done
     digest = overview_digest(served.resolve(), NEWEST)
     assert digest.decided_this_week == (
-        "accept drop (strategic → standard) on A1 by Erika Exec, owner Leo Lead, due "
-        "2026-08-31",)
+        "accept drop (strategic → standard) on A1 by Erika Exec (not signed in), owner Leo "
+        "Lead, due 2026-08-31",)
     assert digest.accepted_open == (
         "Acme Steel: accepted, waiting for the CRM – accepted strategic → standard by Erika "
         "Exec; the data still shows strategic",)
     assert [d.account_id for d in digest.decisions] == ["A2"] and digest.waiting == 1
     assert decisions_markdown(digest) == (
-        "Decisions this week: 1\n\n- accept drop (strategic → standard) on A1 by Erika Exec, "
-        "owner Leo Lead, due 2026-08-31\n\nAccepted, not yet done: 1\n\n- Acme Steel: "
-        "accepted, waiting for the CRM – accepted strategic → standard by Erika Exec; the "
-        "data still shows strategic\n\n")
+        "Decisions this week: 1\n\n- accept drop (strategic → standard) on A1 by Erika Exec "
+        "(not signed in), owner Leo Lead, due 2026-08-31\n\nAccepted, not yet done: 1\n\n"
+        "- Acme Steel: accepted, waiting for the CRM – accepted strategic → standard by "
+        "Erika Exec; the data still shows strategic\n\n")
     # past its due date and still not in the CRM: overdue, listed for its owner
     scored = views.scores_by_period(ctx, CONFIG)["now"]
     late = decisions.decision_states(scored, open_log(served).history(), date(2026, 9, 1),

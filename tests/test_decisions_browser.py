@@ -60,8 +60,8 @@ def test_a_signed_in_manager_accepts_a_downgrade_on_the_overview(demo_db: Path,
         page.goto(f"{server.url}/account?account=A0003")
         wait_until_finished(page, timeout_ms=90_000)
         assert main.get_by_text("Decisions: 1").is_visible()
-        assert main.get_by_text(
-            f"Latest: Accepted Downgrade: Key → Standard by {TIM} on").is_visible()
+        assert main.get_by_text(f"accept Downgrade (Key → Standard) on A0003 by {TIM}, owner "
+                                "Tim Krüger, due 6 Dec 2026").is_visible()
         full_page_screenshot(page, shots / "account_after.png")
         browser.close()
 

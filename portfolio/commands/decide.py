@@ -46,9 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="who carries out an accepted suggestion (default: --by)")
     parser.add_argument("--due", type=parse_day, default=None, metavar="YYYY-MM-DD",
                         help="when an accepted suggestion is due")
+    add_database(parser)
+
+
+def add_database(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None,
                         help="the database file (default: the served one, PORTFOLIO_DB or "
-                             "data/portfolio.duckdb)")
+                             "data/portfolio.duckdb); the decision log is beside it")
 
 
 def fail(message: str) -> int:

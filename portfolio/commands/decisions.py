@@ -18,12 +18,11 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from portfolio.commands.decide import served_view
+from portfolio.commands.decide import add_database, served_view
 from portfolio.commands.score import LIST_SEPARATOR
 from portfolio.core.db import served_database_path
 from portfolio.decisions import Decision
@@ -38,9 +37,7 @@ COLUMNS = ("id", "account_id", "suggestion", "reasons", "attractiveness", "tier"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--account", default=None, metavar="ID", help="one account's only")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="the database file (default: the served one, PORTFOLIO_DB or "
-                             "data/portfolio.duckdb)")
+    add_database(parser)
 
 
 def fail(message: str) -> int:

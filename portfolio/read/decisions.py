@@ -16,7 +16,7 @@ Each suggested account (and each with an accepted action still open) is in one s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -277,18 +277,15 @@ def week_in_decisions(ctx: PageContext, config: scoring.ScoringConfig,
     return WeekInDecisions(decided, open_rows)
 
 
-def decision_in_words(decision: Decision) -> str:
-    """One line: "accept downgrade (key → standard) on A0003 by …, owner …, due …"."""
-    move = (f" ({decision.tier} → {decision.suggested_tier})"
+def decision_in_words(decision: Decision, label: Callable[[str], str] = str,
+                      day: Callable[[date], str] = date.isoformat) -> str:
+    """One line: "accept downgrade (key → standard) on A0003 by …, owner …, due …"; `label`
+    and `day` format the codes and dates (the pages pass fmt.label and fmt.day)."""
+    move = (f" ({label(decision.tier or '')} → {label(decision.suggested_tier)})"
             if decision.suggested_tier and decision.suggested_tier != decision.tier else "")
-    words = (f"{decision.verdict} {decision.suggestion}{move} on {decision.account_id} by "
-             f"{decision.by}")
-    if decision.owner:
-        words += f", owner {decision.owner}"
-    if decision.due:
-        words += f", due {decision.due}"
-    if decision.until:
-        words += f", until {decision.until}"
-    if decision.note:
-        words += f": {decision.note}"
-    return words
+    words = (f"{decision.verdict} {label(decision.suggestion)}{move} on {decision.account_id} "
+             f"by {decision.by}{'' if decision.signed_in else ' (not signed in)'}")
+    extras = [("owner", decision.owner), ("due", decision.due and day(decision.due)),
+              ("until", decision.until and day(decision.until))]
+    words += "".join(f", {name} {value}" for name, value in extras if value)
+    return words + (f": {decision.note}" if decision.note else "")

@@ -16,7 +16,12 @@ from portfolio.core import fmt
 from portfolio.decisions import Decision, DecisionError
 from portfolio.read import scoring
 from portfolio.read.context import PageContext
-from portfolio.read.decisions import DecisionSettings, log_of, record_decision
+from portfolio.read.decisions import (
+    DecisionSettings,
+    decision_in_words,
+    log_of,
+    record_decision,
+)
 
 VERDICT_LABELS = {"accept": "Accept", "reject": "Reject", "defer": "Defer until"}
 NOTICE_KEY = "_decision_recorded"
@@ -98,25 +103,6 @@ def recorded_words(decision: Decision, name: str) -> str:
     return f"{fmt.label(decision.suggestion)} {words} for {name}{more}."
 
 
-def latest_in_words(decision: Decision) -> str:
-    """One decision in a sentence: Accepted downgrade (key → standard) by …, owner, due."""
-    suggestion = what_is_accepted({"suggestion": decision.suggestion, "tier": decision.tier,
-                                   "suggested_tier": decision.suggested_tier})
-    verdict = {"accept": "Accepted", "reject": "Rejected", "defer": "Deferred"}[decision.verdict]
-    words = (f"{verdict} {suggestion} by {decision.by}"
-             f"{'' if decision.signed_in else ' (not signed in)'} on "
-             f"{fmt.day(decision.decided_at.date())}")
-    if decision.owner:
-        words += f", owner {decision.owner}"
-    if decision.due:
-        words += f", due {fmt.day(decision.due)}"
-    if decision.until:
-        words += f", until {fmt.day(decision.until)}"
-    if decision.note:
-        words += f": “{decision.note}”"
-    return words
-
-
 def show_recorded_notice() -> None:
     """The confirmation of a decision recorded on the previous run."""
     notice = st.session_state.pop(NOTICE_KEY, None)
@@ -131,7 +117,9 @@ def decision_history(ctx: PageContext, account_id: str) -> None:
     if not history:
         st.caption("Nobody has decided on this account's suggestions yet.")
         return
-    st.markdown(f"Latest: {scoring.escape_markdown(latest_in_words(history[0]))}")
+    latest = history[0]
+    st.markdown(f"Latest, {fmt.day(latest.decided_at.date())}: " + scoring.escape_markdown(
+        decision_in_words(latest, fmt.label, fmt.day)))
     table = pl.DataFrame([{
         "decided_at": d.decided_at.astimezone(UTC).replace(tzinfo=None),
         "verdict": VERDICT_LABELS[d.verdict].replace(" until", ""),
