@@ -26,7 +26,7 @@ import queries
 from portfolio.commands.score import parse_day
 from portfolio.core.access import AccessConfig, AccessConfigError, SignIn, Viewer, resolve_viewer
 from portfolio.core.db import served_database_path
-from portfolio.decisions import VERDICTS, DecisionError
+from portfolio.decisions import VERDICTS, DecisionError, DecisionLogError
 from portfolio.read import scoring
 from portfolio.read.context import PageContext
 from portfolio.read.decisions import record_decision
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             verdict=args.verdict, by=args.by, signed_in=False,
             decided_at=datetime.now(UTC), viewer=viewer, note=args.note, until=args.until,
             owner=args.owner or (args.by if args.verdict == "accept" else None), due=args.due)
-    except (DecisionError, AccessConfigError) as error:
+    except (DecisionError, DecisionLogError, AccessConfigError) as error:
         return fail(str(error))
     except duckdb.Error as error:
         return fail(f"cannot read {db}: {error}")

@@ -25,7 +25,7 @@ import duckdb
 from portfolio.commands.decide import add_database, served_view
 from portfolio.commands.score import LIST_SEPARATOR
 from portfolio.core.db import served_database_path
-from portfolio.decisions import Decision
+from portfolio.decisions import Decision, DecisionLogError
 from portfolio.read import scoring
 from portfolio.read.decisions import log_of, states
 
@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         log = log_of(ctx)
         history = log.history(args.account)
         now = states(ctx, scoring.load_scoring_config(), log)
+    except DecisionLogError as error:
+        return fail(str(error))
     except duckdb.Error as error:
         return fail(f"cannot read {db}: {error}")
     found = {row["decision_id"]: (row["state"], row["detail"])

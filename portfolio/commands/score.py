@@ -23,7 +23,7 @@ import polars as pl
 
 import queries
 from portfolio.core.db import served_database_path
-from portfolio.decisions import Decision, open_log
+from portfolio.decisions import Decision, DecisionLogError, open_log
 from portfolio.read import scoring
 from portfolio.read.decisions import on_current_suggestion
 
@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
     except duckdb.Error as error:
         return fail(f"cannot read {db}: {error}")
     table = scoring.records(scored)
-    decided = on_current_suggestion(scored, open_log(db).history(), as_of)
+    try:
+        decided = on_current_suggestion(scored, open_log(db).history(), as_of)
+    except DecisionLogError as error:
+        return fail(str(error))
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     sys.stdout.write(as_json(table, decided) if args.format == "json"

@@ -9,6 +9,7 @@ from portfolio.decisions.record import VERDICTS, Decision, DecisionError, check
 from portfolio.decisions.store import (
     DECISIONS_ENV,
     DecisionLog,
+    DecisionLogError,
     PostgresLog,
     SqliteLog,
     log_location,
@@ -16,4 +17,4 @@ from portfolio.decisions.store import (
 )
 
 __all__ = ["DECISIONS_ENV", "VERDICTS", "Decision", "DecisionError", "DecisionLog",
-           "PostgresLog", "SqliteLog", "check", "log_location", "open_log"]
+           "DecisionLogError", "PostgresLog", "SqliteLog", "check", "log_location", "open_log"]

@@ -36,6 +36,10 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 SCHEMA_LOCK = 2_126_021  # the advisory lock that serialises creating the table in PostgreSQL
 
 
+class DecisionLogError(RuntimeError):
+    """The log cannot be read or written (unreachable server, unwritable file, ...)."""
+
+
 class DecisionLog(Protocol):
     """The decision log: append a decision, read them back newest first."""
 
@@ -102,13 +106,18 @@ class SqliteLog:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                              detect_types=0)
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                  detect_types=0)
+        except sqlite3.Error as error:
+            raise DecisionLogError(f"the decision log {self.location}: {error}") from error
         try:
             con.row_factory = sqlite3.Row
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             con.execute("PRAGMA synchronous = FULL")
             yield con
+        except sqlite3.Error as error:
+            raise DecisionLogError(f"the decision log {self.location}: {error}") from error
         finally:
             con.close()
 
@@ -168,13 +177,17 @@ class PostgresLog:
         import psycopg
         from psycopg.rows import dict_row
 
-        with psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10) as con:
-            if not self._created:
-                with con.transaction():
-                    con.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
-                    con.execute(statement("create.postgres"))
-                self._created = True
-            yield con
+        try:
+            with psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10) as con:
+                if not self._created:
+                    with con.transaction():
+                        con.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+                        con.execute(statement("create.postgres"))
+                    self._created = True
+                yield con
+        except psycopg.Error as error:
+            raise DecisionLogError(f"the decision log {self.location}: "
+                                   f"{str(error).strip()}") from error
 
     def record(self, decision: Decision) -> Decision:
         check(decision)

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from portfolio.core import fmt
-from portfolio.decisions import Decision, DecisionError
+from portfolio.decisions import Decision, DecisionError, DecisionLogError
 from portfolio.read import scoring
 from portfolio.read.context import PageContext
 from portfolio.read.decisions import (
@@ -89,7 +89,7 @@ def _record(ctx: PageContext, config: scoring.ScoringConfig, row: dict[str, Any]
             until=state.get(names["until"]) if verdict == "defer" else None,
             owner=(state.get(names["owner"]) or who) if verdict == "accept" else None,
             due=state.get(names["due"]) if verdict == "accept" else None)
-    except DecisionError as error:
+    except (DecisionError, DecisionLogError) as error:
         state[REFUSED_KEY] = (names["verdict"], str(error))
         return
     state[NOTICE_KEY] = recorded_words(decision, row["name"])
