@@ -181,7 +181,7 @@ def attractiveness() -> None:
                        key="account_wallet")
     else:
         st.info("No monthly metrics for this account in the 24 months up to the as-of date.")
-    decision_history(ctx, account_id)
+    decision_history(ctx, scoring_config, account_id)
 
 
 def open_deals() -> None:

@@ -62,6 +62,8 @@ def test_a_signed_in_manager_accepts_a_downgrade_on_the_overview(demo_db: Path,
         assert main.get_by_text("Decisions: 1").is_visible()
         assert main.get_by_text(f"accept Downgrade (Key → Standard) on A0003 by {TIM}, owner "
                                 "Tim Krüger, due 6 Dec 2026").is_visible()
+        assert main.get_by_text(f"accepted key → standard by {TIM}; the data still shows "
+                                "key").is_visible()  # its state: waiting for the CRM
         full_page_screenshot(page, shots / "account_after.png")
         browser.close()
 

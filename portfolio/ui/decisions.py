@@ -110,8 +110,11 @@ def show_recorded_notice() -> None:
         st.success(f"Recorded: {notice}", icon=":material/check_circle:")
 
 
-def decision_history(ctx: PageContext, account_id: str) -> None:
-    """The account's decisions, newest first, as a table with formatted dates."""
+def decision_history(ctx: PageContext, config: scoring.ScoringConfig, account_id: str) -> None:
+    """The account's decisions, newest first, as a table with formatted dates, and what
+    the latest one means now (its state as of the view's date)."""
+    from portfolio.read import decisions as log
+
     history = log_of(ctx).history(account_id)
     st.subheader(f"Decisions: {len(history)}")
     if not history:
@@ -120,6 +123,11 @@ def decision_history(ctx: PageContext, account_id: str) -> None:
     latest = history[0]
     st.markdown(f"Latest, {fmt.day(latest.decided_at.date())}: " + scoring.escape_markdown(
         decision_in_words(latest, fmt.label, fmt.day)))
+    now = log.states(ctx, config).filter(pl.col("account_id") == account_id)
+    if now.height:
+        state, detail = now.row(0)[1:3]
+        st.caption(f"As of {fmt.day(ctx.filters.as_of)}: **{state}**"
+                   + (f" — {scoring.escape_markdown(detail)}" if detail else ""))
     table = pl.DataFrame([{
         "decided_at": d.decided_at.astimezone(UTC).replace(tzinfo=None),
         "verdict": VERDICT_LABELS[d.verdict].replace(" until", ""),
