@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
-APT_PACKAGES := chromium fonts-liberation fonts-dejavu-core fonts-noto-core poppler-utils
+APT_PACKAGES := chromium fonts-liberation fonts-dejavu-core fonts-noto-core poppler-utils postgresql
 
 .PHONY: run test lint demo chromium bench clean
 
@@ -21,9 +21,10 @@ demo: $(VENV)/.installed
 run: demo
 	$(PY) -m portfolio.delivery.serve dashboard.py --server.port $(PORT)
 
-# The browser tests need Debian's chromium (Playwright cannot download its own here).
+# The browser tests need Debian's chromium (Playwright cannot download its own here); the
+# decision-log tests start a PostgreSQL server from Debian's postgresql package.
 chromium:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x /usr/bin/pdftotext ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x /usr/bin/pdftotext ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(APT_PACKAGES); \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $(APT_PACKAGES); \
 	  else echo "Install Debian's chromium first: apt-get install $(APT_PACKAGES)" >&2; exit 1; fi; \

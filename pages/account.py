@@ -21,6 +21,7 @@ from portfolio.ui import (
     show_sections,
     show_table,
 )
+from portfolio.ui.decisions import decision_form, decision_history, show_recorded_notice
 
 ctx = page_context("Account")
 choices = ctx.run("account_choices")
@@ -143,6 +144,9 @@ def attractiveness() -> None:
                          icon=":material/arrow_forward:",
                          query_params={**ctx.page_params(), "account": account_id,
                                        "attractiveness_tab": "Why"})
+            show_recorded_notice()
+            if row["suggestion"] in scoring.DECISIONS:
+                decision_form(ctx, scoring_config, row, key="account")
         with right:
             a, s, t = st.columns(3)
             a.metric("Attractiveness", "–" if row["attractiveness"] is None
@@ -177,6 +181,7 @@ def attractiveness() -> None:
                        key="account_wallet")
     else:
         st.info("No monthly metrics for this account in the 24 months up to the as-of date.")
+    decision_history(ctx, scoring_config, account_id)
 
 
 def open_deals() -> None:

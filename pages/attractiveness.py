@@ -9,6 +9,7 @@ import streamlit as st
 from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts.theme import SUGGESTION_COLORS
 from portfolio.core import fmt
+from portfolio.read import decisions as decision_log
 from portfolio.read import scoring, views
 from portfolio.ui import (
     drawn,
@@ -20,6 +21,7 @@ from portfolio.ui import (
     show_sections,
     show_table,
 )
+from portfolio.ui.decisions import decision_form, show_recorded_notice
 
 ctx = page_context("Account attractiveness")
 saved = scoring.load_scoring_config()
@@ -141,7 +143,14 @@ def matrix_and_decisions() -> None:
     show_chart(drawn(portfolio_charts.portfolio_matrix, shown, lines, ctx.currency, note, chosen,
                      scored), key="attractiveness_matrix")
 
-    decisions = scored.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS)))
+    states = decision_log.states(ctx, saved).select(
+        "account_id", pl.when(pl.col("state") == decision_log.DEFERRED)
+        .then(pl.format("{} {}", "state", pl.col("until").dt.strftime("%-d %b %Y")))
+        .otherwise("state").alias("state"))
+    decisions = scored.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS))).join(
+        states, on="account_id", how="left", maintain_order="left").filter(
+        pl.col("state").is_null() | pl.col("state").is_in(list(decision_log.TO_DECIDE)))
+    # (a deferral's state carries its date, so it is never among TO_DECIDE)
     st.subheader(f"{fmt.plural(decisions.height, 'account')} need a decision, most urgent first")
     st.caption("Repair (a valuable account whose relationship is damaged), drop, downgrade, "
                "upgrade, review, then the accounts with not enough data to score and those to "
@@ -151,8 +160,10 @@ def matrix_and_decisions() -> None:
     if from_deals:
         st.caption(f":material/info: Revenue from won deals: no finance data imported for "
                    f"{fmt.plural(from_deals, 'account')} (column “From won deals”).")
-    table = scored.with_columns(
+    table = scored.join(states, on="account_id", how="left", maintain_order="left").with_columns(
         fmt.label_expr("suggestion", "tier", "suggested_tier", "risk_level"),
+        pl.col("state").fill_null(pl.when(pl.col("suggestion").is_in(list(scoring.DECISIONS)))
+                                  .then(pl.lit(decision_log.NEEDS))),
         pl.col("trend").round(0) + 0.0,  # no "−0"
         pl.col("reasons").list.join(" · ").alias("why"),
         ctx.account_links(scored, "pages/attractiveness.py",
@@ -160,12 +171,13 @@ def matrix_and_decisions() -> None:
         ctx.account_links(scored).alias("open"),
     )
     show_table(
-        table.select("suggestion", "name", "why", "tier", "suggested_tier", "attractiveness",
+        table.select("suggestion", "state", "name", "why", "tier", "suggested_tier",
+                     "attractiveness",
                      "trend", "strength", "quadrant", "risk_level", "revenue",
                      "revenue_from_deals", "data_coverage", "manager_name", "why_link", "open"),
         hide_index=True, width="stretch", height=420,
         column_config={
-            "suggestion": "Suggestion", "name": "Account", "tier": "Tier",
+            "suggestion": "Suggestion", "state": "Decision", "name": "Account", "tier": "Tier",
             "suggested_tier": "Suggested tier",
             "attractiveness": st.column_config.ProgressColumn(
                 "Attractiveness", min_value=0, max_value=100, format="%.0f"),
@@ -186,6 +198,17 @@ def matrix_and_decisions() -> None:
             "why_link": link_column("Explain", "Why ›"),
         },
     )
+    show_recorded_notice()
+    if decisions.height:
+        names = dict(zip(decisions["account_id"], decisions["name"], strict=True))
+        pick = st.selectbox("Decide on", list(names), format_func=lambda a: names[a],
+                            key="attractiveness_decide", help="The accounts that need a "
+                            "decision (decided ones leave the list until the facts change)")
+        if pick is not None:
+            row = decisions.filter(pl.col("account_id") == pick).row(0, named=True)
+            if what_if:  # the decision is on the saved weights' suggestion
+                row = decision_log.account_now(ctx, saved, pick, ctx.viewer)
+            decision_form(ctx, saved, row, key="attractiveness")
 
 
 def why_an_account_scores() -> None:

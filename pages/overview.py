@@ -10,10 +10,12 @@ from portfolio.charts import portfolio as portfolio_charts
 from portfolio.charts import service as service_charts
 from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.core import fmt
+from portfolio.read import decisions as decision_log
 from portfolio.read import figures, overview, scoring, views
 from portfolio.read.service import ServiceSettings, band_counts
 from portfolio.read.service_totals import monthly_deliveries
 from portfolio.ui import drawn, page_context, show_chart
+from portfolio.ui.decisions import decision_form, open_decisions, show_recorded_notice
 
 ctx = page_context("Portfolio overview")
 config = scoring.load_scoring_config()
@@ -52,7 +54,7 @@ if from_deals:
                "(their won deals' value in the month they closed, and service contracts over "
                "their term, stand in for revenue).")
 
-decisions = ctx.memo(views.decisions_shown, config=config)
+decisions = decision_log.to_decide(ctx, config)  # without the suggestions decided on
 waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)
 unscored = int(figures.values(ctx, config, ("not_enough_data",))["not_enough_data"] or 0)
 st.subheader(f"Needs a decision this week: {fmt.plural(waiting, 'account')}"
@@ -62,6 +64,7 @@ if unscored:
                f"less than {config.rules.min_coverage:.0f} % of the attractiveness weight is "
                "measured, so no decision is suggested for them. The Attractiveness page names "
                "what is missing and what to import.")
+show_recorded_notice()
 if decisions.height == 0:
     st.success("No account needs a downgrade, drop, repair, upgrade or review.")
 for row in decisions.iter_rows(named=True):
@@ -70,7 +73,9 @@ for row in decisions.iter_rows(named=True):
     move = (f" → {fmt.label(row['suggested_tier'])}"
             if row["suggested_tier"] != row["tier"] else "")
     new = " " + pill("new this week", "#555") if row["new"] else ""
-    with st.container(border=True):
+    if row["state"] == decision_log.RETURNED:
+        new += " " + pill("returned", "#8a5a00")
+    with st.container(border=True, key=f"decision_card_{row['account_id']}"):
         st.markdown(
             f"{pill(fmt.label(row['suggestion']), SUGGESTION_COLORS[row['suggestion']])}"
             f" &nbsp; **[{name}]({link})** · {fmt.label(row['tier'])}{move} · revenue T12M "
@@ -80,6 +85,11 @@ for row in decisions.iter_rows(named=True):
             f"{new}", unsafe_allow_html=True)
         reasons = row["reasons"][:3] + (["…"] if len(row["reasons"]) > 3 else [])
         st.caption(" · ".join(scoring.escape_markdown(r) for r in reasons))
+        if row["detail"]:
+            st.caption(":material/undo: Since the decision: "
+                       + scoring.escape_markdown(row["detail"]))
+        decision_form(ctx, config, row, key="overview")
+open_decisions(ctx, config)
 st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio matrix and why",
              icon=":material/arrow_forward:", query_params=ctx.page_params())
 

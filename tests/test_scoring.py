@@ -220,6 +220,7 @@ def test_cli_json_field_by_field(scoring_db):
         "factors_missing": ["client_size", "coverage", "on_time_delivery", "promises_kept",
                             "win_rate"],
         "factors_assumed": [],
+        "decision": None,  # nobody decided (the decision log: tests/test_decisions.py)
     }
     r1 = records["R1"]
     assert (r1["suggestion"], r1["risk_level"], r1["attractiveness"], r1["strength"]) == (

@@ -1,5 +1,6 @@
 """`python -m portfolio score`: every account's attractiveness, relative strength, quadrant,
-band, trend, suggestion with reasons, and uncoupling risk, as JSON or CSV on stdout.
+band, trend, suggestion with reasons, uncoupling risk and the latest decision on the current
+suggestion (the decision log), as JSON or CSV on stdout.
 
     python -m portfolio score [--db PATH] [--as-of YYYY-MM-DD] [--format json|csv]
 
@@ -22,7 +23,9 @@ import polars as pl
 
 import queries
 from portfolio.core.db import served_database_path
+from portfolio.decisions import Decision, DecisionLogError, open_log
 from portfolio.read import scoring
+from portfolio.read.decisions import on_current_suggestion
 
 LIST_SEPARATOR = " | "  # joins reasons and signals in a CSV cell
 
@@ -76,17 +79,34 @@ def run(args: argparse.Namespace) -> int:
     except duckdb.Error as error:
         return fail(f"cannot read {db}: {error}")
     table = scoring.records(scored)
+    try:
+        decided = on_current_suggestion(scored, open_log(db).history(), as_of)
+    except DecisionLogError as error:
+        return fail(str(error))
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
-    sys.stdout.write(as_json(table) if args.format == "json" else as_csv(table))
+    sys.stdout.write(as_json(table, decided) if args.format == "json"
+                     else as_csv(table, decided))
     return 0
 
 
-def as_json(table: pl.DataFrame) -> str:
-    return json.dumps(table.to_dicts(), ensure_ascii=False, indent=2) + "\n"
+def as_json(table: pl.DataFrame, decided: dict[str, Decision | None]) -> str:
+    """Each record with `decision`: the latest decision on the account's current
+    suggestion (portfolio/decisions), or null."""
+    rows = [{**row, "decision": None if decided.get(row["account_id"]) is None
+             else decided[row["account_id"]].fields()}  # type: ignore[union-attr]
+            for row in table.to_dicts()]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
-def as_csv(table: pl.DataFrame) -> str:
+def as_csv(table: pl.DataFrame, decided: dict[str, Decision | None]) -> str:
+    """`decision`: "<verdict> by <who> on <as-of> (#id)" for the latest decision on the
+    current suggestion, else empty."""
     lists = [name for name, dtype in table.schema.items() if isinstance(dtype, pl.List)]
-    flat = table.with_columns(pl.col(lists).list.join(LIST_SEPARATOR))
+    words = {account: f"{d.verdict} by {d.by} on {d.as_of} (#{d.id})"
+             for account, d in decided.items() if d is not None}
+    flat = table.with_columns(
+        pl.col(lists).list.join(LIST_SEPARATOR),
+        pl.col("account_id").replace_strict(words, default=None, return_dtype=pl.String)
+        .alias("decision"))
     return flat.write_csv()

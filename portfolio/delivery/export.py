@@ -539,8 +539,10 @@ def write_index(result: ExportResult, scopes: list[Scope], pages: Sequence[PageS
                     item.change(before.get(item.key), currency) or "–")
                    for item in result.digests[scope.slug].headlines]
         files = [f"{scope.slug}/{n:02d}-{p.slug}.png" for n, p in enumerate(pages, start=1)]
-        rows_md.append(scope_markdown(scope, files, changes))
-        sections_html.append(scope_html(scope, pages, files, changes))
+        digest = result.digests[scope.slug]
+        rows_md.append(scope_markdown(scope, files, changes) + decisions_markdown(digest))
+        sections_html.append(scope_html(scope, pages, files, changes)
+                             .replace("</section>", decisions_html(digest) + "</section>"))
     compared = (f"compared with the export of {previous['week']} (as of {previous['as_of']})"
                 if previous else "no earlier export found in this folder to compare with")
     header = (f"Week {result.week} · as of {result.as_of:%-d %b %Y} · data release "
@@ -553,6 +555,24 @@ def write_index(result: ExportResult, scopes: list[Scope], pages: Sequence[PageS
                                       header=html.escape(header),
                                       body="\n".join(sections_html)), encoding="utf-8")
     return index
+
+
+def decision_lists(digest: Digest) -> list[tuple[str, tuple[str, ...]]]:
+    """The decision log's two lists of a scope (portfolio/read/decisions.py)."""
+    return [(f"Decisions this week: {len(digest.decided_this_week)}",
+             digest.decided_this_week),
+            (f"Accepted, not yet done: {len(digest.accepted_open)}", digest.accepted_open)]
+
+
+def decisions_markdown(digest: Digest) -> str:
+    return "".join(f"{title}\n\n" + "".join(f"- {line}\n" for line in lines) + "\n"
+                   for title, lines in decision_lists(digest))
+
+
+def decisions_html(digest: Digest) -> str:
+    return "".join(f"<h3>{html.escape(title)}</h3>" + (
+        "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+        if lines else "") for title, lines in decision_lists(digest))
 
 
 def scope_markdown(scope: Scope, files: list[str], changes: list[tuple[str, str, str]]) -> str:

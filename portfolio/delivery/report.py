@@ -260,6 +260,16 @@ class CoverFacts:
     dashboard_url: str | None = None
 
 
+def decided_html(digest: Digest) -> str:
+    """The decision log's week: decisions taken, accepted actions not yet done."""
+    return "".join(
+        f"<h2>{html.escape(title)}: {len(lines)}</h2>"
+        + ("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+           if lines else "")
+        for title, lines in (("Decisions this week", digest.decided_this_week),
+                             ("Accepted, not yet done", digest.accepted_open)))
+
+
 def cover_html(facts: CoverFacts, digest: Digest) -> str:
     cur = digest.currency
     rows = "".join(
@@ -290,4 +300,5 @@ def cover_html(facts: CoverFacts, digest: Digest) -> str:
             f"</th></tr>{rows}</table>"
             f"<h2>Needs a decision this week: {digest.waiting} account"
             f"{'s' if digest.waiting != 1 else ''}</h2>{decisions}{more}"
+            f"{decided_html(digest)}"
             f"<h2>In this report</h2><ul class=pages>{contents}</ul></body></html>")

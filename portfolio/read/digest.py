@@ -4,7 +4,8 @@ with their values a week and a year earlier, and the decisions needing attention
 No Streamlit here: the figures come from the registry (portfolio/read/figures.py) and the
 decisions from the same view function the overview calls (portfolio/read/views.py), through
 the read layer with plain-Python caches. The weekly export's cover, its index and the mails
-read the figures from `overview_digest` alone.
+read the figures from `overview_digest` alone, with the week's decisions and the accepted
+actions not yet done from the decision log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import queries
 from portfolio.core import fmt
 from portfolio.core.access import Viewer
 from portfolio.core.filters import Filters
+from portfolio.read import decisions as decision_log
 from portfolio.read import figures, scoring, views
 from portfolio.read.context import MemoryCaches, PageContext
 
@@ -87,6 +89,10 @@ class Digest:
     headlines: tuple[Headline, ...]
     decisions: tuple[Decision, ...]
     waiting: int  # accounts with a suggestion other than keep (decisions shows the first)
+    # the decision log (portfolio/read/decisions.py): decided in the week, in words, and the
+    # accepted actions not yet done ("<account>: <state> – <detail>")
+    decided_this_week: tuple[str, ...] = ()
+    accepted_open: tuple[str, ...] = ()
 
     def figures(self) -> dict[str, float | None]:
         """Each headline's value now, by key (summary.json)."""
@@ -113,12 +119,16 @@ def overview_digest(db: Path, as_of: date, manager_ids: Sequence[str] = (),
     headlines = tuple(Headline(figures.FIGURES[name], found["now"][name],
                                found["week"][name], found["year"][name])
                       for name in figures.OVERVIEW_HEADLINES)
-    chosen = ctx.memo(views.decisions_shown, config=config)
+    chosen = decision_log.to_decide(ctx, config)  # the overview's list, decided ones left out
     decisions = tuple(Decision(row["account_id"], row["name"], row["suggestion"], row["tier"],
                                row["suggested_tier"], row["revenue"], row["manager_name"],
                                tuple(row["reasons"]), bool(row["new"]))
                       for row in chosen.iter_rows(named=True))
     waiting = figures.values(ctx, config, ("needs_decision",))["needs_decision"]
     dates = views.overview_dates(as_of)
+    week = decision_log.week_in_decisions(ctx, config)
+    accepted_open = tuple(f"{row['name']}: {row['state']} – {row['detail']}"
+                          for row in week.accepted_open.iter_rows(named=True))
     return Digest(as_of, dates["week"], dates["year"], ctx.currency, headlines, decisions,
-                  int(waiting or 0))
+                  int(waiting or 0), tuple(map(decision_log.decision_in_words, week.decided)),
+                  accepted_open)

@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from portfolio.core import fmt
-from portfolio.read import overview, scoring, views
+from portfolio.read import decisions, overview, scoring, views
 from portfolio.read.context import PageContext
 from portfolio.read.pipeline import headline as pipeline_headline
 
@@ -55,16 +55,24 @@ class FigureSources:
     def pipeline(self) -> Any:
         return pipeline_headline(self.ctx.run("pipeline_stages", as_of=self.day))
 
+    @cached_property
+    def decided(self) -> tuple[str, ...]:
+        """The suggested accounts decided on as of this period's date (the decision log)."""
+        return decisions.decided_in_view(self.ctx, self.config, self.period)
+
     def accounts(self, suggestions: Iterable[str] | None = None, *,
-                 needs_history: bool = False, risk: str | None = None) -> float | None:
-        """How many scored accounts get one of `suggestions` (or have `risk`); None where
-        the scoring had no data, or (`needs_history`) no score twelve months earlier to
-        judge a fall by."""
+                 needs_history: bool = False, risk: str | None = None,
+                 exclude: tuple[str, ...] = ()) -> float | None:
+        """How many scored accounts get one of `suggestions` (or have `risk`), leaving out
+        `exclude`; None where the scoring had no data, or (`needs_history`) no score
+        twelve months earlier to judge a fall by."""
         frame = self.scored
         if frame.height == 0 or (needs_history and frame["trend"].is_null().all()):
             return None
         condition = (pl.col("risk_level") == risk if risk is not None
                      else pl.col("suggestion").is_in(list(suggestions or ())))
+        if exclude:
+            condition = condition & ~pl.col("account_id").is_in(list(exclude))
         return float(frame.filter(condition).height)
 
 
@@ -151,8 +159,10 @@ FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
            "Accounts no finance feed covers, whose won deals (and service contracts) stand "
            "in for their revenue.", _total("revenue_from_deals")),
     Figure("needs_decision", "Needs a decision", "count",
-           "Accounts with a suggestion to act on: repair, drop, downgrade, upgrade or review.",
-           lambda s: s.accounts(scoring.DECISIONS), rising_is_good=False),
+           "Accounts with a suggestion to act on (repair, drop, downgrade, upgrade or review) "
+           "that nobody has decided on yet, or whose decision returned: its deferral ended, "
+           "the suggestion changed or attractiveness fell since.",
+           lambda s: s.accounts(scoring.DECISIONS, exclude=s.decided), rising_is_good=False),
     Figure("not_enough_data", "Not enough data", "count",
            "Accounts whose measured factors carry less than the minimum coverage of the "
            "attractiveness weight (scoring.toml, min_coverage): no suggestion for them.",
@@ -182,20 +192,25 @@ OVERVIEW_HEADLINES = ("key_accounts", "revenue_t12m", "open_pipeline", "weighted
                       "late_stage_coverage", "on_time_delivery", "to_downgrade_or_drop",
                       "high_risk")
 BY_LABEL = {figure.label: figure for figure in FIGURES.values()}
+FROM_DECISION_LOG = frozenset({"needs_decision"})  # figures that read the decision log too
 
 
 def figure_values(ctx: PageContext, config: scoring.ScoringConfig, period: str,
-                  names: tuple[str, ...]) -> dict[str, float | None]:
+                  names: tuple[str, ...], log: int = 0) -> dict[str, float | None]:
     """The values of `names` for a view, as of its date (`period` "now") or a week or a
-    year earlier. Cache it through `values`."""
+    year earlier. Cache it through `values` (`log`: the decision log's version, only in
+    the cache key)."""
     sources = FigureSources(ctx, config, period)
     return {name: FIGURES[name].compute(sources) for name in names}
 
 
 def values(ctx: PageContext, config: scoring.ScoringConfig, names: Iterable[str],
            period: str = "now") -> dict[str, float | None]:
-    """`figure_values`, cached by the read layer per view, period and names."""
-    return ctx.memo(figure_values, config=config, period=period, names=tuple(names))
+    """`figure_values`, cached by the read layer per view, period and names (and the
+    decision log's version, for the figures that read it)."""
+    names = tuple(names)
+    log = decisions.log_of(ctx).version() if FROM_DECISION_LOG & set(names) else 0
+    return ctx.memo(figure_values, config=config, period=period, names=names, log=log)
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,15 @@ def scores_by_period(ctx: PageContext, config: scoring.ScoringConfig) -> dict[st
             for period, day in overview_dates(ctx.filters.as_of).items()}
 
 
-def decisions_shown(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
-    """The decisions the overview lists this week, put in words (only those few)."""
+def decisions_shown(ctx: PageContext, config: scoring.ScoringConfig,
+                    hidden: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The decisions the overview lists this week, put in words (only those few), without
+    the accounts in `hidden` (decided: portfolio/read/decisions.py)."""
     scored = scores_by_period(ctx, config)
+    now = scored["now"].filter(~pl.col("account_id").is_in(list(hidden))) if hidden \
+        else scored["now"]
     return scoring.put_in_words(
-        scoring.decisions_this_week(scored["now"], scored["week"], config.decisions_shown),
+        scoring.decisions_this_week(now, scored["week"], config.decisions_shown),
         ctx.run("risk_signals"), config, ctx.currency)
 
 

@@ -25,6 +25,7 @@ from portfolio.core.db import (
 )
 from portfolio.core.filters import FilterOptions
 from portfolio.core.registry import PAGES
+from portfolio.decisions import DecisionLogError
 from portfolio.read.context import PageContext
 from portfolio.ui.caches import STREAMLIT_CACHES
 from portfolio.ui.errors import guarded, show_database_error
@@ -122,3 +123,6 @@ def run_page(page: Any) -> None:
         page.run()
     except duckdb.Error as error:
         show_database_error(error)
+    except DecisionLogError as error:
+        st.error(f"The decisions cannot be read: {error}. Check PORTFOLIO_DECISIONS "
+                 "(docs/decisions.md).", icon=":material/database:")
