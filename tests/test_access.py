@@ -33,7 +33,7 @@ PARAMS: dict[str, Any] = {
     "no_advance_days": 60, "continuation_streak": 3, "usual_percentile": 0.9,
     "history_months": 24, "min_stays": 3, "usual_days": [40.0, 60.0, 40.0, 60.0],
     "usual_all": [40.0, 60.0, 40.0, 60.0],
-    "inform_within_days": 2, "renewal_days": 90, "status_window_days": 90,
+    "inform_within_days": 2, "late_delivery_days": 7, "renewal_days": 90, "status_window_days": 90,
     "history_days": 365, "setup_days": 180, "on_time_days": 90, "limit": 10_000,
     "offset": 0, "stage": "", "search": "", "gap": "", "sort_by": "risk", "deal_ids": [],
     "large_deal_quantile": 0.9,

@@ -33,7 +33,7 @@ INJECTION = "x' OR '1'='1"
 # The settings the pages pass (portfolio/core/settings.toml) and no narrowing of a list
 RULE_SETTINGS: dict[str, Any] = {
     "late_stages": ["demonstrating_capability", "obtaining_commitment"],
-    "min_roles_covered": 3, "inform_within_days": 2, "history_days": 365,
+    "min_roles_covered": 3, "inform_within_days": 2, "late_delivery_days": 7, "history_days": 365,
     "stage": "", "search": "", "limit": 200,
 }
 

@@ -20,7 +20,7 @@ ALL = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible
        "as_of": AS_OF,
        "recent_days": 90, "on_time_days": 90, "stage_probabilities": [0.1, 0.25, 0.5, 0.75],
        "late_stages": ["demonstrating_capability", "obtaining_commitment"],
-       "large_deal_quantile": 0.9, "inform_within_days": 2}
+       "large_deal_quantile": 0.9, "inform_within_days": 2, "late_delivery_days": 7}
 
 
 @pytest.fixture(scope="module")

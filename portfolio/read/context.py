@@ -176,7 +176,8 @@ class PageContext:
                 "stage_probabilities": list(settings.stage_probabilities),
                 "recent_days": settings.recent_days,
                 "late_stages": list(buying_center_settings().late_stages),
-                "inform_within_days": ServiceSettings.load().inform_within_days, **extra,
+                "inform_within_days": ServiceSettings.load().inform_within_days,
+                "late_delivery_days": ServiceSettings.load().late_delivery_days, **extra,
                 "visible": self.viewer.sql_param()}
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:
