@@ -719,11 +719,11 @@ def after_sale_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]
     """Silence after delivery, purchases stopped and complacency, in words."""
     rules, words = config.risk, []
     if row["risk_silence_after_delivery"]:
-        days = row["silent_days_after_delivery"]
-        words.append(f"no call or contact for {days} days after the delivery of "
-                     f"{fmt.day(row['silent_delivery_on'])}"
-                     + (" (none since)" if row["still_silent"] else "")
-                     + f" (more than {rules.silence_after_delivery_days})")
+        days, delivered = row["silent_days_after_delivery"], fmt.day(row["silent_delivery_on"])
+        words.append((f"no call or contact in the {days} days since the delivery of {delivered}"
+                      if row["still_silent"] else
+                      f"no call or contact for {days} days after the delivery of {delivered}")
+                     + f" (allowed: {rules.silence_after_delivery_days})")
     if row["risk_transactions_stopped"]:
         if row["purchases_stopped"]:
             words.append(stopped_words(row))
