@@ -897,7 +897,7 @@ def suggestion_expr(config: ScoringConfig) -> pl.Expr:
         .then(pl.lit("repair"))
         .when(key_tier & (score < r.drop_below).fill_null(False) & pl.col("collapse"))
         .then(pl.lit("drop"))
-        .when(key_tier & client_decline
+        .when(key_tier & client_decline & ~stopped
               & (pl.col("attractiveness_fell") | (score < r.downgrade_below).fill_null(False)))
         .then(pl.lit("downgrade"))
         .when((pl.col("tier") == "standard") & (score >= r.upgrade_from).fill_null(False)

@@ -422,27 +422,8 @@ class Demo:
         spare_key = [int(i) for i in key[8 * share:] if int(i) not in taken]
         spare_strategic = [int(i) for i in strategic[2 * share:] if int(i) not in taken]
         return Stories(downgrade, drop, upgrade, uncoupling, previous, successor, aftersales,
-                       late_delivery=spare_key[0], silent=spare_key[1],
+                       late_delivery=spare_key[0], silent=spare_key[1], stopped=spare_key[2],
                        complacent=spare_strategic[0])
-
-    @staticmethod
-    def pick_stopped(accounts: pl.DataFrame, plan: dict[str, np.ndarray],
-                     stories: Stories) -> Stories:
-        """The stopped-purchases story: the first key account of no other story that won
-        deals before STOPPED_SINCE and none after (so that the deals, drawn before, need
-        no change); its record keeps saying mid KAM."""
-        taken = {*stories.downgrade.tolist(), *stories.drop.tolist(),
-                 *stories.upgrade.tolist(), stories.uncoupling, stories.late_delivery,
-                 stories.silent, stories.complacent}
-        won = plan["won"] & plan["closed"]
-        late_win = np.zeros(len(accounts), dtype=bool)
-        late_win[plan["account"][won & (plan["close"] > STOPPED_SINCE)]] = True
-        early_win = np.zeros(len(accounts), dtype=bool)
-        early_win[plan["account"][won & (plan["close"] <= STOPPED_SINCE)]] = True
-        tier = accounts["tier"].to_numpy()
-        fits = [int(i) for i in np.flatnonzero((tier == "key") & early_win & ~late_win)
-                if int(i) not in taken]
-        return replace(stories, stopped=fits[0])
 
     @staticmethod
     def apply_account_stories(accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
@@ -450,6 +431,7 @@ class Demo:
         handled by a manager who took over from a colleague of the same region."""
         stage = accounts["kam_stage"].to_list()
         stage[stories.uncoupling] = "partnership_kam"
+        stage[stories.stopped] = "mid_kam"  # the record does not say uncoupling
         stage[stories.complacent] = "partnership_kam"
         manager = accounts["manager_id"].to_list()
         manager[stories.uncoupling] = stories.successor
@@ -788,8 +770,8 @@ class Demo:
         k = len(promised)
         late = rng.random(k) < 0.14
         lateness = np.where(late, rng.integers(1, 35, k), 0)
-        # most late deliveries are a few days late; one in ten weeks late
-        weeks_late = self.delivery_rng.random(k) < 0.1
+        # most late deliveries are a few days late; about one in 33 is weeks late
+        weeks_late = self.delivery_rng.random(k) < 0.03
         lateness = np.where(late & ~weeks_late, 1 + (lateness - 1) % 5, lateness)
         delivered = promised + lateness
         done = delivered <= 0
@@ -830,8 +812,9 @@ class Demo:
     def after_sale_stories(self, tables: dict[str, pl.DataFrame], accounts: pl.DataFrame,
                            stories: Stories) -> dict[str, pl.DataFrame]:
         """Nobody called the silent account after its delivery; the complacent account's
-        calls thinned out to a quarter over the last 12 months; the stopped account's
-        recurring deliveries ended with its purchases."""
+        calls thinned out to a quarter over the last 12 months; the stopped account lost
+        the deals it would have won since STOPPED_SINCE (drawn before the story: the
+        order becomes no sale), and its deliveries ended with its purchases."""
         ids = accounts["account_id"]
         silent, complacent, stopped = (ids[stories.silent], ids[stories.complacent],
                                        ids[stories.stopped])
@@ -850,11 +833,26 @@ class Demo:
             .then(pl.lit(silent_since - timedelta(days=1))).otherwise(pl.col("last_contact_on"))
             .alias("last_contact_on")).drop("account_id")
         stopped_since = (self.as_of + STOPPED_SINCE).astype(date)
+        lost = tables["deals"].filter((pl.col("account_id") == stopped) & (pl.col("stage") == "won")
+                                      & (pl.col("closed_on") > stopped_since))["deal_id"]
+        deals = tables["deals"].with_columns(
+            pl.when(pl.col("deal_id").is_in(lost.implode())).then(pl.lit("lost"))
+            .otherwise(pl.col("stage")).alias("stage"))
+        history = tables["deal_stage_history"].with_columns(
+            pl.when(pl.col("deal_id").is_in(lost.implode()) & (pl.col("stage") == "won"))
+            .then(pl.lit("lost")).otherwise(pl.col("stage")).alias("stage"))
+        lost_order = pl.col("deal_id").is_in(lost.implode()) & (pl.col("outcome") == "order")
+        calls = calls.with_columns(
+            pl.when(lost_order).then(pl.lit("Client chose a competitor"))
+            .otherwise(pl.col("note")).alias("note"),
+            pl.when(lost_order).then(pl.lit("no_sale")).otherwise(pl.col("outcome"))
+            .alias("outcome"))
         deliveries = pl.concat([
             tables["deliveries"].filter(~((pl.col("account_id") == stopped)
                                           & (pl.col("promised_on") > stopped_since))),
             self.planted_deliveries(accounts, stories)])
-        return {**tables, "calls": calls, "deal_contacts": members, "deliveries": deliveries}
+        return {**tables, "deals": deals, "deal_stage_history": history, "calls": calls,
+                "deal_contacts": members, "deliveries": deliveries}
 
     def service_cases(self, accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
         rng = self.rng
@@ -1014,10 +1012,6 @@ class Demo:
         stories = self.pick_stories(accounts, managers)
         accounts = self.client_sizes(self.apply_account_stories(accounts, stories), stories)
         deals, plan = self.deals(accounts)
-        stories = self.pick_stopped(accounts, plan, stories)
-        accounts = accounts.with_columns(  # the record still says mid KAM
-            pl.when(pl.int_range(pl.len()) == stories.stopped).then(pl.lit("mid_kam"))
-            .otherwise(pl.col("kam_stage")).alias("kam_stage"))
         contacts, starts, per_account = self.contacts(accounts)
         contacts = self.mark_uncoupling_contact_left(contacts, accounts, stories)
         stalling = self.stalling_deals(plan, accounts)
