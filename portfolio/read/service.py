@@ -45,8 +45,8 @@ class ServiceSettings:
 
     inform_within_days: int = 2
     late_delivery_days: int = 7
-    installation_lines: tuple[str, ...] = ()
-    training_lines: tuple[str, ...] = ()
+    installation_lines: tuple[str, ...] = ("Production lines", "Packaging systems", "Automation")
+    training_lines: tuple[str, ...] = ("Production lines", "Automation")
     renewal_days: int = 90
     status_window_days: int = 90
     history_days: int = 365
