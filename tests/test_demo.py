@@ -403,7 +403,7 @@ def test_story_overdue_repairs_the_client_was_not_told_about(story_con):
     assert len({a for a in accounts if tiers[a] in ("strategic", "key")}) >= 2
 
 
-def test_story_after_sales_out_earns_equipment(story_con):
+def test_story_after_sales_out_sells_equipment(story_con):
     accounts = rows(story_con, f"""
         SELECT a.account_id, a.tier,
                sum(m.service_revenue + m.consumables_revenue + m.spares_revenue) AS after_sales,

@@ -347,7 +347,8 @@ def test_a_few_accounts_put_in_words_read_as_in_the_whole_scoring(demo_db, demo_
     from portfolio.core.settings import load_settings
 
     params = {**scoring.NO_FILTERS, "as_of": date(2026, 11, 22),
-              "recent_days": load_settings().recent_days, "inform_within_days": 2, "late_delivery_days": 7}
+              "recent_days": load_settings().recent_days, "inform_within_days": 2,
+              "late_delivery_days": 7}
     config = scoring.load_scoring_config()
     factors = scoring.combine_factors(queries.run("scoring_metrics", db=demo_db, **params),
                                       queries.run("scoring_relationship", db=demo_db, **params,

@@ -20,6 +20,7 @@ from portfolio.read.service import ServiceSettings
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
+CONFIG = scoring.load_scoring_config()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_stopped_purchases_raise_transactions_stopped_and_never_keep(scored):
         "attractiveness 47, below the repair line of 50, and uncoupling: purchases stopped: "
         "no revenue or deal won in 7 complete months since Nov 2025, after purchases in 12 "
         "of the 12 months up to then (review: repair or drop)")
-    assert scoring.stage_from_data(ts1) == (
+    assert scoring.stage_from_data(ts1, CONFIG) == (
         "The data suggest the uncoupling stage (recorded: Mid KAM): purchases stopped: no "
         "revenue or deal won in 7 complete months since Nov 2025, after purchases in 12 of "
         "the 12 months up to then.")
@@ -108,7 +109,7 @@ def test_stopped_purchases_raise_transactions_stopped_and_never_keep(scored):
 def test_a_steady_buyer_is_kept_and_its_stage_stands(scored):
     ts0 = scored["TS0"]
     assert codes(scored, "TS0") == [] and ts0["suggestion"] == "keep"
-    assert scoring.stage_from_data(ts0) is None
+    assert scoring.stage_from_data(ts0, CONFIG) is None
 
 
 def test_the_uncoupling_stage_recorded_is_never_kept(scored):
@@ -119,7 +120,7 @@ def test_the_uncoupling_stage_recorded_is_never_kept(scored):
     assert ts2["reasons"] == [
         "attractiveness 57: worth keeping (repair from 50), but the relationship is "
         "uncoupling (risk 3 points)", "relationship stage recorded as uncoupling"]
-    assert scoring.stage_from_data(ts2) == (
+    assert scoring.stage_from_data(ts2, CONFIG) == (
         "Recorded as uncoupling, but the data show purchases in 12 of the last 12 months, "
         "the latest in Jun 2026.")
 

@@ -111,7 +111,7 @@ def test_on_time_over_twelve_months_matches_the_deliveries(page, demo_db) -> Non
     assert metric(page, "On time, 12 months") == fmt.percent(on_time / due)
 
 
-def test_revenue_mix_counts_accounts_where_after_sales_out_earns_equipment(page, demo_db):
+def test_revenue_mix_counts_accounts_where_after_sales_out_sells_equipment(page, demo_db):
     led = scalar(demo_db, """
         SELECT count(*) FROM (
             SELECT account_id FROM account_metrics
@@ -119,7 +119,7 @@ def test_revenue_mix_counts_accounts_where_after_sales_out_earns_equipment(page,
             GROUP BY account_id
             HAVING sum(service_revenue + consumables_revenue + spares_revenue)
                    > sum(equipment_revenue))""")
-    assert f"Revenue mix: after-sales out-earns equipment at {led} accounts" in [
+    assert f"Revenue mix: after-sales out-sells equipment at {led} accounts" in [
         s.value for s in page.subheader]
 
 

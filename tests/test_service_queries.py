@@ -314,7 +314,7 @@ def test_revenue_mix_by_month_for_24_months(service_db: Path) -> None:
     assert_frame_equal(run("revenue_mix_by_month", service_db), expected)
 
 
-def test_revenue_mix_by_account_shows_where_after_sales_out_earns_equipment(
+def test_revenue_mix_by_account_shows_where_after_sales_out_sells_equipment(
     service_db: Path,
 ) -> None:
     # B1 T12M: 2026-05 + 2026-06; the twelve months before: 2025-06. B2: 2025-09, before:

@@ -309,7 +309,7 @@ def contracts_by_kind(contracts: pl.DataFrame, currency: str, renewal_days: int)
 
 def aftersales_vs_equipment(accounts: pl.DataFrame, currency: str) -> go.Figure:
     """Per account (revenue_mix_by_account rows): after-sales against equipment revenue of
-    the last twelve months; above the diagonal after-sales out-earns equipment."""
+    the last twelve months; above the diagonal after-sales out-sells equipment."""
     if accounts.height:
         first = accounts.row(0, named=True)
         led, total = first["aftersales_led_total"], first["accounts_total"]

@@ -746,10 +746,15 @@ def stopped_words(row: Mapping[str, Any]) -> str:
             "to then")
 
 
-def stage_from_data(row: Mapping[str, Any]) -> str | None:
+def stage_from_data(row: Mapping[str, Any], config: ScoringConfig) -> str | None:
     """The relationship stage the data suggest where it differs from the one recorded
-    (a row of score_accounts, or of risk_signals with kam_stage), else None."""
-    if row.get("purchases_stopped") and row.get("kam_stage") != "uncoupling_kam":
+    (a row of score_accounts, or of risk_signals with kam_stage), else None: uncoupling
+    where purchases stopped ([risk] stopped_months after regular_months), and not
+    uncoupling where one is recorded but the account bought in its last complete month."""
+    rules = config.risk
+    stopped = ((row.get("months_without_purchase") or 0) >= rules.stopped_months
+               and (row.get("purchase_months") or 0) >= rules.regular_months)
+    if stopped and row.get("kam_stage") != "uncoupling_kam":
         return (f"The data suggest the uncoupling stage (recorded: "
                 f"{fmt.label(row.get('kam_stage') or 'none')}): {stopped_words(row)}.")
     if (row.get("kam_stage") == "uncoupling_kam" and row.get("months_without_purchase") == 0

@@ -76,7 +76,8 @@ class ServiceSettings:
         for name in ("issue_rate_amber", "closed_late_amber", "told_late_amber"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"[service] {name} must lie in (0, 1]")
-        days = (self.inform_within_days, self.late_delivery_days, self.renewal_days, self.status_window_days,
+        days = (self.inform_within_days, self.late_delivery_days, self.renewal_days,
+                self.status_window_days,
                 self.history_days, self.setup_days)
         if min(days) < 0 or min(self.min_deliveries, self.min_cases, self.table_rows) < 1:
             raise ValueError("[service] day counts must be >= 0 and counts >= 1")

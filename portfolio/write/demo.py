@@ -6,13 +6,13 @@ under a minute. Besides realistic noise it plants the stories the pages exist to
 (see `STORIES` below and the README): falling key accounts, an account whose manager was
 replaced and whose repair promises were broken, deals living on continuations, late-stage
 deals with no decider or approver met, single-threaded deals, overdue repairs the client
-was never told about, accounts where after-sales out-earns equipment, Cyrillic names.
+was never told about, accounts where after-sales out-sells equipment, Cyrillic names.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
