@@ -8,7 +8,8 @@
 -- promises too (kind 'delivery'): deliveries promised in the $history_days days up to
 -- $as_of more than $late_delivery_days days late (late_delivery, macros.sql), 'open' while
 -- not delivered, 'closed_late' once delivered; told in time = within $inform_within_days
--- days of the promised day (deliveries.client_informed_on). portfolio/service_totals.py
+-- days of the promised day (deliveries.client_informed_on; 'unknown' where the database
+-- records that for no delivery at all). portfolio/service_totals.py
 -- (broken_by_kind) adds the accounts up.
 WITH scoped AS (
     SELECT account_id
@@ -39,7 +40,9 @@ broken AS (
         account_id,
         'delivery' AS kind,
         CASE WHEN delivered_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END AS state,
-        CASE WHEN client_informed_on IS NULL OR client_informed_on > $as_of::DATE THEN 'never'
+        CASE WHEN NOT (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+                  THEN 'unknown'
+             WHEN client_informed_on IS NULL OR client_informed_on > $as_of::DATE THEN 'never'
              WHEN NOT told_in_time(client_informed_on, promised_on, $as_of::DATE,
                                    $inform_within_days::INTEGER) THEN 'late'
              ELSE 'in_time' END AS told,

@@ -9,7 +9,8 @@
 -- the account's. Late deliveries are broken promises too, by the rules of
 -- service_broken_by_kind: kind 'delivery', case_id = the delivery's id, due_on = the
 -- promised day, closed_on = the day delivered, no severity, told counted from the promised
--- day. portfolio/service_totals.py (broken_promises) merges the accounts into one list, open
+-- day ('unknown' where the database records that for no delivery at all).
+-- portfolio/service_totals.py (broken_promises) merges the accounts into one list, open
 -- ones first, by severity and days overdue, and the totals.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
@@ -51,7 +52,10 @@ broken AS (
 ranked AS (
     SELECT
         b.*,
-        CASE WHEN b.client_informed_on IS NULL THEN 'never'
+        CASE WHEN b.kind = 'delivery'
+                  AND NOT (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+                  THEN 'unknown'
+             WHEN b.client_informed_on IS NULL THEN 'never'
              WHEN NOT told_in_time(b.client_informed_on, coalesce(b.opened_on, b.due_on),
                                    $as_of::DATE, $inform_within_days::INTEGER) THEN 'late'
              ELSE 'in_time' END AS told,

@@ -313,6 +313,46 @@ def test_demo_uncoupling_account_gets_repair_not_downgrade(demo_db, demo_scored)
         account, *late, *stopped}
 
 
+def story_row(demo_db: Path, demo_scored: pl.DataFrame, sql: str) -> dict:
+    (account,) = story_accounts(demo_db, sql)
+    return demo_scored.filter(pl.col("account_id") == account).row(0, named=True)
+
+
+def test_demo_late_deliveries_never_told_make_a_repair(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT DISTINCT account_id FROM deliveries WHERE delivery_id = 'LP001'")
+    assert {"late_delivery", "client_not_informed"} <= set(row["risk_signal_codes"])
+    assert "3 deliveries more than 7 days late (up to 27 days)" in row["risk_signals"]
+    assert "client not told in time of 3 late deliveries" in row["risk_signals"]
+    assert (row["risk_level"], row["suggestion"]) == ("high", "repair")
+
+
+def test_demo_silence_after_delivery_is_raised(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT account_id FROM deliveries WHERE delivery_id = 'LP004'")
+    assert row["risk_signal_codes"] == ["silence_after_delivery"]
+    assert row["risk_signals"] == [
+        "no call or contact in the 76 days since the delivery of 7 Sep 2026 (allowed: 60)"]
+
+
+def test_demo_stopped_purchases_are_uncoupling_never_kept(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored, STOPPED_SQL)
+    assert "transactions_stopped" in row["risk_signal_codes"]
+    assert row["suggestion"] == "repair"  # still attractive
+    assert (row["months_without_purchase"], row["kam_stage"]) == (7, "mid_kam")
+    assert scoring.stage_from_data(row, scoring.load_scoring_config()).startswith(
+        "The data suggest the uncoupling stage (recorded: Mid KAM): purchases stopped: no "
+        "revenue or deal won in 7 complete months since Mar 2026")
+
+
+def test_demo_complacent_key_account_is_raised(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT account_id FROM accounts WHERE key_since = DATE '2019-03-01'")
+    assert "complacency" in row["risk_signal_codes"]
+    assert any(s.startswith("complacency: key account for 8 years, calls ")
+               for s in row["risk_signals"])
+
+
 def test_demo_grown_standard_accounts_are_upgrade_candidates(demo_db, demo_scored):
     grown = story_accounts(demo_db, """
         SELECT account_id FROM account_metrics JOIN accounts USING (account_id)

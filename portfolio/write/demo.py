@@ -6,7 +6,12 @@ under a minute. Besides realistic noise it plants the stories the pages exist to
 (see `STORIES` below and the README): falling key accounts, an account whose manager was
 replaced and whose repair promises were broken, deals living on continuations, late-stage
 deals with no decider or approver met, single-threaded deals, overdue repairs the client
-was never told about, accounts where after-sales out-sells equipment, Cyrillic names.
+was never told about, accounts where after-sales out-sells equipment, Cyrillic names; and
+the seeds' after-sales stories: a key account whose last three deliveries were three to four
+weeks late without a word to the client, one nobody called after its last delivery, one whose
+purchases stopped seven months ago while its record still says mid KAM, and a strategic
+account of seven years grown complacent (fewer calls, a falling share of wallet). Contacts'
+names agree in language (the client's country) and gender.
 """
 
 from __future__ import annotations
@@ -812,9 +817,10 @@ class Demo:
     def after_sale_stories(self, tables: dict[str, pl.DataFrame], accounts: pl.DataFrame,
                            stories: Stories) -> dict[str, pl.DataFrame]:
         """Nobody called the silent account after its delivery; the complacent account's
-        calls thinned out to a quarter over the last 12 months; the stopped account lost
+        calls thinned out to a tenth over the last 12 months; the stopped account lost
         the deals it would have won since STOPPED_SINCE (drawn before the story: the
-        order becomes no sale), and its deliveries ended with its purchases."""
+        order becomes no sale), and its deliveries ended with its purchases; the late
+        account's last three deliveries due are the story's."""
         ids = accounts["account_id"]
         silent, complacent, stopped = (ids[stories.silent], ids[stories.complacent],
                                        ids[stories.stopped])
@@ -825,7 +831,7 @@ class Demo:
         calls = calls.filter(
             ~((pl.col("account_id") == silent) & (pl.col("occurred_on") >= silent_since))
             & ~((pl.col("account_id") == complacent) & (pl.col("occurred_on") > year_ago)
-                & (pl.int_range(pl.len()) % 4 != 0))).drop("account_id")
+                & (pl.int_range(pl.len()) % 10 != 0))).drop("account_id")
         members = tables["deal_contacts"].join(deal_account, on="deal_id", how="left")
         members = members.with_columns(
             pl.when((pl.col("account_id") == silent)
@@ -847,9 +853,14 @@ class Demo:
             .otherwise(pl.col("note")).alias("note"),
             pl.when(lost_order).then(pl.lit("no_sale")).otherwise(pl.col("outcome"))
             .alias("outcome"))
+        # the late account's last three deliveries due are the story's (its others due
+        # since then are dropped)
+        late, late_since = ids[stories.late_delivery], (self.as_of - 80).astype(date)
         deliveries = pl.concat([
-            tables["deliveries"].filter(~((pl.col("account_id") == stopped)
-                                          & (pl.col("promised_on") > stopped_since))),
+            tables["deliveries"].filter(
+                ~((pl.col("account_id") == stopped) & (pl.col("promised_on") > stopped_since))
+                & ~((pl.col("account_id") == late) & (pl.col("promised_on") >= late_since)
+                    & (pl.col("promised_on") <= self.as_of.astype(date)))),
             self.planted_deliveries(accounts, stories)])
         return {**tables, "deals": deals, "deal_stage_history": history, "calls": calls,
                 "deal_contacts": members, "deliveries": deliveries}
