@@ -10,7 +10,8 @@
 -- cases of any severity whose client was not told within $inform_within_days days of the
 -- case's opening (told_in_time, queries/rules/macros.sql); decider
 -- silence = days since any decider or approver still at the client was last engaged on
--- any deal, for accounts with deals open on $as_of (NULL: none ever engaged).
+-- any deal, for accounts with deals open on $as_of (NULL: none ever engaged);
+-- has_buying_centers: whether the database holds any deal_contacts at all.
 -- Late deliveries = deliveries promised in the window more than $late_delivery_days days late
 -- on $as_of (late_delivery, macros.sql); late_not_told = those whose client was not told
 -- within $inform_within_days days of the promised day (told_in_time), counted only where
@@ -297,6 +298,9 @@ SELECT
     CASE WHEN od.open_deals > 0
          THEN (SELECT as_of FROM bounds) - dd.last_decider_contact_on END
         AS days_since_decider_contact,
+    -- whether the database holds buying centers at all: without them no decider can be
+    -- known to be unmet (a CRM export of deals alone)
+    (SELECT count(*) > 0 FROM deal_contacts) AS has_buying_centers,
     coalesce(ld.late_deliveries, 0) AS late_deliveries, ld.most_days_late,
     coalesce(ld.late_outstanding, 0) AS late_outstanding,
     $late_delivery_days::INTEGER AS late_delivery_days,

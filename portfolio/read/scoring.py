@@ -535,7 +535,7 @@ def risk_points_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
     contact_seen = pl.when(pl.col("contacts_left") > 0).then(
         points["key_contact_left"] * rules.severity["medium"]).otherwise(0.0)
     broken = pl.max_horizontal("promise_broken", "overdue_cases")
-    silent = (pl.col("open_deals") > 0) & (
+    silent = (pl.col("open_deals") > 0) & pl.col("has_buying_centers") & (
         pl.col("days_since_decider_contact").is_null()
         | (pl.col("days_since_decider_contact") > rules.decider_silence_days))
 
