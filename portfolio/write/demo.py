@@ -112,51 +112,79 @@ LAST_NAMES = ("Berger", "Weber", "Lindqvist", "Nowak", "Hoffmann", "Novak", "Vir
 # Nordic ones do not change. Cyrillic names carry their Latin spelling for the e-mail
 # address: "Мария|maria".
 PERSON_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]] = {
-    "de": (("Anna", "Lena", "Mia", "Clara", "Julia", "Petra"),
-           ("Lukas", "Jonas", "Felix", "Elias", "Noah", "Tobias"),
+    "de": (("Anna", "Lena", "Mia", "Clara", "Julia", "Petra", "Sabine", "Katrin"),
+           ("Lukas", "Jonas", "Felix", "Elias", "Tobias", "Stefan", "Michael", "Andreas"),
            tuple((n, n) for n in ("Berger", "Weber", "Hoffmann", "Schmid", "Wagner", "Bauer",
-                                  "Fischer", "Lehmann"))),
-    "sv": (("Astrid", "Ida", "Ebba", "Maja"), ("Erik", "Oskar", "Henrik", "Johan"),
-           tuple((n, n) for n in ("Lindqvist", "Nilsson", "Andersson", "Berg"))),
-    "fi": (("Aino", "Emma", "Sanna", "Kaisa"), ("Mikko", "Juha", "Eero", "Ville"),
-           tuple((n, n) for n in ("Virtanen", "Korhonen", "Mäkinen", "Nieminen"))),
-    "no": (("Ingrid", "Kari", "Nora"), ("Lars", "Magnus", "Ola"),
-           tuple((n, n) for n in ("Hansen", "Larsen", "Johansen", "Haugen"))),
-    "da": (("Mette", "Freja", "Sofie"), ("Mads", "Rasmus", "Anders"),
-           tuple((n, n) for n in ("Jensen", "Nielsen", "Madsen", "Poulsen"))),
-    "pl": (("Zofia", "Anna", "Katarzyna", "Agnieszka"), ("Mateusz", "Jakub", "Piotr", "Tomasz"),
+                                  "Fischer", "Lehmann", "Keller", "Richter"))),
+    "sv": (("Astrid", "Ida", "Ebba", "Maja", "Karin", "Elin", "Sara", "Linnea"),
+           ("Erik", "Oskar", "Henrik", "Johan", "Anders", "Magnus", "Nils", "Gustav"),
+           tuple((n, n) for n in ("Lindqvist", "Nilsson", "Andersson", "Berg", "Johansson",
+                                  "Karlsson", "Eriksson", "Lindberg", "Holm", "Sandberg"))),
+    "fi": (("Aino", "Emma", "Sanna", "Kaisa", "Laura", "Heidi", "Minna", "Riikka"),
+           ("Mikko", "Juha", "Eero", "Ville", "Jussi", "Timo", "Antti", "Pekka"),
+           tuple((n, n) for n in ("Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Heikkinen",
+                                  "Koskinen", "Laine", "Lehtonen", "Salminen", "Hämäläinen"))),
+    "no": (("Ingrid", "Kari", "Nora", "Silje", "Hanne", "Marte", "Tone", "Ragnhild"),
+           ("Lars", "Magnus", "Ola", "Kjetil", "Sindre", "Håkon", "Eirik", "Torbjørn"),
+           tuple((n, n) for n in ("Hansen", "Larsen", "Johansen", "Haugen", "Olsen",
+                                  "Pedersen", "Berg", "Dahl", "Lie", "Moen"))),
+    "da": (("Mette", "Freja", "Sofie", "Camilla", "Louise", "Anne", "Lene", "Ida"),
+           ("Mads", "Rasmus", "Anders", "Søren", "Jesper", "Mikkel", "Henrik", "Frederik"),
+           tuple((n, n) for n in ("Jensen", "Nielsen", "Madsen", "Poulsen", "Christensen",
+                                  "Sørensen", "Rasmussen", "Kristensen", "Thomsen", "Møller"))),
+    "pl": (("Zofia", "Anna", "Katarzyna", "Agnieszka", "Magdalena", "Joanna", "Ewa", "Monika"),
+           ("Mateusz", "Jakub", "Piotr", "Tomasz", "Krzysztof", "Paweł", "Marcin", "Łukasz"),
            (("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"),
-            ("Lewandowski", "Lewandowska"), ("Wójcik", "Wójcik"))),
-    "cs": (("Eva", "Petra", "Tereza", "Lucie"), ("Tomáš", "Jan", "Petr", "Marek"),
+            ("Lewandowski", "Lewandowska"), ("Wójcik", "Wójcik"), ("Kamiński", "Kamińska"),
+            ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"),
+            ("Dąbrowski", "Dąbrowska"))),
+    "cs": (("Eva", "Petra", "Tereza", "Lucie", "Jana", "Kateřina", "Hana", "Markéta"),
+           ("Tomáš", "Jan", "Petr", "Marek", "Jiří", "Martin", "Pavel", "Lukáš"),
            (("Novák", "Nováková"), ("Svoboda", "Svobodová"), ("Dvořák", "Dvořáková"),
-            ("Černý", "Černá"))),
-    "bg": (("Мария|maria", "Елена|elena", "Десислава|desislava", "Гергана|gergana"),
-           ("Иван|ivan", "Петър|petar", "Георги|georgi", "Димитър|dimitar"),
+            ("Černý", "Černá"), ("Procházka", "Procházková"), ("Kučera", "Kučerová"),
+            ("Veselý", "Veselá"), ("Horák", "Horáková"), ("Němec", "Němcová"),
+            ("Marek", "Marková"))),
+    "bg": (("Мария|maria", "Елена|elena", "Десислава|desislava", "Гергана|gergana",
+            "Иванка|ivanka", "Надежда|nadezhda", "Силвия|silvia", "Цветелина|tsvetelina"),
+           ("Иван|ivan", "Петър|petar", "Георги|georgi", "Димитър|dimitar", "Николай|nikolay",
+            "Стоян|stoyan", "Христо|hristo", "Васил|vasil"),
            (("Петров|petrov", "Петрова|petrova"), ("Георгиев|georgiev", "Георгиева|georgieva"),
-            ("Димитров|dimitrov", "Димитрова|dimitrova"), ("Иванов|ivanov", "Иванова|ivanova"))),
-    "sr": (("Јелена|jelena", "Милица|milica", "Ана|ana"),
-           ("Драган|dragan", "Никола|nikola", "Марко|marko"),
+            ("Димитров|dimitrov", "Димитрова|dimitrova"), ("Иванов|ivanov", "Иванова|ivanova"),
+            ("Стоянов|stoyanov", "Стоянова|stoyanova"), ("Николов|nikolov", "Николова|nikolova"),
+            ("Христов|hristov", "Христова|hristova"), ("Тодоров|todorov", "Тодорова|todorova"))),
+    "sr": (("Јелена|jelena", "Милица|milica", "Ана|ana", "Марија|marija", "Драгана|dragana",
+            "Снежана|snezana", "Ивана|ivana", "Јована|jovana"),
+           ("Драган|dragan", "Никола|nikola", "Марко|marko", "Милош|milos", "Стефан|stefan",
+            "Небојша|nebojsa", "Зоран|zoran", "Горан|goran"),
            tuple((n, n) for n in ("Јовановић|jovanovic", "Николић|nikolic",
-                                  "Петровић|petrovic"))),
-    "ru": (("Ольга|olga", "Наталья|natalya", "Айгерим|aigerim", "Анна|anna"),
-           ("Иван|ivan", "Алексей|aleksey", "Ерлан|erlan", "Сергей|sergey"),
+                                  "Петровић|petrovic", "Марковић|markovic", "Ђорђевић|djordjevic",
+                                  "Стојановић|stojanovic", "Илић|ilic", "Павловић|pavlovic"))),
+    "ru": (("Ольга|olga", "Наталья|natalya", "Айгерим|aigerim", "Анна|anna", "Елена|elena",
+            "Динара|dinara", "Татьяна|tatyana", "Гульнара|gulnara"),
+           ("Иван|ivan", "Алексей|aleksey", "Ерлан|erlan", "Сергей|sergey", "Дмитрий|dmitry",
+            "Нурлан|nurlan", "Андрей|andrey", "Асхат|askhat"),
            (("Смирнов|smirnov", "Смирнова|smirnova"), ("Ахметов|akhmetov", "Ахметова|akhmetova"),
             ("Кузнецов|kuznetsov", "Кузнецова|kuznetsova"),
-            ("Жуковский|zhukovsky", "Жуковская|zhukovskaya"))),
+            ("Жуковский|zhukovsky", "Жуковская|zhukovskaya"),
+            ("Сулейменов|suleimenov", "Сулейменова|suleimenova"),
+            ("Попов|popov", "Попова|popova"), ("Волков|volkov", "Волкова|volkova"),
+            ("Ковальский|kovalsky", "Ковальская|kovalskaya"))),
 }
 LANGUAGES = {"Germany": "de", "Austria": "de", "Switzerland": "de", "Sweden": "sv",
              "Finland": "fi", "Norway": "no", "Denmark": "da", "Poland": "pl", "Czechia": "cs",
              "Bulgaria": "bg", "Serbia": "sr", "Kazakhstan": "ru"}
 REGION_LANGUAGES = {"DACH": "de", "Nordics": "sv", "CEE": "pl"}
-# the draws behind a contact's name (kept as they were, so that every table drawn after the
-# contacts stays the same for a seed): a first-name and a surname index
+# the draws the contacts' names once took from the main stream, still drawn (and unused) so
+# that every table drawn after the contacts stays the same for a seed; names draw from a
+# stream of their own
 NAME_DRAWS = (24, 20)
 LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "ß": "ss", "å": "a"})
 
 
 def person_name(language: str, first_draw: int, last_draw: int) -> tuple[str, str]:
     """A person's name and its Latin spelling for an e-mail ("Мария Петрова",
-    "maria.petrova"): gender from the first draw, first name and surname of one language."""
+    "maria.petrova"): gender from the first draw's parity, first name and surname of one
+    language."""
     women, men, surnames = PERSON_NAMES[language]
     female = first_draw % 2 == 0
     firsts = women if female else men
@@ -242,6 +270,7 @@ class Demo:
         self.size_rng = np.random.default_rng([seed, 1])
         # and so do the lateness of late deliveries and when their clients were told
         self.delivery_rng = np.random.default_rng([seed, 2])
+        self.name_rng = np.random.default_rng([seed, 3])
         self.as_of = np.datetime64(as_of, "D")
         self.n = scale.accounts
 
@@ -681,17 +710,16 @@ class Demo:
         account = np.repeat(np.arange(self.n), per_account)
         starts = np.concatenate([[0], per_account.cumsum()[:-1]])
         k = len(account)
-        cyrillic = np.isin(accounts["country"].to_numpy(), list(CYRILLIC_COUNTRIES))[account]
-        first_i = rng.integers(0, NAME_DRAWS[0], k)
-        last_i = rng.integers(0, NAME_DRAWS[1], k)
-        cf = rng.integers(0, 8, k)
-        cl = rng.integers(0, 8, k)
+        rng.integers(0, NAME_DRAWS[0], k), rng.integers(0, NAME_DRAWS[1], k)
+        rng.integers(0, 8, k), rng.integers(0, 8, k)
+        first_draws = self.name_rng.integers(0, 1 << 16, k)
+        last_draws = self.name_rng.integers(0, 1 << 16, k)
         domains = [self.domain(name) for name in accounts["name"].to_list()]
         languages = [LANGUAGES[c] for c in accounts["country"].to_list()]
         names, emails = [], []
         for i in range(k):
-            first_draw, last_draw = (cf[i], cl[i]) if cyrillic[i] else (first_i[i], last_i[i])
-            name, latin = person_name(languages[account[i]], int(first_draw), int(last_draw))
+            name, latin = person_name(languages[account[i]], int(first_draws[i]),
+                                      int(last_draws[i]))
             names.append(name)
             emails.append(f"{latin}{i}@{domains[account[i]]}")
         left = rng.random(k) < 0.1
