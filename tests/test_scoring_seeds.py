@@ -197,3 +197,27 @@ def test_broken_promises_by_kind_include_late_deliveries(seeds_db):
         {"kind": "repair", "state": "open", "told": "in_time", "cases": 1,
          "max_days_overdue": 13},
     ]
+
+
+def test_the_post_sale_checklist_of_every_deal_won_in_12_months(seeds_db):
+    # won since 30 Jun 2025: DS1, DS0 (production lines: installation and training
+    # needed), DU2 (packaging: installation), DC1, DC0 (service agreements), DU0
+    # (consumables). DS1: delivered on time, no case opened since: both missing. DS0: the
+    # same delivery with an invoice issue; installation S2 done, training S3 still open.
+    # DU2: nothing delivered for the deal yet. DU1 was won in 2024: not listed.
+    params = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [],
+              "visible": None, "as_of": AS_OF, **ServiceSettings.load().query_params()}
+    rows = queries.run("postsale_checklist", db=seeds_db, **params)
+    got = {r["deal_id"]: r for r in rows.iter_rows(named=True)}
+    assert sorted(got) == ["DC0", "DC1", "DS0", "DS1", "DU0", "DU2"]
+    check = ("deliveries", "on_time", "late", "quality_issues", "invoice_issues",
+             "installation", "training", "not_told", "open_points")
+    assert {deal: tuple(got[deal][c] for c in check) for deal in ("DS1", "DS0", "DU2", "DC1")} \
+        == {"DS1": (1, 1, 0, 0, 0, "missing", "missing", 0, 2),
+            "DS0": (1, 1, 0, 0, 1, "done", "pending", 0, 1),
+            "DU2": (0, 0, 0, 0, 0, "not_delivered", "not_needed", 0, 0),
+            "DC1": (0, 0, 0, 0, 0, "not_needed", "not_needed", 0, 0)}
+    listed = totals.postsale_checklist(rows, 2)
+    assert listed["deal_id"].to_list() == ["DS1", "DS0"]  # the most open points first
+    assert listed.select("deals_total", "with_open_points", "setup_missing_total",
+                         "issues_total").row(0) == (6, 2, 1, 1)
