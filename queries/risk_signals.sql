@@ -24,10 +24,11 @@
 -- $as_of), purchase_months = months with a purchase in the twelve up to the last one.
 -- Complacency facts: years in the key-account programme (key_since), calls on the account's
 -- deals in the 12 months up to $as_of and in the 12 before, and the latest share of wallet
--- in each of those years. Key-account traits (the seed's table 6.3, read by the upgrade
--- rule): over the deals closed (won or lost) by $as_of, calls per deal, people in the
--- buying center per deal and the mean value of the deals won; years since the first deal
--- or revenue month. portfolio/read/scoring.py applies the thresholds of scoring.toml.
+-- in each of those years (calls: strategic and key accounts only). Key-account traits of
+-- the standard accounts (the seed's table 6.3, read by the upgrade rule): over the deals
+-- closed (won or lost) by $as_of, calls per deal, people in the buying center per deal and
+-- the mean value of the deals won; years since the first deal or revenue month (every
+-- account). portfolio/read/scoring.py applies the thresholds of scoring.toml.
 WITH scoped AS (
     SELECT account_id, tier, key_since
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -145,21 +146,31 @@ late_deliveries AS (
       AND dl.account_id IN (SELECT account_id FROM scoped)
     GROUP BY dl.account_id
 ),
-engagements AS (
-    SELECT d.account_id, c.occurred_on AS engaged_on
-    FROM calls c JOIN deals d USING (deal_id)
-    WHERE c.occurred_on <= $as_of::DATE AND d.account_id IN (SELECT account_id FROM scoped)
-    UNION ALL
-    SELECT m.account_id, m.last_contact_on
-    FROM deal_members m
-    WHERE m.last_contact_on <= $as_of::DATE AND m.account_id IN (SELECT account_id FROM scoped)
-),
 delivered AS (
-    SELECT dl.account_id, dl.delivered_on
+    SELECT DISTINCT dl.account_id, dl.delivered_on
     FROM deliveries dl
     WHERE dl.delivered_on <= $as_of::DATE
       AND dl.delivered_on > $as_of::DATE - to_days($recent_days::INTEGER)
       AND dl.account_id IN (SELECT account_id FROM scoped)
+),
+-- only engagements from the window's start on can follow a delivery of the window
+engagements AS (
+    SELECT DISTINCT account_id, engaged_on
+    FROM (
+        -- (the calls of the window first, then their deals' accounts: filtering after the
+        -- join cost four times as much)
+        SELECT d.account_id, c.occurred_on AS engaged_on
+        FROM (SELECT deal_id, occurred_on FROM calls
+              WHERE occurred_on <= $as_of::DATE
+                AND occurred_on > $as_of::DATE - to_days($recent_days::INTEGER)) c
+        JOIN (SELECT deal_id, account_id FROM deals) d ON c.deal_id = d.deal_id
+        UNION ALL
+        SELECT m.account_id, m.last_contact_on
+        FROM deal_members m
+        WHERE m.last_contact_on <= $as_of::DATE
+          AND m.last_contact_on > $as_of::DATE - to_days($recent_days::INTEGER)
+    )
+    WHERE account_id IN (SELECT account_id FROM delivered)
 ),
 followed AS (
     SELECT d.account_id, d.delivered_on,
@@ -206,14 +217,18 @@ purchases AS (
       ON p.account_id = l.account_id AND p.month > l.last_purchase_month - INTERVAL 12 MONTH
     GROUP BY l.account_id, l.last_purchase_month
 ),
-contact_years AS (
+contact_years AS (  -- for the key tiers only: complacency is theirs
     SELECT d.account_id,
            count(*) FILTER (WHERE c.occurred_on > $as_of::DATE - INTERVAL 12 MONTH) AS calls_12m,
            count(*) FILTER (WHERE c.occurred_on <= $as_of::DATE - INTERVAL 12 MONTH)
                AS calls_prior_12m
-    FROM calls c JOIN deals d USING (deal_id)
-    WHERE c.occurred_on <= $as_of::DATE AND c.occurred_on > $as_of::DATE - INTERVAL 24 MONTH
-      AND d.account_id IN (SELECT account_id FROM scoped)
+    FROM (SELECT deal_id, occurred_on FROM calls
+          WHERE occurred_on <= $as_of::DATE
+            AND occurred_on > $as_of::DATE - INTERVAL 24 MONTH) c
+    JOIN (SELECT deal_id, account_id FROM deals
+          WHERE account_id IN (SELECT account_id FROM scoped
+                               WHERE tier IN ('strategic', 'key'))) d
+      ON c.deal_id = d.deal_id
     GROUP BY d.account_id
 ),
 wallet AS (
@@ -228,23 +243,23 @@ wallet AS (
       AND account_id IN (SELECT account_id FROM scoped)
     GROUP BY account_id
 ),
-closed_deals AS (
-    SELECT d.deal_id, d.account_id, d.stage, d.value::DOUBLE AS value
-    FROM deals d
-    WHERE d.stage IN ('won', 'lost') AND d.closed_on <= $as_of::DATE
-      AND d.account_id IN (SELECT account_id FROM scoped)
+closed_deals AS (  -- of the standard accounts only: the upgrade rule's
+    SELECT d.deal_id, d.deal_no, d.account_id, d.stage_on AS stage, d.value::DOUBLE AS value
+    FROM deals_on($as_of::DATE) d
+    WHERE d.stage_on IN ('won', 'lost')
+      AND d.account_id IN (SELECT account_id FROM scoped WHERE tier = 'standard')
 ),
 deal_calls AS (
     SELECT deal_id, count(*) AS calls
     FROM calls
-    WHERE deal_id IN (SELECT deal_id FROM closed_deals) AND occurred_on <= $as_of::DATE
+    WHERE occurred_on <= $as_of::DATE
     GROUP BY deal_id
 ),
 deal_people AS (
-    SELECT deal_id, count(DISTINCT contact_id) AS people
-    FROM deal_contacts
-    WHERE deal_id IN (SELECT deal_id FROM closed_deals)
-    GROUP BY deal_id
+    SELECT m.deal_no, count(DISTINCT m.contact_id) AS people
+    FROM deal_members m
+    WHERE m.account_id IN (SELECT account_id FROM scoped WHERE tier = 'standard')
+    GROUP BY m.deal_no
 ),
 traits AS (
     SELECT
@@ -258,7 +273,7 @@ traits AS (
         avg(cd.value) FILTER (WHERE cd.stage = 'won') AS won_deal_value
     FROM closed_deals cd
     LEFT JOIN deal_calls dc USING (deal_id)
-    LEFT JOIN deal_people dp USING (deal_id)
+    LEFT JOIN deal_people dp USING (deal_no)
     GROUP BY cd.account_id
 ),
 first_business AS (
