@@ -155,35 +155,47 @@ delivered AS (
 ),
 -- only engagements from the window's start on can follow a delivery of the window
 engagements AS (
-    SELECT DISTINCT account_id, engaged_on
-    FROM (
-        -- (the calls of the window first, then their deals' accounts: filtering after the
-        -- join cost four times as much)
-        SELECT d.account_id, c.occurred_on AS engaged_on
-        FROM (SELECT deal_id, occurred_on FROM calls
-              WHERE occurred_on <= $as_of::DATE
-                AND occurred_on > $as_of::DATE - to_days($recent_days::INTEGER)) c
-        JOIN (SELECT deal_id, account_id FROM deals) d ON c.deal_id = d.deal_id
-        UNION ALL
-        SELECT m.account_id, m.last_contact_on
-        FROM deal_members m
-        WHERE m.last_contact_on <= $as_of::DATE
-          AND m.last_contact_on > $as_of::DATE - to_days($recent_days::INTEGER)
-    )
+    -- (the calls of the window first, then their deals' accounts: filtering after the
+    -- join cost four times as much)
+    SELECT d.account_id, c.occurred_on AS engaged_on
+    FROM (SELECT deal_id, occurred_on FROM calls
+          WHERE occurred_on <= $as_of::DATE
+            AND occurred_on > $as_of::DATE - to_days($recent_days::INTEGER)) c
+    JOIN (SELECT deal_id, account_id FROM deals) d ON c.deal_id = d.deal_id
+    UNION ALL
+    SELECT m.account_id, m.last_contact_on
+    FROM deal_members m
+    WHERE m.last_contact_on <= $as_of::DATE
+      AND m.last_contact_on > $as_of::DATE - to_days($recent_days::INTEGER)
+),
+-- the days of the window with an engagement, per account, as a string of 0 and 1 (position
+-- 1 = the window's first day, $recent_days = $as_of): the first engagement on or after a
+-- delivery is the first 1 from the delivery's position on (a third of the cost of joining
+-- every delivery with the engagements after it)
+engaged_days AS (
+    SELECT account_id,
+           bitstring_agg($recent_days::INTEGER - ($as_of::DATE - engaged_on), 1,
+                         $recent_days::INTEGER)::VARCHAR AS days
+    FROM engagements
     WHERE account_id IN (SELECT account_id FROM delivered)
+    GROUP BY account_id
 ),
 followed AS (
     SELECT d.account_id, d.delivered_on,
-           coalesce(e.engaged_on, $as_of::DATE) - d.delivered_on AS silent_days,
-           e.engaged_on IS NULL AS still_silent
+           coalesce(instr(substr(e.days, $recent_days::INTEGER
+                                         - ($as_of::DATE - d.delivered_on)), '1'), 0) AS next_in
     FROM delivered d
-    ASOF LEFT JOIN engagements e
-      ON d.account_id = e.account_id AND e.engaged_on >= d.delivered_on
+    LEFT JOIN engaged_days e USING (account_id)
 ),
 silence AS (
-    SELECT account_id, max(silent_days) AS silent_days_after_delivery,
-           arg_max(delivered_on, silent_days) AS silent_delivery_on,
-           arg_max(still_silent, silent_days) AS still_silent
+    SELECT account_id,
+           max(CASE WHEN next_in > 0 THEN next_in - 1 ELSE $as_of::DATE - delivered_on END)
+               AS silent_days_after_delivery,
+           arg_max(delivered_on, CASE WHEN next_in > 0 THEN next_in - 1
+                                      ELSE $as_of::DATE - delivered_on END)
+               AS silent_delivery_on,
+           arg_max(next_in = 0, CASE WHEN next_in > 0 THEN next_in - 1
+                                     ELSE $as_of::DATE - delivered_on END) AS still_silent
     FROM followed
     GROUP BY account_id
 ),
