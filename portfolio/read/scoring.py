@@ -37,13 +37,17 @@ The model (every number is named in portfolio/read/scoring.toml):
   The relationship stage and tier have no history in the data model: the scores of
   twelve months earlier use today's stage.
 * **Uncoupling risk** is separate: points for each signal of the recent window (manager
-  changed, key contact left, broken promises, client not told in time, no decider engaged
-  for long, personal conflict, escalated complaint, culture clash, price dispute); people
-  changes weigh more in the early stages; low / medium / high by named thresholds.
-* **Suggestion**, first rule that matches: repair (high risk on a valuable account), drop
-  (collapse), downgrade (lost market share or financial trouble with falling or low
-  attractiveness), upgrade (an attractive standard account), review (any warning sign),
-  keep. Every suggestion other than keep carries reasons a person can check.
+  changed, key contact left, personal conflict, broken promises, deliveries weeks late,
+  client not told in time, silence after a delivery, purchases stopped, complacency, no
+  decider engaged for long, escalated complaint, culture clash, price dispute); people
+  changes weigh more in the early stages; low / medium / high by named thresholds. Each
+  signal has a code (RISK_SIGNALS, docs/risk_signals.md): `risk_signal_codes`.
+* **Suggestion**, first rule that matches: repair (high risk, or purchases stopped, on a
+  valuable account), drop (collapse), downgrade (lost market share or financial trouble
+  with falling or low attractiveness), upgrade (an attractive standard account with the
+  key-account traits of the seed's table 6.3), review (any warning sign; purchases stopped
+  on a less attractive account), keep. Every suggestion other than keep carries reasons a
+  person can check.
 """
 
 from __future__ import annotations
