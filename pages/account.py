@@ -101,6 +101,14 @@ facts = {
 }
 for column, (name, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     small_fact(column, name, value)
+# the stage the data suggest, where it differs from the one recorded (purchases stopped)
+signals = ctx.run("risk_signals").filter(pl.col("account_id") == account_id)
+stage_note = (scoring.stage_from_data({**signals.row(0, named=True),
+                                       "kam_stage": profile["kam_stage"]},
+                                      scoring.load_scoring_config())
+              if signals.height else None)
+if stage_note:
+    st.warning(scoring.escape_markdown(stage_note), icon=":material/trending_down:")
 
 statuses = ctx.run("service_account_status", **svc.query_params())  # shared with Service
 facts_row = statuses.filter(pl.col("account_id") == account_id)
@@ -342,6 +350,43 @@ def service() -> None:
                  icon=":material/arrow_forward:", query_params=ctx.page_params())
 
 
+def after_the_sale() -> None:
+    """The post-sale checklist of every deal won in 12 months."""
+    checks = ctx.run("postsale_checklist", **params).filter(pl.col("account_id") == account_id)
+    with_points = checks.filter(pl.col("open_points") > 0).height
+    st.subheader(f"After the sale: {fmt.plural(checks.height, 'deal')} won in the last "
+                 f"{svc.history_days} days, {with_points} with open points")
+    if not checks.height:
+        st.caption("No deal of this account was won in that time.")
+        return
+    st.caption(f"Late: more than {svc.late_delivery_days} days after the promised day. "
+               "Installation and training: needed by product line ([service] "
+               "installation_lines, training_lines); missing = delivered, no such case opened "
+               "since the deal was won. Client not told: late deliveries the client did not "
+               f"hear of within {svc.inform_within_days} days of the promised day.")
+    show_table(
+        labelled(checks, "installation", "training").select(
+            "deal_name", "product_line", "closed_on", "value", "deliveries", "on_time", "late",
+            "to_come", "quality_issues", "invoice_issues", "installation", "training",
+            "not_told", "open_points"),
+        hide_index=True, width="stretch", height=min(420, 38 + 35 * checks.height),
+        column_config={
+            "deal_name": "Deal", "product_line": "Product line",
+            "closed_on": date_column("Won on"), "value": money_column("Value", cur),
+            "deliveries": count_column("Deliveries due"), "on_time": count_column("On time"),
+            "late": count_column("Late"), "to_come": count_column("To come"),
+            "quality_issues": count_column("Quality issues"),
+            "invoice_issues": count_column("Invoice issues"),
+            "installation": "Installation", "training": "Training",
+            "not_told": count_column("Client not told"),
+            "open_points": count_column("Open points"),
+        },
+    )
+    st.page_link("pages/service.py", label="The post-sale checklist of every account",
+                 icon=":material/arrow_forward:",
+                 query_params={**ctx.page_params(), "service_tab": "Post-sale checklist"})
+
+
 def relationship_timeline() -> None:
     """Every event of the relationship in 24 months."""
     events = ctx.run("account_timeline", **params)
@@ -366,5 +411,6 @@ show_sections({
     "Deals": open_deals,
     "Buying center": buying_center,
     "Service": service,
+    "After the sale": after_the_sale,
     "Timeline": relationship_timeline,
 }, key="account_tab")

@@ -86,8 +86,9 @@ cols[0].metric("On time, 12 months",
                help=f"{due_12m:,} deliveries promised in the last 12 months, delivered on or "
                     "before the promised day")
 cols[1].metric("Overdue promises", f"{open_total:,}",
-               help=f"Service cases open past their due date; {never_told:,} never reported to "
-                    "the client")
+               help=f"Service cases open past their due date and deliveries more than "
+                    f"{svc.late_delivery_days} days late not delivered yet; {never_told:,} never "
+                    "reported to the client")
 cols[2].metric("Told late or never", f"{lapses_total:,}",
                help=f"Cases opened in the last {history} whose client was told more than "
                     f"{svc.inform_within_days} days after opening, or not at all")
@@ -104,9 +105,11 @@ cols[5].metric("Renewals due",
 
 
 def broken_promises() -> None:
-    """Overdue service cases, and cases the client was not told about in time."""
-    st.subheader(f"{open_total:,} broken promises: service cases past their due date, "
-                 f"{never_told:,} of them never reported to the client")
+    """Overdue service cases and late deliveries, and those the client was not told about in
+    time."""
+    st.subheader(f"{open_total:,} broken promises: service cases past their due date and "
+                 f"deliveries more than {svc.late_delivery_days} days late, {never_told:,} of "
+                 "them never reported to the client")
     left, right = st.columns(2)
     with left:
         show_chart(drawn(service_charts.broken_promises_by_kind, broken_kinds, svc.history_days),
@@ -117,7 +120,11 @@ def broken_promises() -> None:
                    key="service_informed")
 
     CASE_COLUMNS = {
-        "account_name": "Account", "kind": "Kind", "severity": "Severity",
+        "account_name": "Account",
+        "kind": st.column_config.TextColumn(
+            "Kind", help="A service case's kind, or Delivery: a delivery more than "
+                         f"{svc.late_delivery_days} days late (promised by = the promised day)"),
+        "severity": "Severity",
         "opened_on": date_column("Opened"), "due_on": date_column("Promised by"),
         "closed_on": date_column("Closed"),
         "days_overdue": count_column("Days overdue", "To the as-of date, or to the closing day"),
@@ -133,7 +140,7 @@ def broken_promises() -> None:
         hide_index=True, width="stretch", column_config=CASE_COLUMNS,
         height=min(420, 38 + 35 * max(open_broken.height, 1)),
     )
-    shown_of(open_broken.height, open_total, "overdue cases")
+    shown_of(open_broken.height, open_total, "overdue promises")
 
     st.markdown(f"**Client not told in time: {lapses_total:,} cases** opened in the last {history} "
                 f"were reported to the client more than {svc.inform_within_days} days after "
@@ -152,8 +159,9 @@ def broken_promises() -> None:
     )
     shown_of(lapses.height, lapses_total, "cases")
 
-    st.markdown(f"**Promises kept late: {late_total:,} cases** opened in the last {history} "
-                "were closed after the promised date.")
+    st.markdown(f"**Promises kept late: {late_total:,}**: cases opened in the last {history} "
+                "closed after the promised date, and deliveries promised in that time delivered "
+                f"more than {svc.late_delivery_days} days late.")
     # a fixed label: Streamlit keys an expander by its label too, and a count in it would
     # close an open panel whenever a filter changes the count
     kept_late_panel = st.expander("The cases kept late", key="service_kept_late",
@@ -358,10 +366,10 @@ def contracts_and_renewals() -> None:
 
 
 def revenue_mix() -> None:
-    """Revenue by kind over time; where after-sales out-earns equipment."""
+    """Revenue by kind over time; where after-sales out-sells equipment."""
     mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
     led = int(mix["aftersales_led_total"][0]) if mix.height else 0
-    st.subheader(f"Revenue mix: after-sales out-earns equipment at {led:,} accounts")
+    st.subheader(f"Revenue mix: after-sales out-sells equipment at {led:,} accounts")
     from_deals = int(mix["from_deals_total"][0]) if mix.height else 0
     if from_deals:
         st.caption(f":material/info: Revenue from won deals: no finance data imported for "
@@ -391,15 +399,64 @@ def revenue_mix() -> None:
             "aftersales_share": percent_column("After-sales share"),
             "aftersales_share_before": percent_column("… 12 months before"),
             "aftersales_led": st.column_config.CheckboxColumn(
-                "After-sales out-earns equipment"),
+                "After-sales out-sells equipment"),
             "manager_name": "Manager", "open": link_column("Account page"),
         },
     )
     shown_of(mix.height, int(mix["accounts_total"][0]) if mix.height else 0, "accounts")
 
 
+def postsale_checklist() -> None:
+    """Every deal won in 12 months, checked after the sale: deliveries on time, quality and
+    invoices, installation and training, the client told of problems."""
+    checks = ctx.summed("postsale_checklist", totals.postsale_checklist, svc.table_rows,
+                        **params)
+    first = checks.row(0, named=True) if checks.height else {}
+    deals_total, open_total_ = first.get("deals_total", 0), first.get("with_open_points", 0)
+    st.subheader(f"Post-sale checklist: {open_total_:,} of {deals_total:,} deals won in the "
+                 f"last {history} have open points")
+    st.caption(
+        "The seed: the seller follows the client after every deal, so that there are no "
+        "problems with the delivery schedule, quality or invoices, and sees to installation "
+        f"and training. Late: more than {svc.late_delivery_days} days after the promised day. "
+        "Installation needed for "
+        + (", ".join(svc.installation_lines) or "no product line") + "; training for "
+        + (", ".join(svc.training_lines) or "no product line")
+        + " (settings: [service] installation_lines, training_lines). Missing: delivered, but "
+        "no such service case opened since the deal was won.")
+    cols = st.columns(4)
+    cols[0].metric("With a late delivery", f"{first.get('late_total', 0):,}")
+    cols[1].metric("With quality or invoice issues", f"{first.get('issues_total', 0):,}")
+    cols[2].metric("Installation or training missing", f"{first.get('setup_missing_total', 0):,}")
+    cols[3].metric("Client not told of a late delivery", f"{first.get('not_told_total', 0):,}")
+    show_table(
+        with_links(checks).with_columns(fmt.label_expr("installation", "training")).select(
+            "account_name", "deal_name", "product_line", "closed_on", "value", "deliveries",
+            "on_time", "late", "to_come", "quality_issues", "invoice_issues", "installation",
+            "training", "not_told", "open_points", "manager_name", "open"),
+        hide_index=True, width="stretch", height=420,
+        column_config={
+            "account_name": "Account", "deal_name": "Deal", "product_line": "Product line",
+            "closed_on": date_column("Won on"), "value": money_column("Value", cur),
+            "deliveries": count_column("Deliveries due"), "on_time": count_column("On time"),
+            "late": count_column("Late", f"More than {svc.late_delivery_days} days late"),
+            "to_come": count_column("To come"),
+            "quality_issues": count_column("Quality issues"),
+            "invoice_issues": count_column("Invoice issues"),
+            "installation": "Installation", "training": "Training",
+            "not_told": count_column(
+                "Client not told", f"Late deliveries the client was not told of within "
+                                   f"{svc.inform_within_days} days of the promised day"),
+            "open_points": count_column("Open points"),
+            "manager_name": "Manager", "open": link_column("Account page"),
+        },
+    )
+    shown_of(checks.height, deals_total, "deals")
+
+
 show_sections({
     "Broken promises": broken_promises,
+    "Post-sale checklist": postsale_checklist,
     "By account": status_by_account,
     "Deliveries": deliveries,
     "Cases and setup": cases_and_setup,

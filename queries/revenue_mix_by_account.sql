@@ -2,7 +2,7 @@
 -- One row per filtered account with revenue in the twelve months up to $as_of (T12M: the
 -- month of $as_of and the eleven before): revenue by stream, after-sales (service + consumables +
 -- spares), its share of the total and the same share in the twelve months before, and
--- whether after-sales out-earns equipment; revenue from account_months (from_deals: won
+-- whether after-sales out-sells equipment; revenue from account_months (from_deals: won
 -- deals' value, no finance data). portfolio/read/service_totals.py (revenue_mix) puts the
 -- largest first, cuts the list and counts them all.
 WITH scoped AS (

@@ -6,8 +6,12 @@
 -- counted to the closing day). With when the client was told (by $as_of) and whether
 -- that was in time: 'in_time' when told within $inform_within_days days of opening, 'late'
 -- after that, 'never' when not told by $as_of; account_open and account_closed_late count
--- the account's. portfolio/service_totals.py (broken_promises) merges the accounts into
--- one list, open ones first, by severity and days overdue, and the totals.
+-- the account's. Late deliveries are broken promises too, by the rules of
+-- service_broken_by_kind: kind 'delivery', case_id = the delivery's id, due_on = the
+-- promised day, closed_on = the day delivered, no severity, told counted from the promised
+-- day ('unknown' where the database records that for no delivery at all).
+-- portfolio/service_totals.py (broken_promises) merges the accounts into one list, open
+-- ones first, by severity and days overdue, and the totals.
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, m.name AS manager_name
     FROM scoped_accounts($manager_ids::VARCHAR[], $regions::VARCHAR[], $tiers::VARCHAR[],
@@ -32,13 +36,28 @@ broken AS (
            OR (c.closed_on > c.due_on
                AND c.opened_on > $as_of::DATE - $history_days::INTEGER))
       AND c.account_id IN (SELECT account_id FROM scoped)
+    UNION ALL
+    SELECT
+        dl.delivery_id, dl.account_id, 'delivery', NULL, NULL, NULL, dl.promised_on,
+        CASE WHEN dl.delivered_on <= $as_of::DATE THEN dl.delivered_on END,
+        CASE WHEN dl.delivered_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END,
+        delivery_days_late(dl.promised_on, dl.delivered_on, $as_of::DATE),
+        CASE WHEN dl.client_informed_on <= $as_of::DATE THEN dl.client_informed_on END
+    FROM deliveries dl
+    WHERE dl.promised_on > $as_of::DATE - $history_days::INTEGER
+      AND late_delivery(dl.promised_on, dl.delivered_on, $as_of::DATE,
+                        $late_delivery_days::INTEGER)
+      AND dl.account_id IN (SELECT account_id FROM scoped)
 ),
 ranked AS (
     SELECT
         b.*,
-        CASE WHEN b.client_informed_on IS NULL THEN 'never'
-             WHEN NOT told_in_time(b.client_informed_on, b.opened_on, $as_of::DATE,
-                                   $inform_within_days::INTEGER) THEN 'late'
+        CASE WHEN b.kind = 'delivery'
+                  AND NOT (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+                  THEN 'unknown'
+             WHEN b.client_informed_on IS NULL THEN 'never'
+             WHEN NOT told_in_time(b.client_informed_on, coalesce(b.opened_on, b.due_on),
+                                   $as_of::DATE, $inform_within_days::INTEGER) THEN 'late'
              ELSE 'in_time' END AS told,
         CASE b.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3
                         WHEN 'low' THEN 4 ELSE 5 END AS severity_rank

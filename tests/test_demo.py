@@ -403,7 +403,7 @@ def test_story_overdue_repairs_the_client_was_not_told_about(story_con):
     assert len({a for a in accounts if tiers[a] in ("strategic", "key")}) >= 2
 
 
-def test_story_after_sales_out_earns_equipment(story_con):
+def test_story_after_sales_out_sells_equipment(story_con):
     accounts = rows(story_con, f"""
         SELECT a.account_id, a.tier,
                sum(m.service_revenue + m.consumables_revenue + m.spares_revenue) AS after_sales,
@@ -468,6 +468,106 @@ def test_story_standard_account_growing_into_an_upgrade(story_con):
 
 
 # --- other scales and the command line -----------------------------------------------
+
+
+def test_story_last_deliveries_weeks_late_and_the_client_never_told(story_con):
+    late = rows(story_con, """
+        SELECT dl.account_id, a.tier, dl.delivered_on - dl.promised_on AS days_late,
+               dl.client_informed_on
+        FROM deliveries dl JOIN accounts a USING (account_id)
+        WHERE dl.delivery_id IN ('LP001', 'LP002', 'LP003') ORDER BY dl.promised_on""")
+    assert [r["days_late"] for r in late] == [24, 27, 22]  # three to four weeks
+    assert {r["account_id"] for r in late} == {late[0]["account_id"]}
+    assert late[0]["tier"] == "key"
+    assert all(r["client_informed_on"] is None for r in late)
+    # the story's are the account's last three deliveries due by the as-of date
+    last_due = rows(story_con, """
+        SELECT delivery_id FROM deliveries
+        WHERE account_id = $account AND promised_on <= DATE '2026-11-22'
+        ORDER BY promised_on DESC LIMIT 3""", account=late[0]["account_id"])
+    assert {r["delivery_id"] for r in last_due} == {"LP001", "LP002", "LP003"}
+
+
+def test_story_silence_after_delivery(story_con):
+    (silent,) = rows(story_con, """
+        SELECT account_id, delivered_on FROM deliveries WHERE delivery_id = 'LP004'""")
+    assert silent["delivered_on"] == date(2026, 9, 7)  # 76 days before the as-of date
+    after = scalar(story_con, """
+        SELECT count(*) FROM calls JOIN deals USING (deal_id)
+        WHERE account_id = $account AND occurred_on >= $day""",
+                   account=silent["account_id"], day=silent["delivered_on"])
+    met = scalar(story_con, """
+        SELECT count(*) FROM deal_contacts JOIN deals USING (deal_id)
+        WHERE account_id = $account AND last_contact_on >= $day""",
+                 account=silent["account_id"], day=silent["delivered_on"])
+    assert (after, met) == (0, 0)
+
+
+def test_story_purchases_stopped_while_the_record_says_mid_kam(story_con):
+    stopped = rows(story_con, f"""
+        SELECT account_id, a.tier, a.kam_stage,
+               count(*) FILTER (WHERE m.month > {YEAR_BEFORE} - INTERVAL 6 MONTH
+                                  AND m.month < DATE '2026-04-01'
+                                  AND m.equipment_revenue + m.service_revenue
+                                      + m.consumables_revenue + m.spares_revenue > 0)
+                   AS months_bought_before
+        FROM accounts a JOIN account_metrics m USING (account_id)
+        GROUP BY account_id, a.tier, a.kam_stage
+        HAVING sum(m.equipment_revenue + m.service_revenue + m.consumables_revenue
+                   + m.spares_revenue) FILTER (WHERE m.month >= DATE '2026-04-01') = 0
+    """)  # noqa: S608 (constant SQL fragments)
+    assert len(stopped) == 1
+    (story,) = stopped
+    assert (story["tier"], story["kam_stage"]) == ("key", "mid_kam")
+    assert story["months_bought_before"] >= 6
+    assert scalar(story_con, """
+        SELECT count(*) FROM deals WHERE account_id = $account AND stage = 'won'
+          AND closed_on >= DATE '2026-04-01'""", account=story["account_id"]) == 0
+    # its lost deals stay consistent: no order call, the history ends in lost
+    assert scalar(story_con, """
+        SELECT count(*) FROM calls JOIN deals d USING (deal_id)
+        WHERE d.account_id = $account AND d.stage = 'lost' AND calls.outcome = 'order'""",
+                  account=story["account_id"]) == 0
+
+
+def test_story_complacent_long_standing_key_account(story_con):
+    (story,) = rows(story_con, f"""
+        SELECT a.account_id, a.tier, a.key_since,
+               (SELECT count(*) FROM calls JOIN deals d USING (deal_id)
+                WHERE d.account_id = a.account_id
+                  AND occurred_on > DATE '2025-11-22') AS calls_12m,
+               (SELECT count(*) FROM calls JOIN deals d USING (deal_id)
+                WHERE d.account_id = a.account_id AND occurred_on <= DATE '2025-11-22'
+                  AND occurred_on > DATE '2024-11-22') AS calls_before,
+               (SELECT arg_max(share_of_wallet_pct, month) FROM account_metrics m
+                WHERE m.account_id = a.account_id) AS wallet_now,
+               (SELECT share_of_wallet_pct FROM account_metrics m
+                WHERE m.account_id = a.account_id AND m.month = {YEAR_BEFORE}) AS wallet_then
+        FROM accounts a WHERE a.key_since = DATE '2019-03-01'
+    """)  # noqa: S608 (constant SQL fragments)
+    assert story["tier"] == "strategic"
+    assert story["calls_12m"] <= 0.7 * story["calls_before"] and story["calls_before"] >= 4
+    assert story["wallet_then"] - story["wallet_now"] >= 5
+
+
+def test_contact_names_agree_in_gender_and_language(small_tables):
+    from portfolio.write.demo import LANGUAGES, PERSON_NAMES
+
+    contacts = small_tables["contacts"].join(
+        small_tables["accounts"].select("account_id", "country"), on="account_id")
+    shown = {lang: ({n.partition("|")[0] for n in women}, {n.partition("|")[0] for n in men},
+                    [(m.partition("|")[0], f.partition("|")[0]) for m, f in surnames])
+             for lang, (women, men, surnames) in PERSON_NAMES.items()}
+    for name, country in contacts.select("name", "country").iter_rows():
+        first, last = name.split(" ", 1)
+        women, men, surnames = shown[LANGUAGES[country]]
+        assert first in women | men, (name, country)
+        form = 1 if first in women else 0
+        assert last in {pair[form] for pair in surnames}, (name, country)
+    names = set(contacts["name"])
+    # the mixes a Russian-speaking reader sees at once are gone, the feminine forms are there
+    assert not names & {"Иван Смирнова", "Ольга Петров", "Zofia Kowalski"}
+    assert any(n.endswith(("ова", "ева", "ская")) for n in names)
 
 
 def test_scale_300_has_300_accounts(demo_300_db):

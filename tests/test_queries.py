@@ -33,7 +33,8 @@ INJECTION = "x' OR '1'='1"
 # The settings the pages pass (portfolio/core/settings.toml) and no narrowing of a list
 RULE_SETTINGS: dict[str, Any] = {
     "late_stages": ["demonstrating_capability", "obtaining_commitment"],
-    "min_roles_covered": 3, "inform_within_days": 2, "history_days": 365,
+    "min_roles_covered": 3, "inform_within_days": 2, "late_delivery_days": 7,
+    "history_days": 365,
     "stage": "", "search": "", "limit": 200,
 }
 
@@ -298,15 +299,24 @@ def test_broken_promises_are_open_past_due_cases_and_cases_closed_late(tiny_db: 
     # days late, before as-of; its client was told 30 days after it was opened (late). S5
     # closed after as-of, so it is open; its client was told only on 2026-07-01, after
     # as-of: never by as-of. S3's client was never told; S1's was told a day after opening
-    # (within 2 days: in time).
+    # (within 2 days: in time). Late deliveries (more than 7 days) are broken promises too:
+    # L2 delivered 15 days late, L3 not delivered 20 days after the promised day, L5 10 days
+    # after it (delivered after as-of); the fixture records no client_informed_on for any
+    # delivery, so whether the client was told is unknown. L1, L6, L7, L8 were on time.
     expected = frame(BROKEN_SCHEMA, [
+        ("L2", "A1", "Acme Steel", "Leo Lead", "delivery", None, "closed_late", None,
+         d("2026-05-05"), d("2026-05-20"), 15, None, "unknown", 5, 1, 1),
         ("S1", "A1", "Acme Steel", "Leo Lead", "repair", "high", "open", d("2026-05-01"),
-         d("2026-06-01"), None, 29, d("2026-05-02"), "in_time", 2, 1, 0),
+         d("2026-06-01"), None, 29, d("2026-05-02"), "in_time", 2, 1, 1),
+        ("L3", "A2", "ООО Ромашка", "Mia Manager", "delivery", None, "open", None,
+         d("2026-06-10"), None, 20, None, "unknown", 5, 1, 1),
         ("S2", "A2", "ООО Ромашка", "Mia Manager", "maintenance", "medium", "closed_late",
          d("2026-04-01"), d("2026-05-01"), d("2026-05-20"), 19, d("2026-05-01"), "late",
-         3, 0, 1),
+         3, 1, 1),
+        ("L5", "A3", "Acme Steel Services", "Mia Manager", "delivery", None, "open", None,
+         d("2026-06-20"), None, 10, None, "unknown", 5, 2, 0),
         ("S3", "A3", "Acme Steel Services", "Mia Manager", "upgrade", "critical", "open",
-         d("2026-03-01"), d("2026-04-15"), None, 76, None, "never", 1, 1, 0),
+         d("2026-03-01"), d("2026-04-15"), None, 76, None, "never", 1, 2, 0),
         ("S5", "A5", "Coastal Labs", "Lena Solo", "complaint", "high", "open", d("2026-06-01"),
          d("2026-06-10"), None, 20, None, "never", 2, 1, 0),
     ])
@@ -315,7 +325,8 @@ def test_broken_promises_are_open_past_due_cases_and_cases_closed_late(tiny_db: 
 
 def test_broken_promises_for_a_manager_show_only_their_accounts(tiny_db: Path) -> None:
     result = run("service_broken_promises", tiny_db, manager_ids=["M3"])
-    assert result.select("case_id", "state").rows() == [("S2", "closed_late"), ("S3", "open")]
+    assert result.select("case_id", "state").rows() == [
+        ("L3", "open"), ("S2", "closed_late"), ("L5", "open"), ("S3", "open")]
 
 
 # --- portfolio_headline ------------------------------------------------------------------

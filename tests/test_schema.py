@@ -63,6 +63,8 @@ EXPECTED_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "deliveries": [
         ("delivery_id", TEXT), ("account_id", TEXT), ("deal_id", TEXT), ("promised_on", DATE),
         ("delivered_on", DATE), ("quality_issue", BOOL), ("invoice_issue", BOOL),
+        # added (validate.ADDED_COLUMNS): when the client was told the delivery was late
+        ("client_informed_on", DATE),
     ],
     "service_cases": [
         ("case_id", TEXT), ("account_id", TEXT), ("kind", TEXT), ("opened_on", DATE),

@@ -209,7 +209,9 @@ def test_cli_json_field_by_field(scoring_db):
                     "financial health 72 → 41 in 12 months",
                     "revenue −35 % year on year (€1.0M → €650k)",
                     "attractiveness 56 → 29 in 12 months"],
-        "risk_level": "low", "risk_points": 0.0, "risk_signals": [],
+        "risk_level": "low", "risk_points": 0.0, "risk_signals": [], "risk_signal_codes": [],
+        # two years of business since its first revenue month (June 2024); no deals
+        "key_traits": ["relationship_years"],
         "revenue_t12m": 650000.0, "revenue_source": "finance",
         # the fixture holds no client size, and F1 no open deal, delivery, service case or
         # closed deal: 80 of the 100 points of attractiveness weight are measured
@@ -227,6 +229,7 @@ def test_cli_json_field_by_field(scoring_db):
         "repair", "high", round(R1_NOW, 1), round(R1_STRENGTH, 1))
     assert r1["risk_signals"][0] == "key-account manager changed on 10 May 2026 (Max Old → " \
                                     "Mia New)"
+    assert r1["risk_signal_codes"] == ["kam_changed", "promise_broken", "client_not_informed"]
     assert records["U1"]["name"] == "ООО Подъём"
     assert isinstance(records["H1"]["trend"], float) and records["H1"]["reasons"] == []
 
@@ -259,6 +262,13 @@ def test_cli_refuses_a_missing_database_and_a_bad_date(tmp_path, scoring_db):
 @pytest.fixture(scope="module")
 def demo_scored(demo_db: Path) -> pl.DataFrame:
     return scoring.score_database(demo_db, date(2026, 11, 22))
+
+
+# the stopped-purchases story: no revenue since April 2026
+STOPPED_SQL = """
+    SELECT account_id FROM account_metrics GROUP BY account_id
+    HAVING sum(equipment_revenue + service_revenue + consumables_revenue + spares_revenue)
+           FILTER (WHERE month >= DATE '2026-04-01') = 0"""
 
 
 def story_accounts(db: Path, sql: str) -> set[str]:
@@ -295,9 +305,53 @@ def test_demo_uncoupling_account_gets_repair_not_downgrade(demo_db, demo_scored)
     assert (row["suggestion"], row["risk_level"]) == ("repair", "high")
     assert any(s.startswith("key-account manager changed") for s in row["risk_signals"])
     assert any(s.startswith("key contact left") for s in row["risk_signals"])
-    # the only repair of the small demo: the noise does not drown the story
-    assert demo_scored.filter(pl.col("suggestion") == "repair")["account_id"].to_list() == [
-        account]
+    # the only repairs of the small demo are stories: the noise does not drown them (the
+    # late-delivery and the stopped-purchases stories are repaired too: both attractive)
+    late = story_accounts(demo_db, "SELECT account_id FROM deliveries "
+                                   "WHERE delivery_id IN ('LP001', 'LP002', 'LP003')")
+    stopped = story_accounts(demo_db, STOPPED_SQL)
+    assert set(demo_scored.filter(pl.col("suggestion") == "repair")["account_id"]) == {
+        account, *late, *stopped}
+
+
+def story_row(demo_db: Path, demo_scored: pl.DataFrame, sql: str) -> dict:
+    (account,) = story_accounts(demo_db, sql)
+    return demo_scored.filter(pl.col("account_id") == account).row(0, named=True)
+
+
+def test_demo_late_deliveries_never_told_make_a_repair(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT DISTINCT account_id FROM deliveries WHERE delivery_id = 'LP001'")
+    assert {"late_delivery", "client_not_informed"} <= set(row["risk_signal_codes"])
+    assert "3 deliveries more than 7 days late (up to 27 days)" in row["risk_signals"]
+    assert "client not told in time of 3 late deliveries" in row["risk_signals"]
+    assert (row["risk_level"], row["suggestion"]) == ("high", "repair")
+
+
+def test_demo_silence_after_delivery_is_raised(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT account_id FROM deliveries WHERE delivery_id = 'LP004'")
+    assert row["risk_signal_codes"] == ["silence_after_delivery"]
+    assert row["risk_signals"] == [
+        "no call or contact in the 76 days since the delivery of 7 Sep 2026 (allowed: 60)"]
+
+
+def test_demo_stopped_purchases_are_uncoupling_never_kept(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored, STOPPED_SQL)
+    assert "transactions_stopped" in row["risk_signal_codes"]
+    assert row["suggestion"] == "repair"  # still attractive
+    assert (row["months_without_purchase"], row["kam_stage"]) == (7, "mid_kam")
+    assert scoring.stage_from_data(row, scoring.load_scoring_config()).startswith(
+        "The data suggest the uncoupling stage (recorded: Mid KAM): purchases stopped: no "
+        "revenue or deal won in 7 complete months since Mar 2026")
+
+
+def test_demo_complacent_key_account_is_raised(demo_db, demo_scored):
+    row = story_row(demo_db, demo_scored,
+                    "SELECT account_id FROM accounts WHERE key_since = DATE '2019-03-01'")
+    assert "complacency" in row["risk_signal_codes"]
+    assert any(s.startswith("complacency: key account for 8 years, calls ")
+               for s in row["risk_signals"])
 
 
 def test_demo_grown_standard_accounts_are_upgrade_candidates(demo_db, demo_scored):
@@ -334,7 +388,8 @@ def test_a_few_accounts_put_in_words_read_as_in_the_whole_scoring(demo_db, demo_
     from portfolio.core.settings import load_settings
 
     params = {**scoring.NO_FILTERS, "as_of": date(2026, 11, 22),
-              "recent_days": load_settings().recent_days, "inform_within_days": 2}
+              "recent_days": load_settings().recent_days, "inform_within_days": 2,
+              "late_delivery_days": 7}
     config = scoring.load_scoring_config()
     factors = scoring.combine_factors(queries.run("scoring_metrics", db=demo_db, **params),
                                       queries.run("scoring_relationship", db=demo_db, **params,

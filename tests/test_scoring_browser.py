@@ -34,12 +34,14 @@ def server(demo_db: Path) -> Iterator[DashboardServer]:
 
 
 @pytest.mark.parametrize(("address", "charts", "texts"), [
-    # the 8 planted decisions and 5 reviews from the decline signals a CRM holds (more large
-    # deals lost than won: A0034, A0052, A0087, A0101; open pipeline −82 %: A0042)
-    ("", 4, ["Needs a decision this week: 13 accounts", "Hansaenergie s.r.o.",
+    # the 9 planted decisions (repair: the uncoupling, late-delivery and stopped-purchases
+    # stories; drop; 3 downgrades; 2 upgrades) and 6 reviews from the decline signals a CRM
+    # holds (more large deals lost than won: A0034, A0052, A0087, A0101; open pipeline
+    # −82 %: A0042; revenue −22 %: A0043)
+    ("", 4, ["Needs a decision this week: 15 accounts", "Hansaenergie s.r.o.",
              "To downgrade or drop"]),
     ("attractiveness?account=A0023", 1,
-     ["13 accounts need a decision, most urgent first", "Decisions", "Why"]),
+     ["15 accounts need a decision, most urgent first", "Decisions", "Why"]),
     ("attractiveness?account=A0023&attractiveness_tab=Why", 2,
      ["Why an account scores what it does",
       "key-account manager changed on 8 Sep 2026 (Zofia Kowalska → Tomas Svoboda)"]),

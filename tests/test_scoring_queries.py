@@ -20,7 +20,7 @@ ALL = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible
        "as_of": AS_OF,
        "recent_days": 90, "on_time_days": 90, "stage_probabilities": [0.1, 0.25, 0.5, 0.75],
        "late_stages": ["demonstrating_capability", "obtaining_commitment"],
-       "large_deal_quantile": 0.9, "inform_within_days": 2}
+       "large_deal_quantile": 0.9, "inform_within_days": 2, "late_delivery_days": 7}
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +97,11 @@ def test_scoring_relationship(scoring_db):
         # S1 due 8 Jun, still open
         "promises_due": [0, 0, 1, 0], "promises_kept": [0, 0, 0, 0],
         "overdue_cases": [0, 0, 1, 0],
-        # no deal closed; the one deal (D1, 100k) is the whole distribution of values
+        # no deal of H1 or R1 closed; the deals of the fixture (D1 100k, and U1's D2 150k and
+        # D3 120k) are the distribution of values: its 0.9 quantile is 120k + 0.8 * 30k
         "deals_won": [0, 0, 0, 0], "deals_lost": [0, 0, 0, 0], "large_lost": [0, 0, 0, 0],
         "large_won": [0, 0, 0, 0],
-        "large_lost_value": [0.0, 0.0, 0.0, 0.0], "large_deal_value": [100_000.0] * 4,
+        "large_lost_value": [0.0, 0.0, 0.0, 0.0], "large_deal_value": [144_000.0] * 4,
     })
     assert_frame_equal(got, expected, check_dtypes=False)
 

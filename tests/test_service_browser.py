@@ -78,7 +78,8 @@ def test_service_page_draws_every_chart(browser, server, tmp_path) -> None:
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("heading", name="Post-sale service").first.is_visible()
     assert main.get_by_text("Marek Nowak and team · as of 22 Nov 2026").is_visible()
-    check_tabs(page, "service_tab", {"Broken promises": 2, "By account": 0, "Deliveries": 2,
+    check_tabs(page, "service_tab", {"Broken promises": 2, "Post-sale checklist": 0,
+                                     "By account": 0, "Deliveries": 2,
                                      "Cases and setup": 2, "Contracts": 1, "Revenue mix": 2},
                tmp_path)
     assert "manager=M04" in page.url
@@ -91,6 +92,7 @@ def test_account_page_draws_every_chart_for_the_uncoupling_account(browser, serv
     assert main.get_by_role("heading", name="Hansaenergie s.r.o.").is_visible()
     assert main.get_by_text("Service red").is_visible()
     check_tabs(page, "account_tab", {"Attractiveness": 5, "Deals": 1, "Buying center": 1,
-                                     "Service": 2, "Timeline": 1}, tmp_path)
+                                     "Service": 2, "After the sale": 0, "Timeline": 1},
+               tmp_path)
     assert "account=A0023" in page.url
     page.close()

@@ -111,17 +111,24 @@ def test_broken_promises_are_open_past_due_or_closed_late_most_severe_first(
     service_db: Path,
 ) -> None:
     # Out: C3 closed before its due date, C9 cancelled, C10 opened exactly 365 days back,
-    # C11 due on the as-of day.
+    # C11 due on the as-of day. Late deliveries (more than 7 days) are broken promises too:
+    # V3 not delivered 15 days after the promised day, V4 29 days (delivered after as-of);
+    # not V2 (5 days), V9 (3 days) or V7 (promised exactly 365 days back). No delivery of the
+    # fixture records when the client was told: unknown. Deliveries have no severity: last.
     expected = frame(BROKEN_SCHEMA, [
         ("C1", "B1", "Alpha Werke", "Max Manager", "repair", "critical", "open",
-         d("2026-06-01"), d("2026-06-08"), None, 22, None, "never", 3, 1),
+         d("2026-06-01"), d("2026-06-08"), None, 22, None, "never", 5, 1),
         ("C8", "B3", "Gamma Foods", "Max Manager", "installation", "high", "open",
-         d("2026-02-01"), d("2026-03-01"), None, 121, d("2026-02-01"), "in_time", 3, 1),
+         d("2026-02-01"), d("2026-03-01"), None, 121, d("2026-02-01"), "in_time", 5, 1),
         ("C5", "B2", "ООО Сервис", "Nina Nord", "complaint", "low", "open",
-         d("2026-06-10"), d("2026-06-20"), None, 10, d("2026-06-14"), "late", 3, 1),
+         d("2026-06-10"), d("2026-06-20"), None, 10, d("2026-06-14"), "late", 5, 1),
+        ("V4", "B1", "Alpha Werke", "Max Manager", "delivery", None, "open",
+         None, d("2026-06-01"), None, 29, None, "unknown", 5, 1),
+        ("V3", "B1", "Alpha Werke", "Max Manager", "delivery", None, "open",
+         None, d("2026-06-15"), None, 15, None, "unknown", 5, 1),
         ("C2", "B1", "Alpha Werke", "Max Manager", "maintenance", "medium", "closed_late",
          d("2026-05-01"), d("2026-05-10"), d("2026-05-15"), 5, d("2026-05-01"), "in_time",
-         3, 1),
+         5, 1),
     ])
     assert_frame_equal(run("service_broken_promises", service_db), expected)
 
@@ -129,13 +136,14 @@ def test_broken_promises_are_open_past_due_or_closed_late_most_severe_first(
 def test_broken_promises_limit_cuts_each_state_but_totals_count_all(service_db: Path) -> None:
     result = run("service_broken_promises", service_db, limit=1)
     assert result["case_id"].to_list() == ["C1", "C2"]
-    assert result["open_total"].to_list() == [3, 3]
+    assert result["open_total"].to_list() == [5, 5]  # three cases, two deliveries
 
 
 def test_broken_promises_by_kind_and_whether_the_client_was_told(service_db: Path) -> None:
     expected = frame({"kind": S, "state": S, "told": S, "cases": I64,
                       "max_days_overdue": I64}, [
         ("complaint", "open", "late", 1, 10),
+        ("delivery", "open", "unknown", 2, 29),
         ("installation", "open", "in_time", 1, 121),
         ("maintenance", "closed_late", "in_time", 1, 5),
         ("repair", "open", "never", 1, 22),
@@ -314,7 +322,7 @@ def test_revenue_mix_by_month_for_24_months(service_db: Path) -> None:
     assert_frame_equal(run("revenue_mix_by_month", service_db), expected)
 
 
-def test_revenue_mix_by_account_shows_where_after_sales_out_earns_equipment(
+def test_revenue_mix_by_account_shows_where_after_sales_out_sells_equipment(
     service_db: Path,
 ) -> None:
     # B1 T12M: 2026-05 + 2026-06; the twelve months before: 2025-06. B2: 2025-09, before:

@@ -214,7 +214,7 @@ from portfolio.core.db import database_version
 from portfolio.read import stored
 path = Path(sys.argv[2])
 params = {"manager_ids": [], "regions": [], "tiers": [], "kam_stages": [], "visible": None,
-          "recent_days": 90, "inform_within_days": 2}
+          "recent_days": 90, "inform_within_days": 2, "late_delivery_days": 7}
 for day in sys.argv[3:]:
     chosen = {**params, "as_of": date.fromisoformat(day)}
     stored.save(database_version(path), "risk_signals", chosen,

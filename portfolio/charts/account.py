@@ -46,11 +46,11 @@ SOURCE_NAMES = {"recorded": "recorded event", "contacts": "from the contacts",
 
 
 def revenue_mix(monthly: pl.DataFrame, currency: str) -> go.Figure:
-    """Stacked monthly revenue by stream: where after-sales out-earns equipment."""
+    """Stacked monthly revenue by stream: where after-sales out-sells equipment."""
     streams = ("equipment", "service", "consumables", "spares")
     totals = {s: monthly[s].sum() for s in streams}
     aftersales = totals["service"] + totals["consumables"] + totals["spares"]
-    verdict = "out-earn" if aftersales > totals["equipment"] else "trail"
+    verdict = "out-sell" if aftersales > totals["equipment"] else "trail"
     months = f" over {fmt.plural(monthly.height, 'month')}" if monthly.height else ""
     title = (f"Service, consumables and spares {verdict} equipment{months}: "
              f"{fmt.money(aftersales, currency)} vs {fmt.money(totals['equipment'], currency)}")

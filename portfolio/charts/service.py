@@ -124,15 +124,16 @@ def on_time_by_manager(managers: pl.DataFrame, red_below: float, amber_below: fl
 
 
 def broken_promises_by_kind(broken: pl.DataFrame, history_days: int) -> go.Figure:
-    """Broken promises per case kind (service_broken_by_kind rows): open past due and
-    closed late, the part the client was never told about hatched."""
+    """Broken promises per kind (service_broken_by_kind rows: service cases by their kind,
+    late deliveries as "delivery"): open past due and closed late, the part the client was
+    never told about hatched."""
     open_total = int(broken.filter(pl.col("state") == "open")["cases"].sum() or 0)
     open_never = int(broken.filter((pl.col("state") == "open") & (pl.col("told") == "never"))
                      ["cases"].sum() or 0)
     late_total = int(broken.filter(pl.col("state") == "closed_late")["cases"].sum() or 0)
     title = (f"{fmt.plural(open_total, 'promise')} overdue now, {open_never:,} never told to the "
              f"client; {late_total:,} kept late in {history_days} days")
-    kinds = [k for k in CASE_KINDS if k in set(broken["kind"])]
+    kinds = [k for k in ("delivery", *CASE_KINDS) if k in set(broken["kind"])]
     fig = go.Figure()
     parts = (("open", False, "Overdue", STATUS_COLORS["overdue"]),
              ("open", True, "Overdue, not told", STATUS_COLORS["overdue"]),
@@ -140,7 +141,8 @@ def broken_promises_by_kind(broken: pl.DataFrame, history_days: int) -> go.Figur
              ("closed_late", True, "Kept late, not told", STATUS_COLORS["late"]))
     for state, never, name, colour in parts:
         rows = broken.filter((pl.col("state") == state)
-                             & ((pl.col("told") == "never") == never))
+                             & ((pl.col("told") == "never") == never)).group_by("kind").agg(
+            pl.col("cases").sum(), pl.col("max_days_overdue").max())
         counts = dict(zip(rows["kind"], rows["cases"], strict=True))
         worst = dict(zip(rows["kind"], rows["max_days_overdue"], strict=True))
         if not counts:
@@ -155,7 +157,7 @@ def broken_promises_by_kind(broken: pl.DataFrame, history_days: int) -> go.Figur
             hoverinfo="text",
         ))
     fig.layout.barmode = "stack"
-    base_layout(fig, title, "Service cases past the promised date (count)", "Kind of case")
+    base_layout(fig, title, "Promises past the promised date (count)", "Kind")
     set_axes(fig, "y", categoryorder="array", categoryarray=[fmt.label(k) for k in kinds][::-1])
     return wrap_title(fig)
 
@@ -309,7 +311,7 @@ def contracts_by_kind(contracts: pl.DataFrame, currency: str, renewal_days: int)
 
 def aftersales_vs_equipment(accounts: pl.DataFrame, currency: str) -> go.Figure:
     """Per account (revenue_mix_by_account rows): after-sales against equipment revenue of
-    the last twelve months; above the diagonal after-sales out-earns equipment."""
+    the last twelve months; above the diagonal after-sales out-sells equipment."""
     if accounts.height:
         first = accounts.row(0, named=True)
         led, total = first["aftersales_led_total"], first["accounts_total"]

@@ -45,7 +45,8 @@ def label_expr(*columns: str) -> pl.Expr:
 
     Pages use this rather than `map_elements(label)`: a Python function called from
     Polars' thread pool can deadlock when several sessions render tables at once."""
-    words = pl.col(*columns).str.replace_all("_", " ").str.replace_all(r"\bkam\b", "KAM")
+    words = (pl.col(*columns).replace(NAMED_CODES).str.replace_all("_", " ")
+             .str.replace_all(r"\bkam\b", "KAM"))
     return words.str.slice(0, 1).str.to_uppercase() + words.str.slice(1)
 
 
@@ -69,10 +70,18 @@ def day(value: date | None) -> str:
     return value.strftime("%-d %b %Y") if value else "–"
 
 
+# Enumeration values whose name for people is not their code's words: the seed's seventh
+# buying-center role is the controller ("контролеры"), who authorises what deciders or
+# buyers propose; the data model calls it `approver` (Webster & Wind, Bonoma).
+NAMED_CODES = {"approver": "Controller (approver)"}
+
+
 def label(code: str | None) -> str:
     """An enumeration value for people: 'obtaining_commitment' -> 'Obtaining commitment'."""
     if not code:
         return "–"
+    if code in NAMED_CODES:
+        return NAMED_CODES[code]
     words = ["KAM" if word == "kam" else word for word in code.split("_")]
     text = " ".join(words)
     return text[0].upper() + text[1:]

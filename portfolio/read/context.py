@@ -175,7 +175,8 @@ class PageContext:
         return {**self.filters.sql_params(),
                 "stage_probabilities": list(settings.stage_probabilities),
                 **buying_center_settings().query_params(),
-                "inform_within_days": ServiceSettings.load().inform_within_days, **extra,
+                "inform_within_days": ServiceSettings.load().inform_within_days,
+                "late_delivery_days": ServiceSettings.load().late_delivery_days, **extra,
                 "visible": self.viewer.sql_param()}
 
     def run(self, name: str, **extra: Any) -> pl.DataFrame:

@@ -37,13 +37,17 @@ The model (every number is named in portfolio/read/scoring.toml):
   The relationship stage and tier have no history in the data model: the scores of
   twelve months earlier use today's stage.
 * **Uncoupling risk** is separate: points for each signal of the recent window (manager
-  changed, key contact left, broken promises, client not told in time, no decider engaged
-  for long, personal conflict, escalated complaint, culture clash, price dispute); people
-  changes weigh more in the early stages; low / medium / high by named thresholds.
-* **Suggestion**, first rule that matches: repair (high risk on a valuable account), drop
-  (collapse), downgrade (lost market share or financial trouble with falling or low
-  attractiveness), upgrade (an attractive standard account), review (any warning sign),
-  keep. Every suggestion other than keep carries reasons a person can check.
+  changed, key contact left, personal conflict, broken promises, deliveries weeks late,
+  client not told in time, silence after a delivery, purchases stopped, complacency, no
+  decider engaged for long, escalated complaint, culture clash, price dispute); people
+  changes weigh more in the early stages; low / medium / high by named thresholds. Each
+  signal has a code (RISK_SIGNALS, docs/risk_signals.md): `risk_signal_codes`.
+* **Suggestion**, first rule that matches: repair (high risk, or purchases stopped, on a
+  valuable account), drop (collapse), downgrade (lost market share or financial trouble
+  with falling or low attractiveness), upgrade (an attractive standard account with the
+  key-account traits of the seed's table 6.3), review (any warning sign; purchases stopped
+  on a less attractive account), keep. Every suggestion other than keep carries reasons a
+  person can check.
 """
 
 from __future__ import annotations
@@ -143,9 +147,16 @@ QUADRANTS = ("Strategic", "Star", "Status", "Streamline")
 BANDS = ("red", "amber", "green")
 RISK_LEVELS = ("low", "medium", "high")
 SEVERITIES = ("low", "medium", "high")  # ranks 1, 2, 3 in queries/risk_signals.sql
-RISK_SIGNALS = ("kam_changed", "key_contact_left", "personal_conflict", "broken_promise",
-                "not_told", "decider_silence", "complaint_escalated", "culture_clash",
-                "price_dispute")
+# The uncoupling-risk signals: one vocabulary, the codes of risk_signal_codes (`score --format
+# json`), the keys of [risk.points] and the order signals are listed in (the seed's causes,
+# most frequent first); documented in docs/risk_signals.md.
+RISK_SIGNALS = ("kam_changed", "key_contact_left", "personal_conflict", "promise_broken",
+                "late_delivery", "client_not_informed", "silence_after_delivery",
+                "transactions_stopped", "complacency", "no_decider_contact", "dispute",
+                "culture_clash", "price_dispute")
+# The key-account traits of the seed's table 6.3 the upgrade rule reads ([upgrade_traits])
+TRAITS = {"calls_per_deal": "calls per deal", "buying_center": "people in the buying center",
+          "deal_value": "deal size", "relationship_years": "years of relationship"}
 
 
 class ScoringConfigError(ValueError):
@@ -185,6 +196,17 @@ class SuggestionRules:
 
 
 @dataclass(frozen=True)
+class UpgradeTraits:
+    """[upgrade_traits]: the thresholds of the key-account traits (the seed's table 6.3)."""
+
+    calls_per_deal: float = 4
+    buying_center: float = 4
+    deal_value: float = 100_000
+    relationship_years: float = 2
+    upgrade_min_traits: int = 3
+
+
+@dataclass(frozen=True)
 class RiskRules:
     decider_silence_days: int
     early_stage_factor: float
@@ -193,6 +215,13 @@ class RiskRules:
     high_from: float
     points: dict[str, float] = field(compare=True)
     severity: dict[str, float] = field(compare=True)
+    silence_after_delivery_days: int = 60
+    stopped_months: int = 6
+    regular_months: int = 6
+    complacency_years: float = 3
+    complacency_contact_fall: float = 30
+    complacency_min_calls: int = 4
+    complacency_wallet_fall: float = 5
 
 
 @dataclass(frozen=True)
@@ -209,6 +238,7 @@ class ScoringConfig:
     strength_from: float
     rules: SuggestionRules
     risk: RiskRules
+    traits: UpgradeTraits = field(default_factory=UpgradeTraits)
     on_time_days: int = 90
     decisions_shown: int = 8
 
@@ -306,7 +336,20 @@ def _config_from(raw: dict[str, Any]) -> ScoringConfig:
                      broken_promises_counted=int(risk_raw["broken_promises_counted"]),
                      medium_from=float(risk_raw["medium_from"]),
                      high_from=float(risk_raw["high_from"]), points=points,
-                     severity=severity)
+                     severity=severity,
+                     silence_after_delivery_days=int(risk_raw["silence_after_delivery_days"]),
+                     stopped_months=int(risk_raw["stopped_months"]),
+                     regular_months=int(risk_raw["regular_months"]),
+                     complacency_years=float(risk_raw["complacency_years"]),
+                     complacency_contact_fall=float(risk_raw["complacency_contact_fall"]),
+                     complacency_min_calls=int(risk_raw["complacency_min_calls"]),
+                     complacency_wallet_fall=float(risk_raw["complacency_wallet_fall"]))
+    traits_raw = raw["upgrade_traits"]
+    traits = UpgradeTraits(**{k: float(v) for k, v in traits_raw.items()
+                              if k != "upgrade_min_traits"},
+                           upgrade_min_traits=int(traits_raw["upgrade_min_traits"]))
+    if not 0 <= traits.upgrade_min_traits <= len(TRAITS):
+        raise ScoringConfigError(f"upgrade_traits: upgrade_min_traits must be 0-{len(TRAITS)}")
     if not 0 < risk.medium_from <= risk.high_from:
         raise ScoringConfigError("risk: need 0 < medium_from <= high_from")
     overview = raw.get("overview", {})
@@ -315,7 +358,7 @@ def _config_from(raw: dict[str, Any]) -> ScoringConfig:
         stage_scores=stages, red_below=float(bands["red_below"]),
         green_from=float(bands["green_from"]),
         attractiveness_from=float(quadrant["attractiveness_from"]),
-        strength_from=float(quadrant["strength_from"]), rules=rules, risk=risk,
+        strength_from=float(quadrant["strength_from"]), rules=rules, risk=risk, traits=traits,
         on_time_days=int(overview.get("on_time_days", 90)),
         decisions_shown=int(overview.get("decisions_shown", 8)))
 
@@ -496,24 +539,70 @@ def risk_points_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
     contact_seen = pl.when(pl.col("contacts_left") > 0).then(
         points["key_contact_left"] * rules.severity["medium"]).otherwise(0.0)
     broken = pl.max_horizontal("promise_broken", "overdue_cases")
-    silent = (pl.col("open_deals") > 0) & (
+    silent = (pl.col("open_deals") > 0) & pl.col("has_buying_centers") & (
         pl.col("days_since_decider_contact").is_null()
         | (pl.col("days_since_decider_contact") > rules.decider_silence_days))
+
+    def flag(condition: pl.Expr, signal: str) -> pl.Expr:
+        return pl.when(condition.fill_null(False)).then(points[signal]).otherwise(0.0)
+
     return {
         "kam_changed": event("kam_changed", "kam_changed", "kam_changed_severity") * people,
         "key_contact_left": pl.max_horizontal(contact_event, contact_seen) * people,
         "personal_conflict": event("personal_conflict", "personal_conflict",
                                    "personal_conflict_severity"),
-        "broken_promise": broken.clip(0, rules.broken_promises_counted).cast(pl.Float64)
-        * points["broken_promise"],
-        "not_told": pl.when(pl.col("not_told_in_time") > 0).then(points["not_told"])
-        .otherwise(0.0),
-        "decider_silence": pl.when(silent).then(points["decider_silence"]).otherwise(0.0),
-        "complaint_escalated": event("complaint_escalated", "complaint_escalated",
-                                     "complaint_escalated_severity"),
+        "promise_broken": broken.clip(0, rules.broken_promises_counted).cast(pl.Float64)
+        * points["promise_broken"],
+        "late_delivery": pl.col("late_deliveries").clip(0, rules.broken_promises_counted)
+        .cast(pl.Float64) * points["late_delivery"],
+        "client_not_informed": flag((pl.col("not_told_in_time") > 0)
+                                    | (pl.col("late_not_told") > 0), "client_not_informed"),
+        "silence_after_delivery": flag(pl.col("silent_days_after_delivery")
+                                       > rules.silence_after_delivery_days,
+                                       "silence_after_delivery"),
+        "transactions_stopped": flag(purchases_stopped(config)
+                                     | (pl.col("kam_stage") == "uncoupling_kam"),
+                                     "transactions_stopped"),
+        "complacency": flag(complacent(config), "complacency"),
+        "no_decider_contact": flag(silent, "no_decider_contact"),
+        "dispute": event("complaint_escalated", "dispute", "complaint_escalated_severity"),
         "culture_clash": event("culture_clash", "culture_clash", "culture_clash_severity"),
         "price_dispute": event("price_dispute", "price_dispute", "price_dispute_severity"),
     }
+
+
+def purchases_stopped(config: ScoringConfig) -> pl.Expr:
+    """No revenue and no deal won for `stopped_months` complete months, after purchases in
+    at least `regular_months` of the 12 months up to the last one (columns of
+    risk_signals)."""
+    rules = config.risk
+    return ((pl.col("months_without_purchase") >= rules.stopped_months)
+            & (pl.col("purchase_months") >= rules.regular_months)).fill_null(False)
+
+
+def complacent(config: ScoringConfig) -> pl.Expr:
+    """A strategic or key account for `complacency_years` whose calls fell by
+    `complacency_contact_fall` % and whose share of wallet fell by `complacency_wallet_fall`
+    points, both over 12 months (columns of risk_signals)."""
+    rules = config.risk
+    return (pl.col("tier").is_in(list(KEY_TIERS))
+            & (pl.col("key_years") >= rules.complacency_years)
+            & (pl.col("calls_prior_12m") >= rules.complacency_min_calls)
+            & (pl.col("calls_12m") <= pl.col("calls_prior_12m")
+               * (1 - rules.complacency_contact_fall / 100))
+            & (pl.col("wallet_before") - pl.col("wallet_now")
+               >= rules.complacency_wallet_fall)).fill_null(False)
+
+
+def key_traits(config: ScoringConfig) -> dict[str, pl.Expr]:
+    """Whether an account shows each key-account trait of table 6.3 (columns of
+    risk_signals); a trait the data cannot show is not shown."""
+    t = config.traits
+    return {"calls_per_deal": (pl.col("calls_per_deal") >= t.calls_per_deal).fill_null(False),
+            "buying_center": (pl.col("people_per_deal") >= t.buying_center).fill_null(False),
+            "deal_value": (pl.col("won_deal_value") >= t.deal_value).fill_null(False),
+            "relationship_years": (pl.col("relationship_years") >= t.relationship_years)
+            .fill_null(False)}
 
 
 def assess_risk(signals: pl.DataFrame, stages: pl.DataFrame,
@@ -523,8 +612,14 @@ def assess_risk(signals: pl.DataFrame, stages: pl.DataFrame,
     frame = signals.join(stages.select("account_id", "kam_stage"), on="account_id", how="left")
     parts = risk_points_expressions(config)
     frame = frame.with_columns([expr.alias(f"risk_{key}") for key, expr in parts.items()])
+    traits = key_traits(config)
     frame = frame.with_columns(
-        pl.sum_horizontal([f"risk_{key}" for key in parts]).alias("risk_points"))
+        pl.sum_horizontal([f"risk_{key}" for key in parts]).alias("risk_points"),
+        named_factors(list(RISK_SIGNALS), lambda key: pl.col(f"risk_{key}") > 0)
+        .alias("risk_signal_codes"),
+        (pl.col("risk_transactions_stopped") > 0).alias("transactions_stopped"),
+        purchases_stopped(config).alias("purchases_stopped"),
+        named_factors(list(TRAITS), lambda key: traits[key]).alias("key_traits"))
     frame = frame.with_columns(
         pl.when(pl.col("risk_points") >= config.risk.high_from).then(pl.lit("high"))
         .when(pl.col("risk_points") >= config.risk.medium_from).then(pl.lit("medium"))
@@ -575,7 +670,7 @@ def risk_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
     if row["risk_personal_conflict"]:
         words.append(_dated(row["personal_conflict"], "personal conflict", "personal conflicts",
                             row["personal_conflict_on"]))
-    if row["risk_broken_promise"]:
+    if row["risk_promise_broken"]:
         if row["overdue_cases"]:
             cases = _times(row["overdue_cases"], "a serious service case",
                            "serious service cases")
@@ -584,16 +679,13 @@ def risk_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
         if row["promise_broken"]:
             words.append(_dated(row["promise_broken"], "broken promise recorded",
                                 "broken promises recorded", row["promise_broken_on"]))
-    if row["risk_not_told"]:
-        never = row["never_told"]
-        cases = fmt.plural(row["not_told_in_time"], "overdue case")
-        words.append(f"client not told in time of {cases}"
-                     + (f" ({never} never told)" if never else ""))
-    if row["risk_decider_silence"]:
+    words += broken_delivery_words(row, config)
+    words += after_sale_words(row, config)
+    if row["risk_no_decider_contact"]:
         days = row["days_since_decider_contact"]
         words.append("no decider or approver engaged on any deal" if days is None else
                      f"no contact with a decider or approver for {days} days")
-    if row["risk_complaint_escalated"]:
+    if row["risk_dispute"]:
         words.append(_dated(row["complaint_escalated"], "complaint escalated",
                             "complaints escalated", row["complaint_escalated_on"]))
     if row["risk_culture_clash"]:
@@ -603,6 +695,78 @@ def risk_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
         words.append(_dated(row["price_dispute"], "price dispute", "price disputes",
                             row["price_dispute_on"]))
     return words
+
+
+def broken_delivery_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
+    """Late deliveries and the client not told in time, in words."""
+    words = []
+    if row["risk_late_delivery"]:
+        late = row["late_deliveries"]
+        outstanding = row["late_outstanding"]
+        words.append(f"{_times(late, 'a delivery', 'deliveries')} more than "
+                     f"{row['late_delivery_days']} days late (up to "
+                     f"{fmt.plural(row['most_days_late'], 'day')}"
+                     + (f"; {outstanding} not delivered yet)" if outstanding else ")"))
+    if row["risk_client_not_informed"]:
+        parts = []
+        if row["not_told_in_time"]:
+            never = row["never_told"]
+            parts.append(fmt.plural(row["not_told_in_time"], "overdue case")
+                         + (f" ({never} never told)" if never else ""))
+        if row["late_not_told"]:
+            parts.append(fmt.plural(row["late_not_told"], "late delivery", "late deliveries"))
+        words.append("client not told in time of " + " and ".join(parts))
+    return words
+
+
+def after_sale_words(row: Mapping[str, Any], config: ScoringConfig) -> list[str]:
+    """Silence after delivery, purchases stopped and complacency, in words."""
+    rules, words = config.risk, []
+    if row["risk_silence_after_delivery"]:
+        days, delivered = row["silent_days_after_delivery"], fmt.day(row["silent_delivery_on"])
+        words.append((f"no call or contact in the {days} days since the delivery of {delivered}"
+                      if row["still_silent"] else
+                      f"no call or contact for {days} days after the delivery of {delivered}")
+                     + f" (allowed: {rules.silence_after_delivery_days})")
+    if row["risk_transactions_stopped"]:
+        if row["purchases_stopped"]:
+            words.append(stopped_words(row))
+        if row["kam_stage"] == "uncoupling_kam":
+            words.append("relationship stage recorded as uncoupling")
+    if row["risk_complacency"]:
+        words.append(f"complacency: key account for {row['key_years']:.0f} years, calls "
+                     f"{row['calls_prior_12m']} → {row['calls_12m']} and share of wallet "
+                     f"{row['wallet_before']:.0f} % → {row['wallet_now']:.0f} % in 12 months")
+    return words
+
+
+def stopped_words(row: Mapping[str, Any]) -> str:
+    """"purchases stopped: no revenue or deal won in 7 months since Apr 2026, after
+    purchases in 11 of the 12 months before"."""
+    last = row["last_purchase_month"]
+    return (f"purchases stopped: no revenue or deal won in "
+            f"{fmt.plural(row['months_without_purchase'], 'complete month')} since "
+            f"{last:%b %Y}, after purchases in {row['purchase_months']} of the 12 months up "
+            "to then")
+
+
+def stage_from_data(row: Mapping[str, Any], config: ScoringConfig) -> str | None:
+    """The relationship stage the data suggest where it differs from the one recorded
+    (a row of score_accounts, or of risk_signals with kam_stage), else None: uncoupling
+    where purchases stopped ([risk] stopped_months after regular_months), and not
+    uncoupling where one is recorded but the account bought in its last complete month."""
+    rules = config.risk
+    stopped = ((row.get("months_without_purchase") or 0) >= rules.stopped_months
+               and (row.get("purchase_months") or 0) >= rules.regular_months)
+    if stopped and row.get("kam_stage") != "uncoupling_kam":
+        return (f"The data suggest the uncoupling stage (recorded: "
+                f"{fmt.label(row.get('kam_stage') or 'none')}): {stopped_words(row)}.")
+    if (row.get("kam_stage") == "uncoupling_kam" and row.get("months_without_purchase") == 0
+            and row.get("purchase_months")):
+        return (f"Recorded as uncoupling, but the data show purchases in "
+                f"{row['purchase_months']} of the last 12 months, the latest in "
+                f"{row['last_purchase_month']:%b %Y}.")
+    return None
 
 
 def _dated(count: int, one: str, many: str, latest: date | None) -> str:
@@ -646,10 +810,12 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
         band_expr(config).alias("band"),
     )
     risk = assess_risk(signals, accounts, config, in_words=False).select(
-        "account_id", "risk_points", "risk_level", "risk_signals")
+        "account_id", "risk_points", "risk_level", "risk_signals", *RISK_FACTS)
     accounts = accounts.join(risk, on="account_id", how="left").with_columns(
         pl.col("risk_level").fill_null("low"), pl.col("risk_points").fill_null(0.0),
-        pl.col("risk_signals").fill_null([]))
+        pl.col("risk_signals").fill_null([]), pl.col("risk_signal_codes").fill_null([]),
+        pl.col("key_traits").fill_null([]),
+        pl.col("transactions_stopped", "purchases_stopped").fill_null(False))
     accounts = with_warning_signs(accounts, config)
     accounts = accounts.with_columns(suggestion_expr(config).alias("suggestion"))
     accounts = accounts.with_columns(
@@ -665,6 +831,15 @@ def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: Scoring
     accounts = accounts.sort(["priority", "revenue", "account_id"],
                              descending=[False, True, False], nulls_last=True)
     return put_in_words(accounts, signals, config, currency) if in_words else accounts
+
+
+# what score_accounts keeps of assess_risk besides the level: the signal codes, whether the
+# purchases stopped (and the numbers behind it, for the reasons and the stage the data
+# suggest), the key-account traits shown and the numbers behind them
+RISK_FACTS = ("risk_signal_codes", "transactions_stopped", "purchases_stopped",
+              "last_purchase_month", "months_without_purchase", "purchase_months",
+              "key_traits", "calls_per_deal", "people_per_deal", "won_deal_value",
+              "relationship_years")
 
 
 def put_in_words(accounts: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,
@@ -719,6 +894,7 @@ def suggestion_expr(config: ScoringConfig) -> pl.Expr:
     score = pl.col("attractiveness")
     key_tier = pl.col("tier").is_in(list(KEY_TIERS))
     high_risk = pl.col("risk_level") == "high"
+    stopped = pl.col("transactions_stopped")
     client_decline = (pl.col("share_fell") | pl.col("health_fell") | pl.col("health_trouble")
                       | pl.col("business_fell"))
     warning = (client_decline | pl.col("revenue_fell") | pl.col("attractiveness_fell")
@@ -726,17 +902,20 @@ def suggestion_expr(config: ScoringConfig) -> pl.Expr:
                | pl.col("win_rate_fell") | pl.col("pipeline_fell") | pl.col("large_losses"))
     return (
         pl.when(pl.col("not_enough_data")).then(pl.lit("not_enough_data"))
-        .when(high_risk & (score >= r.repair_from).fill_null(False)).then(pl.lit("repair"))
+        .when((high_risk | stopped) & (score >= r.repair_from).fill_null(False))
+        .then(pl.lit("repair"))
         .when(key_tier & (score < r.drop_below).fill_null(False) & pl.col("collapse"))
         .then(pl.lit("drop"))
-        .when(key_tier & client_decline
+        .when(key_tier & client_decline & ~stopped
               & (pl.col("attractiveness_fell") | (score < r.downgrade_below).fill_null(False)))
         .then(pl.lit("downgrade"))
         .when((pl.col("tier") == "standard") & (score >= r.upgrade_from).fill_null(False)
               & (pl.col("revenue") >= r.upgrade_min_revenue).fill_null(False)
-              & (pl.col("raw_growth").is_null() | (pl.col("raw_growth") >= 0)))
+              & (pl.col("raw_growth").is_null() | (pl.col("raw_growth") >= 0))
+              & (pl.col("key_traits").list.len() >= config.traits.upgrade_min_traits)
+              & ~stopped)
         .then(pl.lit("upgrade"))
-        .when(key_tier & warning).then(pl.lit("review"))
+        .when((key_tier & warning) | stopped).then(pl.lit("review"))
         .otherwise(pl.lit("keep")))
 
 
@@ -746,13 +925,19 @@ def reasons_for(row: Mapping[str, Any], config: ScoringConfig, currency: str) ->
     if kind == "not_enough_data":
         return not_enough_data_reasons(row, config)
     if kind == "repair":
+        why = (f"uncoupling risk is high ({row['risk_points']:g} points)"
+               if row["risk_level"] == "high" else
+               f"the relationship is uncoupling (risk {row['risk_points']:g} points)")
         return [f"attractiveness {row['attractiveness']:.0f}: worth keeping (repair from "
-                f"{config.rules.repair_from:.0f}), but uncoupling risk is high "
-                f"({row['risk_points']:g} points)", *row["risk_signals"]]
+                f"{config.rules.repair_from:.0f}), but {why}", *row["risk_signals"]]
     if kind == "upgrade":
         return upgrade_reasons(row, config, currency)
     reasons = decline_reasons(row, config, currency) + deal_reasons(row, currency)
     if kind == "review":
+        if row["transactions_stopped"] and row["risk_level"] != "high":
+            reasons.append(f"attractiveness {row['attractiveness']:.0f}, below the repair line "
+                           f"of {config.rules.repair_from:.0f}, and uncoupling: "
+                           + "; ".join(row["risk_signals"]) + " (review: repair or drop)")
         if row["risk_level"] == "high":
             reasons.append(f"uncoupling risk high ({row['risk_points']:g} points) on a less "
                            "attractive account: " + "; ".join(row["risk_signals"]))
@@ -798,7 +983,27 @@ def upgrade_reasons(row: Mapping[str, Any], config: ScoringConfig, currency: str
     if row["raw_financial_health_trend"] is not None and row["raw_financial_health_trend"] > 0:
         reasons.append(f"financial health {row['health_before']:.0f} → {row['health']:.0f} "
                        f"in {_span(row['health_span'])}")
+    reasons.append(traits_words(row, config, currency))
     return reasons
+
+
+def traits_words(row: Mapping[str, Any], config: ScoringConfig, currency: str) -> str:
+    """The key-account traits (the seed's table 6.3) an account shows, in numbers:
+    "key-account traits: 5.2 calls per deal (from 4), 4.8 people in the buying center
+    (from 4), deals won of €310k on average (from €100k)"."""
+    t, shown = config.traits, set(row["key_traits"] or [])
+    values = {
+        "calls_per_deal": lambda: f"{row['calls_per_deal']:.1f} calls per deal "
+                                  f"(from {t.calls_per_deal:g})",
+        "buying_center": lambda: f"{row['people_per_deal']:.1f} people in the buying center "
+                                 f"per deal (from {t.buying_center:g})",
+        "deal_value": lambda: f"deals won of {fmt.money(row['won_deal_value'], currency)} on "
+                              f"average (from {fmt.money(t.deal_value, currency)})",
+        "relationship_years": lambda: f"{row['relationship_years']:.1f} years of business "
+                                      f"(from {t.relationship_years:g})",
+    }
+    return ("key-account traits (table 6.3): "
+            + ", ".join(values[key]() for key in TRAITS if key in shown))
 
 
 def revenue_change_words(row: Mapping[str, Any], currency: str) -> str:
@@ -950,7 +1155,8 @@ def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
 
     params = {**NO_FILTERS, **(filters or {}), "as_of": as_of,
               "recent_days": load_settings().recent_days,
-              "inform_within_days": ServiceSettings.load().inform_within_days}
+              "inform_within_days": ServiceSettings.load().inform_within_days,
+              "late_delivery_days": ServiceSettings.load().late_delivery_days}
     currency = queries.run("data_dates", db=db)["currency"][0]
     factors = combine_factors(queries.run("scoring_metrics", db=db, **params),
                               queries.run("scoring_relationship", db=db, **params,
@@ -961,7 +1167,8 @@ def score_database(db: Path, as_of: date, config: ScoringConfig | None = None,
 
 RECORD_FIELDS = ("account_id", "name", "tier", "kam_stage", "manager_name", "attractiveness",
                  "strength", "quadrant", "band", "trend", "suggestion", "suggested_tier",
-                 "reasons", "risk_level", "risk_points", "risk_signals", "revenue",
+                 "reasons", "risk_level", "risk_points", "risk_signals", "risk_signal_codes",
+                 "key_traits", "revenue",
                  "revenue_from_deals", "data_coverage", "strength_coverage", "factors_used",
                  "factors_missing", "factors_assumed")
 

@@ -44,6 +44,9 @@ class ServiceSettings:
     """The [service] section of portfolio/core/settings.toml, typed (see the comments there)."""
 
     inform_within_days: int = 2
+    late_delivery_days: int = 7
+    installation_lines: tuple[str, ...] = ("Production lines", "Packaging systems", "Automation")
+    training_lines: tuple[str, ...] = ("Production lines", "Automation")
     renewal_days: int = 90
     status_window_days: int = 90
     history_days: int = 365
@@ -73,7 +76,8 @@ class ServiceSettings:
         for name in ("issue_rate_amber", "closed_late_amber", "told_late_amber"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"[service] {name} must lie in (0, 1]")
-        days = (self.inform_within_days, self.renewal_days, self.status_window_days,
+        days = (self.inform_within_days, self.late_delivery_days, self.renewal_days,
+                self.status_window_days,
                 self.history_days, self.setup_days)
         if min(days) < 0 or min(self.min_deliveries, self.min_cases, self.table_rows) < 1:
             raise ValueError("[service] day counts must be >= 0 and counts >= 1")
@@ -82,6 +86,9 @@ class ServiceSettings:
         """The named parameters the service queries take besides the filters."""
         return {
             "inform_within_days": self.inform_within_days,
+            "late_delivery_days": self.late_delivery_days,
+            "installation_lines": list(self.installation_lines),
+            "training_lines": list(self.training_lines),
             "renewal_days": self.renewal_days,
             "status_window_days": self.status_window_days,
             "history_days": self.history_days,

@@ -130,6 +130,25 @@ def late_deliveries(rows: pl.DataFrame, limit: int) -> pl.DataFrame:
                                      "outstanding_total": "account_outstanding"})
 
 
+def postsale_checklist(rows: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """postsale_checklist: the won deals with the most open points first, then the latest
+    won; with the totals of them all (deals, and deals with each kind of open point)."""
+    shown = first_rows(rows, ["open_points", "closed_on", "deal_id"], [True, True, False], limit)
+    totals = pl.DataFrame({
+        "deals_total": [rows.height],
+        "with_open_points": [rows.filter(pl.col("open_points") > 0).height],
+        "late_total": [rows.filter(pl.col("late") > 0).height],
+        "issues_total": [rows.filter((pl.col("quality_issues") + pl.col("invoice_issues")) > 0)
+                         .height],
+        "setup_missing_total": [rows.filter((pl.col("installation") == "missing")
+                                            | (pl.col("training") == "missing")).height],
+        "not_told_total": [rows.filter(pl.col("not_told") > 0).height],
+    }, schema={name: pl.Int64 for name in ("deals_total", "with_open_points", "late_total",
+                                           "issues_total", "setup_missing_total",
+                                           "not_told_total")})
+    return shown.join(totals, how="cross")
+
+
 def broken_promises(rows: pl.DataFrame, limit: int) -> pl.DataFrame:
     """service_broken_promises: open ones first, each state by severity and days overdue,
     at most `limit` of each state; totals of them all."""
@@ -174,6 +193,7 @@ LISTED: dict[str, Callable[[pl.DataFrame, int], pl.DataFrame]] = {
     "service_setup_accounts": setup_accounts,
     "delivery_late": late_deliveries,
     "service_broken_promises": broken_promises,
+    "postsale_checklist": postsale_checklist,
     "service_informed_lapses": informed_lapses,
     "contracts_renewals": renewals,
 }

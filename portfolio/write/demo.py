@@ -6,14 +6,19 @@ under a minute. Besides realistic noise it plants the stories the pages exist to
 (see `STORIES` below and the README): falling key accounts, an account whose manager was
 replaced and whose repair promises were broken, deals living on continuations, late-stage
 deals with no decider or approver met, single-threaded deals, overdue repairs the client
-was never told about, accounts where after-sales out-earns equipment, Cyrillic names.
+was never told about, accounts where after-sales out-sells equipment, Cyrillic names; and
+the seeds' after-sales stories: a key account whose last three deliveries were three to four
+weeks late without a word to the client, one nobody called after its last delivery, one whose
+purchases stopped seven months ago while its record still says mid KAM, and a strategic
+account of seven years grown complacent (fewer calls, a falling share of wallet). Contacts'
+names agree in language (the client's country) and gender.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +28,8 @@ from portfolio.core.db import publish_release, served_link_path, write_database
 
 DEMO_AS_OF = date(2026, 11, 22)  # a Sunday: the demo's last complete ISO week
 DEFAULT_SEED = 7
+STOPPED_SINCE = -236  # the stopped-purchases story: nothing bought after this day (1 Apr 2026)
+SILENT_SINCE = -76    # the silence-after-delivery story: no call or contact after this day
 MONTHS = 24
 CURRENCY = "EUR"
 
@@ -98,11 +105,101 @@ FIRST_NAMES = ("Anna", "Lukas", "Sofia", "Jonas", "Mia", "Elias", "Lena", "Noah"
 LAST_NAMES = ("Berger", "Weber", "Lindqvist", "Nowak", "Hoffmann", "Novak", "Virtanen",
               "Hansen", "Schmid", "Kowalski", "Dvořák", "Nilsson", "Wagner", "Korhonen",
               "Bauer", "Svoboda", "Larsen", "Fischer", "Lehmann", "Andersson")
-CYRILLIC_FIRST = (("Иван", "i"), ("Мария", "m"), ("Петър", "p"), ("Елена", "e"),
-                  ("Никола", "n"), ("Айгерим", "a"), ("Драган", "d"), ("Ольга", "o"))
-CYRILLIC_LAST = (("Петров", "petrov"), ("Иванова", "ivanova"), ("Јовановић", "jovanovic"),
-                 ("Ахметов", "akhmetov"), ("Георгиев", "georgiev"), ("Смирнова", "smirnova"),
-                 ("Николић", "nikolic"), ("Димитрова", "dimitrova"))
+# The contacts' names, per language of the client's country and per gender, so that a first
+# name and a surname always agree: (women's first names, men's first names, surnames as
+# (masculine, feminine)). Slavic surnames take their feminine form for women (Kowalski →
+# Kowalska, Novák → Nováková, Петров → Петрова, Жуковский → Жуковская); Serbian, German or
+# Nordic ones do not change. Cyrillic names carry their Latin spelling for the e-mail
+# address: "Мария|maria".
+PERSON_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]] = {
+    "de": (("Anna", "Lena", "Mia", "Clara", "Julia", "Petra", "Sabine", "Katrin"),
+           ("Lukas", "Jonas", "Felix", "Elias", "Tobias", "Stefan", "Michael", "Andreas"),
+           tuple((n, n) for n in ("Berger", "Weber", "Hoffmann", "Schmid", "Wagner", "Bauer",
+                                  "Fischer", "Lehmann", "Keller", "Richter"))),
+    "sv": (("Astrid", "Ida", "Ebba", "Maja", "Karin", "Elin", "Sara", "Linnea"),
+           ("Erik", "Oskar", "Henrik", "Johan", "Anders", "Magnus", "Nils", "Gustav"),
+           tuple((n, n) for n in ("Lindqvist", "Nilsson", "Andersson", "Berg", "Johansson",
+                                  "Karlsson", "Eriksson", "Lindberg", "Holm", "Sandberg"))),
+    "fi": (("Aino", "Emma", "Sanna", "Kaisa", "Laura", "Heidi", "Minna", "Riikka"),
+           ("Mikko", "Juha", "Eero", "Ville", "Jussi", "Timo", "Antti", "Pekka"),
+           tuple((n, n) for n in ("Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Heikkinen",
+                                  "Koskinen", "Laine", "Lehtonen", "Salminen", "Hämäläinen"))),
+    "no": (("Ingrid", "Kari", "Nora", "Silje", "Hanne", "Marte", "Tone", "Ragnhild"),
+           ("Lars", "Magnus", "Ola", "Kjetil", "Sindre", "Håkon", "Eirik", "Torbjørn"),
+           tuple((n, n) for n in ("Hansen", "Larsen", "Johansen", "Haugen", "Olsen",
+                                  "Pedersen", "Berg", "Dahl", "Lie", "Moen"))),
+    "da": (("Mette", "Freja", "Sofie", "Camilla", "Louise", "Anne", "Lene", "Ida"),
+           ("Mads", "Rasmus", "Anders", "Søren", "Jesper", "Mikkel", "Henrik", "Frederik"),
+           tuple((n, n) for n in ("Jensen", "Nielsen", "Madsen", "Poulsen", "Christensen",
+                                  "Sørensen", "Rasmussen", "Kristensen", "Thomsen", "Møller"))),
+    "pl": (("Zofia", "Anna", "Katarzyna", "Agnieszka", "Magdalena", "Joanna", "Ewa", "Monika"),
+           ("Mateusz", "Jakub", "Piotr", "Tomasz", "Krzysztof", "Paweł", "Marcin", "Łukasz"),
+           (("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"),
+            ("Lewandowski", "Lewandowska"), ("Wójcik", "Wójcik"), ("Kamiński", "Kamińska"),
+            ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"),
+            ("Dąbrowski", "Dąbrowska"))),
+    "cs": (("Eva", "Petra", "Tereza", "Lucie", "Jana", "Kateřina", "Hana", "Markéta"),
+           ("Tomáš", "Jan", "Petr", "Marek", "Jiří", "Martin", "Pavel", "Lukáš"),
+           (("Novák", "Nováková"), ("Svoboda", "Svobodová"), ("Dvořák", "Dvořáková"),
+            ("Černý", "Černá"), ("Procházka", "Procházková"), ("Kučera", "Kučerová"),
+            ("Veselý", "Veselá"), ("Horák", "Horáková"), ("Němec", "Němcová"),
+            ("Marek", "Marková"))),
+    "bg": (("Мария|maria", "Елена|elena", "Десислава|desislava", "Гергана|gergana",
+            "Иванка|ivanka", "Надежда|nadezhda", "Силвия|silvia", "Цветелина|tsvetelina"),
+           ("Иван|ivan", "Петър|petar", "Георги|georgi", "Димитър|dimitar", "Николай|nikolay",
+            "Стоян|stoyan", "Христо|hristo", "Васил|vasil"),
+           (("Петров|petrov", "Петрова|petrova"), ("Георгиев|georgiev", "Георгиева|georgieva"),
+            ("Димитров|dimitrov", "Димитрова|dimitrova"), ("Иванов|ivanov", "Иванова|ivanova"),
+            ("Стоянов|stoyanov", "Стоянова|stoyanova"), ("Николов|nikolov", "Николова|nikolova"),
+            ("Христов|hristov", "Христова|hristova"), ("Тодоров|todorov", "Тодорова|todorova"))),
+    "sr": (("Јелена|jelena", "Милица|milica", "Ана|ana", "Марија|marija", "Драгана|dragana",
+            "Снежана|snezana", "Ивана|ivana", "Јована|jovana"),
+           ("Драган|dragan", "Никола|nikola", "Марко|marko", "Милош|milos", "Стефан|stefan",
+            "Небојша|nebojsa", "Зоран|zoran", "Горан|goran"),
+           tuple((n, n) for n in ("Јовановић|jovanovic", "Николић|nikolic",
+                                  "Петровић|petrovic", "Марковић|markovic", "Ђорђевић|djordjevic",
+                                  "Стојановић|stojanovic", "Илић|ilic", "Павловић|pavlovic"))),
+    "ru": (("Ольга|olga", "Наталья|natalya", "Айгерим|aigerim", "Анна|anna", "Елена|elena",
+            "Динара|dinara", "Татьяна|tatyana", "Гульнара|gulnara"),
+           ("Иван|ivan", "Алексей|aleksey", "Ерлан|erlan", "Сергей|sergey", "Дмитрий|dmitry",
+            "Нурлан|nurlan", "Андрей|andrey", "Асхат|askhat"),
+           (("Смирнов|smirnov", "Смирнова|smirnova"), ("Ахметов|akhmetov", "Ахметова|akhmetova"),
+            ("Кузнецов|kuznetsov", "Кузнецова|kuznetsova"),
+            ("Жуковский|zhukovsky", "Жуковская|zhukovskaya"),
+            ("Сулейменов|suleimenov", "Сулейменова|suleimenova"),
+            ("Попов|popov", "Попова|popova"), ("Волков|volkov", "Волкова|volkova"),
+            ("Ковальский|kovalsky", "Ковальская|kovalskaya"))),
+}
+LANGUAGES = {"Germany": "de", "Austria": "de", "Switzerland": "de", "Sweden": "sv",
+             "Finland": "fi", "Norway": "no", "Denmark": "da", "Poland": "pl", "Czechia": "cs",
+             "Bulgaria": "bg", "Serbia": "sr", "Kazakhstan": "ru"}
+REGION_LANGUAGES = {"DACH": "de", "Nordics": "sv", "CEE": "pl"}
+# the draws the contacts' names once took from the main stream, still drawn (and unused) so
+# that every table drawn after the contacts stays the same for a seed; names draw from a
+# stream of their own
+NAME_DRAWS = (24, 20)
+LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "ß": "ss", "å": "a"})
+
+
+def person_name(language: str, first_draw: int, last_draw: int) -> tuple[str, str]:
+    """A person's name and its Latin spelling for an e-mail ("Мария Петрова",
+    "maria.petrova"): gender from the first draw's parity, first name and surname of one
+    language."""
+    women, men, surnames = PERSON_NAMES[language]
+    female = first_draw % 2 == 0
+    firsts = women if female else men
+    first = firsts[(first_draw // 2) % len(firsts)]
+    last = surnames[last_draw % len(surnames)][1 if female else 0]
+    (first, first_latin), (last, last_latin) = (_spelled(first), _spelled(last))
+    return f"{first} {last}", f"{first_latin}.{last_latin}"
+
+
+def _spelled(name: str) -> tuple[str, str]:
+    import unicodedata
+
+    shown, _, latin = name.partition("|")
+    latin = latin or unicodedata.normalize("NFKD", shown.lower().translate(LATIN_LETTERS))
+    return shown, latin.encode("ascii", "ignore").decode()
 TITLES = ("Head of Procurement", "Plant Manager", "CFO", "CTO", "Maintenance Lead",
           "Production Engineer", "Purchasing Agent", "Quality Manager", "COO",
           "Operations Director", "Managing Director", "IT Security Officer")
@@ -153,6 +250,13 @@ class Stories:
     previous_manager: str
     successor: str
     aftersales: np.ndarray
+    # the seeds' after-sales stories: the last deliveries weeks late and the client never
+    # told; silence after a delivery; purchases stopped (the uncoupling stage in the data,
+    # not in the record); a long-standing key account grown complacent
+    late_delivery: int = -1
+    silent: int = -1
+    stopped: int = -1
+    complacent: int = -1
 
 
 class Demo:
@@ -164,6 +268,9 @@ class Demo:
         # the clients' own sizes draw from a stream of their own, so that adding them left
         # every other table of a seed as it was
         self.size_rng = np.random.default_rng([seed, 1])
+        # and so do the lateness of late deliveries and when their clients were told
+        self.delivery_rng = np.random.default_rng([seed, 2])
+        self.name_rng = np.random.default_rng([seed, 3])
         self.as_of = np.datetime64(as_of, "D")
         self.n = scale.accounts
 
@@ -218,7 +325,7 @@ class Demo:
                          "M0001"))
         for i in range(len(rows), count):
             region_index = i % len(regions)
-            name = f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i // 7) % len(LAST_NAMES)]}"
+            name, _ = person_name(REGION_LANGUAGES[regions[region_index]], i, i // 7)
             rows.append((f"M{i + 1:04d}", f"{name} {i + 1}", regions[region_index],
                          f"M{region_index + 2:04d}"))
         return rows
@@ -345,7 +452,12 @@ class Demo:
                                        & pl.col("reports_to").is_not_null()
                                        & (pl.col("reports_to") != managers["manager_id"][0]))
         previous, successor = (str(m) for m in region_staff["manager_id"][:2])
-        return Stories(downgrade, drop, upgrade, uncoupling, previous, successor, aftersales)
+        taken = set(np.concatenate([downgrade, drop, upgrade, [uncoupling]]).tolist())
+        spare_key = [int(i) for i in key[8 * share:] if int(i) not in taken]
+        spare_strategic = [int(i) for i in strategic[2 * share:] if int(i) not in taken]
+        return Stories(downgrade, drop, upgrade, uncoupling, previous, successor, aftersales,
+                       late_delivery=spare_key[0], silent=spare_key[1], stopped=spare_key[2],
+                       complacent=spare_strategic[0])
 
     @staticmethod
     def apply_account_stories(accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
@@ -353,10 +465,15 @@ class Demo:
         handled by a manager who took over from a colleague of the same region."""
         stage = accounts["kam_stage"].to_list()
         stage[stories.uncoupling] = "partnership_kam"
+        stage[stories.stopped] = "mid_kam"  # the record does not say uncoupling
+        stage[stories.complacent] = "partnership_kam"
         manager = accounts["manager_id"].to_list()
         manager[stories.uncoupling] = stories.successor
+        key_since = accounts["key_since"].to_list()
+        key_since[stories.complacent] = date(2019, 3, 1)  # a key account for over seven years
         return accounts.with_columns(pl.Series("kam_stage", stage),
-                                     pl.Series("manager_id", manager))
+                                     pl.Series("manager_id", manager),
+                                     pl.Series("key_since", key_since, dtype=pl.Date))
 
     def client_sizes(self, accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
         """The clients' own annual revenue (in the database currency) and employees: key
@@ -432,6 +549,12 @@ class Demo:
         margin = (margin0[:, None] + 8 * (1 - equipment_share[:, None])
                   + rng.normal(0, 2, (n, MONTHS)))
         margin[d] -= frac[0] * 6
+        # purchases stopped: nothing bought in the last seven months
+        equipment[stories.stopped, -7:] = 0.0
+        after[stories.stopped, -7:] = 0.0
+        # complacency: the share of wallet slides by eight points over the last 12 months
+        c = stories.complacent
+        wallet[c, 12:] = wallet[c, 11] - 8.0 * (t[12:] - 11) / 12
 
         def flat(a: np.ndarray) -> np.ndarray:
             return a.reshape(-1)
@@ -587,24 +710,18 @@ class Demo:
         account = np.repeat(np.arange(self.n), per_account)
         starts = np.concatenate([[0], per_account.cumsum()[:-1]])
         k = len(account)
-        cyrillic = np.isin(accounts["country"].to_numpy(), list(CYRILLIC_COUNTRIES))[account]
-        first_i = rng.integers(0, len(FIRST_NAMES), k)
-        last_i = rng.integers(0, len(LAST_NAMES), k)
-        cf = rng.integers(0, len(CYRILLIC_FIRST), k)
-        cl = rng.integers(0, len(CYRILLIC_LAST), k)
+        rng.integers(0, NAME_DRAWS[0], k), rng.integers(0, NAME_DRAWS[1], k)
+        rng.integers(0, 8, k), rng.integers(0, 8, k)
+        first_draws = self.name_rng.integers(0, 1 << 16, k)
+        last_draws = self.name_rng.integers(0, 1 << 16, k)
         domains = [self.domain(name) for name in accounts["name"].to_list()]
+        languages = [LANGUAGES[c] for c in accounts["country"].to_list()]
         names, emails = [], []
         for i in range(k):
-            domain = domains[account[i]]
-            if cyrillic[i]:
-                first, first_t = CYRILLIC_FIRST[cf[i]]
-                last, last_t = CYRILLIC_LAST[cl[i]]
-                names.append(f"{first} {last}")
-                emails.append(f"{first_t}.{last_t}{i}@{domain}")
-            else:
-                first, last = FIRST_NAMES[first_i[i]], LAST_NAMES[last_i[i]]
-                names.append(f"{first} {last}")
-                emails.append(f"{first.lower()}.{self.ascii(last)}{i}@{domain}")
+            name, latin = person_name(languages[account[i]], int(first_draws[i]),
+                                      int(last_draws[i]))
+            names.append(name)
+            emails.append(f"{latin}{i}@{domains[account[i]]}")
         left = rng.random(k) < 0.1
         left_on = -rng.integers(10, 500, k)
         frame = pl.DataFrame({
@@ -686,8 +803,15 @@ class Demo:
         k = len(promised)
         late = rng.random(k) < 0.14
         lateness = np.where(late, rng.integers(1, 35, k), 0)
+        # most late deliveries are a few days late; about one in 33 is weeks late
+        weeks_late = self.delivery_rng.random(k) < 0.03
+        lateness = np.where(late & ~weeks_late, 1 + (lateness - 1) % 5, lateness)
         delivered = promised + lateness
         done = delivered <= 0
+        # the client of a late delivery is told a few days before the promised day, 1 in 12
+        # never
+        told = late & (self.delivery_rng.random(k) >= 1 / 12)
+        informed = promised - self.delivery_rng.integers(1, 6, k)
         order = np.lexsort((promised, all_account))
         return pl.DataFrame({
             "delivery_id": self.ids("L", k),
@@ -697,7 +821,77 @@ class Demo:
             "delivered_on": self.dates(delivered[order], done[order]),
             "quality_issue": (rng.random(k) < 0.04) & done[order],
             "invoice_issue": (rng.random(k) < 0.03) & done[order],
+            "client_informed_on": self.dates(np.minimum(informed, 0)[order],
+                                             (told & (informed <= 0))[order]),
         })
+
+    def planted_deliveries(self, accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
+        """The late-delivery story's last three deliveries, three to four weeks late and
+        the client never told; the silent story's delivery, after which nobody called."""
+        promised = np.array([-80, -60, -45, SILENT_SINCE])
+        delivered = promised + np.array([24, 27, 22, 0])
+        account = np.array([stories.late_delivery] * 3 + [stories.silent])
+        return pl.DataFrame({
+            "delivery_id": [f"LP{i + 1:03d}" for i in range(len(promised))],
+            "account_id": accounts["account_id"].to_numpy()[account].tolist(),
+            "deal_id": pl.Series([None] * len(promised), dtype=pl.String),
+            "promised_on": self.dates(promised),
+            "delivered_on": self.dates(delivered),
+            "quality_issue": [False] * len(promised),
+            "invoice_issue": [False] * len(promised),
+            "client_informed_on": pl.Series([None] * len(promised), dtype=pl.Date),
+        })
+
+    def after_sale_stories(self, tables: dict[str, pl.DataFrame], accounts: pl.DataFrame,
+                           stories: Stories) -> dict[str, pl.DataFrame]:
+        """Nobody called the silent account after its delivery; the complacent account's
+        calls thinned out to a tenth over the last 12 months; the stopped account lost
+        the deals it would have won since STOPPED_SINCE (drawn before the story: the
+        order becomes no sale), and its deliveries ended with its purchases; the late
+        account's last three deliveries due are the story's."""
+        ids = accounts["account_id"]
+        silent, complacent, stopped = (ids[stories.silent], ids[stories.complacent],
+                                       ids[stories.stopped])
+        deal_account = tables["deals"].select("deal_id", "account_id")
+        silent_since = (self.as_of + SILENT_SINCE).astype(date)
+        year_ago = (self.as_of - 365).astype(date)
+        calls = tables["calls"].join(deal_account, on="deal_id", how="left")
+        calls = calls.filter(
+            ~((pl.col("account_id") == silent) & (pl.col("occurred_on") >= silent_since))
+            & ~((pl.col("account_id") == complacent) & (pl.col("occurred_on") > year_ago)
+                & (pl.int_range(pl.len()) % 10 != 0))).drop("account_id")
+        members = tables["deal_contacts"].join(deal_account, on="deal_id", how="left")
+        members = members.with_columns(
+            pl.when((pl.col("account_id") == silent)
+                    & (pl.col("last_contact_on") >= silent_since))
+            .then(pl.lit(silent_since - timedelta(days=1))).otherwise(pl.col("last_contact_on"))
+            .alias("last_contact_on")).drop("account_id")
+        stopped_since = (self.as_of + STOPPED_SINCE).astype(date)
+        lost = tables["deals"].filter((pl.col("account_id") == stopped) & (pl.col("stage") == "won")
+                                      & (pl.col("closed_on") > stopped_since))["deal_id"]
+        deals = tables["deals"].with_columns(
+            pl.when(pl.col("deal_id").is_in(lost.implode())).then(pl.lit("lost"))
+            .otherwise(pl.col("stage")).alias("stage"))
+        history = tables["deal_stage_history"].with_columns(
+            pl.when(pl.col("deal_id").is_in(lost.implode()) & (pl.col("stage") == "won"))
+            .then(pl.lit("lost")).otherwise(pl.col("stage")).alias("stage"))
+        lost_order = pl.col("deal_id").is_in(lost.implode()) & (pl.col("outcome") == "order")
+        calls = calls.with_columns(
+            pl.when(lost_order).then(pl.lit("Client chose a competitor"))
+            .otherwise(pl.col("note")).alias("note"),
+            pl.when(lost_order).then(pl.lit("no_sale")).otherwise(pl.col("outcome"))
+            .alias("outcome"))
+        # the late account's last three deliveries due are the story's (its others due
+        # since then are dropped)
+        late, late_since = ids[stories.late_delivery], (self.as_of - 80).astype(date)
+        deliveries = pl.concat([
+            tables["deliveries"].filter(
+                ~((pl.col("account_id") == stopped) & (pl.col("promised_on") > stopped_since))
+                & ~((pl.col("account_id") == late) & (pl.col("promised_on") >= late_since)
+                    & (pl.col("promised_on") <= self.as_of.astype(date)))),
+            self.planted_deliveries(accounts, stories)])
+        return {**tables, "deals": deals, "deal_stage_history": history, "calls": calls,
+                "deal_contacts": members, "deliveries": deliveries}
 
     def service_cases(self, accounts: pl.DataFrame, stories: Stories) -> pl.DataFrame:
         rng = self.rng
@@ -860,7 +1054,7 @@ class Demo:
         contacts, starts, per_account = self.contacts(accounts)
         contacts = self.mark_uncoupling_contact_left(contacts, accounts, stories)
         stalling = self.stalling_deals(plan, accounts)
-        return {
+        tables = {
             "managers": managers,
             "accounts": accounts,
             "account_metrics": self.account_metrics(accounts, stories),
@@ -878,6 +1072,7 @@ class Demo:
                 "value": [CURRENCY, f"demo scale={self.scale.name} seed", str(self.as_of)],
             }),
         }
+        return self.after_sale_stories(tables, accounts, stories)
 
 
 def generate(scale: str | int = "small", seed: int = DEFAULT_SEED) -> dict[str, pl.DataFrame]:

@@ -182,7 +182,8 @@ def problem_order(problem: Problem) -> tuple:
 
 # Columns this project added to the data model (DATA_MODEL allows added columns): an export
 # written without them stays valid, and they are empty.
-ADDED_COLUMNS = {"accounts": ("annual_revenue", "employees")}
+ADDED_COLUMNS = {"accounts": ("annual_revenue", "employees"),
+                 "deliveries": ("client_informed_on",)}
 
 
 def header_problems(name: str, columns: Iterable[str], table: TableRules) -> list[Problem]:

@@ -117,6 +117,9 @@ CREATE TABLE deliveries (
     delivered_on   DATE,
     quality_issue  BOOLEAN NOT NULL DEFAULT false,
     invoice_issue  BOOLEAN NOT NULL DEFAULT false,
+    -- added by this project (optional on import): when the client was told the delivery
+    -- would be late (the seed: inform at once); empty = not told, or not recorded
+    client_informed_on  DATE,
     CHECK (delivered_on IS NULL OR delivered_on >= promised_on)
 );
 

@@ -164,3 +164,16 @@ CREATE TEMP MACRO revenue_of(equipment, service, consumables, spares) AS
 -- risk's "client not told in time" ([service] inform_within_days in settings.toml).
 CREATE TEMP MACRO told_in_time(informed_on, known_on, as_of, within_days) AS
     coalesce(informed_on <= as_of AND informed_on - known_on <= within_days, false);
+
+-- How many days a delivery is late on `as_of`: delivered after the promised day (counted to
+-- the delivery), or not delivered by `as_of` although the promised day has passed (counted
+-- to `as_of`); 0 when on time or not yet due. A delivery more than [service]
+-- late_delivery_days late is a broken promise (late_delivery): the service page's broken
+-- promises and the uncoupling risk count it alike.
+CREATE TEMP MACRO delivery_days_late(promised_on, delivered_on, as_of) AS
+    CASE WHEN delivered_on <= as_of THEN greatest(delivered_on - promised_on, 0)
+         WHEN promised_on < as_of THEN as_of - promised_on
+         ELSE 0 END;
+
+CREATE TEMP MACRO late_delivery(promised_on, delivered_on, as_of, late_days) AS
+    delivery_days_late(promised_on, delivered_on, as_of) > late_days;
