@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -103,27 +103,45 @@ def states_of(link: Path, as_of: date = NEWEST) -> dict[str, tuple[str, str]]:
 
 # --- concurrency ---------------------------------------------------------------------------
 
-def _record_five(link: str, worker: int, barrier) -> None:
-    ctx = scope_view(Path(link).resolve(), NEWEST, (), None)
-    decisions.account_now(ctx, CONFIG, "A2", OPEN_VIEWER)  # score before the start line
-    barrier.wait(timeout=60)
-    for k in range(5):
-        decisions.record_decision(
-            ctx, CONFIG, account_id=("A1", "A2")[k % 2], verdict="defer", by=f"worker {worker}",
-            signed_in=False, decided_at=datetime.now(UTC), viewer=OPEN_VIEWER,
-            until=date(2026, 9, 1), note=f"w{worker}-{k}")
+# Each worker is a process of its own (a fresh interpreter, as the server, the command line
+# and the export are), scores first, then records five decisions once all four are ready.
+WORKER = r"""
+import sys, time
+from datetime import UTC, date, datetime
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from portfolio.core.access import OPEN_VIEWER
+from portfolio.read import decisions, scoring
+from portfolio.read.digest import scope_view
+link, worker, go = Path(sys.argv[2]).resolve(), int(sys.argv[3]), Path(sys.argv[4])
+config = scoring.load_scoring_config()
+ctx = scope_view(link, date(2026, 7, 31), (), None)
+decisions.account_now(ctx, config, "A2", OPEN_VIEWER)
+(go.parent / f"ready-{worker}").touch()
+while not go.exists():
+    time.sleep(0.005)
+for k in range(5):
+    decisions.record_decision(
+        ctx, config, account_id=("A1", "A2")[k % 2], verdict="defer", by=f"worker {worker}",
+        signed_in=False, decided_at=datetime.now(UTC), viewer=OPEN_VIEWER,
+        until=date(2026, 9, 1), note=f"w{worker}-{k}")
+"""
 
 
-def test_four_processes_record_twenty_decisions_at_once(served: Path, engine: str):
-    spawn = multiprocessing.get_context("spawn")
-    barrier = spawn.Barrier(4)
-    workers = [spawn.Process(target=_record_five, args=(str(served), w, barrier))
+def test_four_processes_record_twenty_decisions_at_once(served: Path, engine: str,
+                                                        tmp_path: Path):
+    go = tmp_path / "start" / "go"
+    go.parent.mkdir()
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(ROOT), str(served), str(w),
+                                 str(go)], stderr=subprocess.PIPE, text=True)
                for w in range(4)]
-    for process in workers:
-        process.start()
-    for process in workers:
-        process.join(timeout=120)
-    assert [p.exitcode for p in workers] == [0, 0, 0, 0]
+    for _ in range(12_000):  # all four scored and waiting (2 minutes at most)
+        if len(list(go.parent.glob("ready-*"))) == 4 or any(w.poll() for w in workers):
+            break
+        time.sleep(0.01)
+    go.touch()
+    errors = [worker.communicate(timeout=120)[1] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0], errors
     listed = cli("decisions", "--db", str(served), "--format", "json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)

@@ -108,13 +108,13 @@ class SqliteLog:
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         try:
+            # `timeout` is SQLite's busy timeout: a writer waits for the others this long
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                   detect_types=0)
         except sqlite3.Error as error:
             raise DecisionLogError(f"the decision log {self.location}: {error}") from error
         try:
             con.row_factory = sqlite3.Row
-            con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             con.execute("PRAGMA synchronous = FULL")
             yield con
         except sqlite3.Error as error:
