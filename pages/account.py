@@ -117,7 +117,7 @@ if status:
     st.markdown(
         f"<div style='margin:0.6rem 0 0.2rem'><span style='background:{BAND_COLORS[status.band]};"
         f"color:white;font-weight:600;padding:0.15rem 0.6rem;border-radius:0.3rem'>"
-        f"Service {status.band}</span>&nbsp; {status.reason}</div>",
+        f"{status.name}</span>&nbsp; {status.reason}</div>",
         unsafe_allow_html=True)
 
 
@@ -283,9 +283,9 @@ def service() -> None:
     """Service status, deliveries, open cases and contracts."""
     cases = ctx.run("account_service_cases", **params)
     contracts = ctx.run("account_contracts", **params)
-    band = f"{status.band} service status" if status else "no service data"
+    band = status.name if status else "No service data"
     overdue_count = cases.filter(pl.col("state") == "overdue").height
-    st.subheader(f"Service: {band}, {fmt.plural(overdue_count, 'case')} overdue")
+    st.subheader(f"{band}, {fmt.plural(overdue_count, 'case')} overdue")
     if facts_row.height:
         row = facts_row.row(0, named=True)
         running = contracts.filter(pl.col("state").is_in(["running", "renewal_due"]))

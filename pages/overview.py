@@ -12,7 +12,7 @@ from portfolio.charts.theme import BAND_COLORS, SUGGESTION_COLORS
 from portfolio.core import fmt
 from portfolio.read import decisions as decision_log
 from portfolio.read import figures, overview, scoring, views
-from portfolio.read.service import ServiceSettings, band_counts
+from portfolio.read.service import ServiceSettings, band_counts, bands_in_words
 from portfolio.read.service_totals import monthly_deliveries
 from portfolio.ui import drawn, page_context, show_chart
 from portfolio.ui.decisions import decision_form, open_decisions, show_recorded_notice
@@ -113,9 +113,9 @@ with left:
                key="overview_on_time")
     service_settings = ServiceSettings.load()
     bands = band_counts(ctx.memo_accounts(views.service_bands, settings=service_settings))
-    st.markdown("Service status of the accounts: " + ", ".join(
-        f"<span style='color:{BAND_COLORS[band]};font-weight:600'>{bands[band]:,} {band}</span>"
-        for band in ("red", "amber", "green")), unsafe_allow_html=True)
+    st.markdown("Service status of the accounts: " + bands_in_words(
+        bands, lambda band, text: f"<span style='color:{BAND_COLORS[band]};font-weight:600'>"
+                                  f"{text}</span>"), unsafe_allow_html=True)
     st.page_link("pages/service.py", label="Deliveries in detail",
                  icon=":material/arrow_forward:",
                  query_params={**ctx.page_params(), "service_tab": "Deliveries"})

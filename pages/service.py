@@ -13,6 +13,7 @@ from portfolio.read import views
 from portfolio.read.service import (
     ServiceSettings,
     band_counts,
+    bands_in_words,
     by_manager,
     portfolio_delivery_rates,
 )
@@ -180,8 +181,7 @@ def broken_promises() -> None:
 def status_by_account() -> None:
     """Every account's service status (red, amber, green) and why."""
     counts = band_counts(statuses)
-    st.subheader(f"Service status by account: {counts['red']:,} red, {counts['amber']:,} amber, "
-                 f"{counts['green']:,} green")
+    st.subheader(f"Service status by account: {bands_in_words(counts)}")
     st.caption(
         f"Red: an overdue case that is high or critical or that the client was not told about, "
         f"or on-time delivery below {fmt.percent(svc.on_time_red)}. Amber: any other overdue "
@@ -189,7 +189,8 @@ def status_by_account() -> None:
         f"{fmt.percent(svc.closed_late_amber)} or more of the cases closed late, "
         f"{fmt.percent(svc.told_late_amber)} or more told late, or quality or invoice issues on "
         f"{fmt.percent(svc.issue_rate_amber)} of deliveries. All over the last {window} "
-        "(settings: portfolio/core/settings.toml, [service]).")
+        "(settings: portfolio/core/settings.toml, [service]). No service data: no delivery "
+        f"promised and no case opened in the last {svc.history_days} days, none open.")
     TIER_ORDER = {"strategic": 0, "key": 1, "standard": 2}
     ranked = statuses.with_columns(
         pl.col("tier").replace_strict(TIER_ORDER, default=3).alias("tier_order"),

@@ -13,7 +13,10 @@
 --     kept late);
 --   cases opened in the window that can be judged (the client was told by $as_of, or more
 --     than $inform_within_days days have passed), and of those told_late_or_never: told
---     more than $inform_within_days days after opening, or not told by $as_of.
+--     more than $inform_within_days days after opening, or not told by $as_of;
+--   has_service_data: a delivery promised or a case opened in the $history_days days up to
+--     $as_of, or a case still open. Without any there is nothing to judge: the account's
+--     service status is "no service data", never green (a CRM export holds no deliveries).
 WITH scoped AS (
     SELECT a.account_id, a.name AS account_name, a.tier, a.kam_stage, a.manager_id,
            m.name AS manager_name
@@ -50,6 +53,17 @@ cases AS (
     WHERE opened_on <= $as_of::DATE
       AND status <> 'cancelled'
       AND (closed_on IS NULL OR closed_on > $as_of::DATE - $status_window_days::INTEGER)
+      AND account_id IN (SELECT account_id FROM scoped)
+),
+seen AS (
+    SELECT account_id FROM deliveries
+    WHERE promised_on <= $as_of::DATE
+      AND promised_on > $as_of::DATE - $history_days::INTEGER
+      AND account_id IN (SELECT account_id FROM scoped)
+    UNION
+    SELECT account_id FROM service_cases
+    WHERE opened_on <= $as_of::DATE
+      AND opened_on > $as_of::DATE - $history_days::INTEGER
       AND account_id IN (SELECT account_id FROM scoped)
 ),
 case_facts AS (
@@ -99,7 +113,9 @@ SELECT
     coalesce(c.cases_closed, 0) AS cases_closed,
     coalesce(c.closed_late, 0) AS closed_late,
     coalesce(c.cases_judged, 0) AS cases_judged,
-    coalesce(c.told_late_or_never, 0) AS told_late_or_never
+    coalesce(c.told_late_or_never, 0) AS told_late_or_never,
+    s.account_id IN (SELECT account_id FROM seen) OR coalesce(c.open_cases, 0) > 0
+        AS has_service_data
 FROM scoped s
 LEFT JOIN delivery d USING (account_id)
 LEFT JOIN case_facts c USING (account_id)

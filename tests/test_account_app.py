@@ -101,7 +101,7 @@ def test_service_section_lists_the_overdue_repairs(page, demo_db) -> None:
     overdue = scalar(demo_db, "SELECT count(*) FROM service_cases WHERE account_id = $account "
                               "AND status <> 'cancelled' AND due_on < $as_of "
                               "AND (closed_on IS NULL OR closed_on > $as_of)")
-    assert subheader(page, "Service") == f"Service: red service status, {overdue} cases overdue"
+    assert subheader(page, "Service red") == f"Service red, {overdue} cases overdue"
     cases = next(df.value for df in page.dataframe if "told" in df.value.columns)
     assert list(cases[cases["state"] == "Overdue"]["told"]) == ["Never", "Late", "Never"]
     running = scalar(demo_db, "SELECT sum(annual_value)::DOUBLE FROM service_contracts "

@@ -65,6 +65,9 @@ def test_overview_on_crm_data_shows_decisions_marked_revenue_and_no_bare_chart(
     # the late-stage coverage chart (no late-stage deal in a CRM with two open stages)
     # says so in words
     assert "No late-stage deals open" in text
+    # a CRM holds no deliveries or service cases: nothing to judge, never "85 green"
+    assert "Service status of the accounts: 0 red, 0 amber, 0 green, 85 without service data" \
+        in text
     page.close()
 
 
@@ -80,6 +83,8 @@ def test_account_page_on_crm_data_shows_scores_what_is_missing_and_no_bare_chart
     assert ("Client financial health: not measured — import a credit feed "
             "(account_metrics.financial_health)") in text
     assert "Financial health: nothing recorded in the 24 months" in text
+    assert "No delivery promised and no service case in the 365 days" in text
+    assert "No service data" in text
     charts = page.evaluate(CHARTS_WITH_DATA)
     assert charts and all(charts), charts
     page.close()

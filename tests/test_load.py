@@ -166,7 +166,8 @@ class Shown:
     def counted(self, pattern: str) -> int | None:
         """The sum of the numbers `pattern` captures in the page's text (None: no match)."""
         found = re.search(pattern, self.text)
-        return sum(int(n.replace(",", "")) for n in found.groups()) if found else None
+        return (sum(int(n.replace(",", "")) for n in found.groups() if n is not None)
+                if found else None)
 
     def release_caption(self) -> re.Match[str] | None:
         return next((m for c in self.captions if (m := _CAPTION.search(c))), None)
@@ -182,7 +183,8 @@ def check_overview(shown: Shown, _: Path, f: Figures) -> list[tuple[str, object,
     return [("metric Key accounts", shown.metric("Key accounts"), f"{f.key_accounts:,}"),
             ("metric Open pipeline", shown.metric("Open pipeline"), fmt.money(f.open_value)),
             ("accounts in the service status line", shown.counted(
-                r"Service status of the accounts: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"),
+                r"Service status of the accounts: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"
+                r"(?:, ([\d,]+) without service data)?"),
              f.accounts)]
 
 
@@ -207,7 +209,8 @@ def check_service(shown: Shown, _: Path, f: Figures) -> list[tuple[str, object, 
              str(f.open_broken_promises)),
             ("subheader", shown.heading(headline), headline),
             ("accounts in the service status subheader", shown.counted(
-                r"Service status by account: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"),
+                r"Service status by account: ([\d,]+) red, ([\d,]+) amber, ([\d,]+) green"
+                r"(?:, ([\d,]+) without service data)?"),
              f.accounts)]
 
 

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 import queries
 from portfolio.read import service_totals as totals
-from portfolio.read.service import ServiceSettings
+from portfolio.read.service import ServiceSettings, with_service_status
 from tests.conftest import build_fixture_database
 
 AS_OF = date(2026, 6, 30)
@@ -64,6 +64,7 @@ STATUS_SCHEMA = {
     "on_time_rate": F64, "open_cases": I64, "overdue_cases": I64, "overdue_severe": I64,
     "overdue_not_told": I64, "oldest_overdue_days": I64, "overdue_kinds": S,
     "cases_closed": I64, "closed_late": I64, "cases_judged": I64, "told_late_or_never": I64,
+    "has_service_data": B,
 }
 
 
@@ -75,13 +76,23 @@ def test_service_account_status_counts_the_facts_of_the_last_90_days(service_db:
     # B3: nothing due; C8 121 days overdue; C9 cancelled.
     expected = frame(STATUS_SCHEMA, [
         ("B1", "Alpha Werke", "strategic", "partnership_kam", "M2", "Max Manager",
-         4, 1, 1, 2, 2, 0, 1, 0.25, 2, 1, 1, 1, 22, "repair", 1, 1, 3, 1),
+         4, 1, 1, 2, 2, 0, 1, 0.25, 2, 1, 1, 1, 22, "repair", 1, 1, 3, 1, True),
         ("B2", "ООО Сервис", "key", "mid_kam", "M3", "Nina Nord",
-         1, 1, 0, 0, 1, 1, 0, 1.0, 4, 1, 0, 0, 10, "complaint", 0, 0, 3, 3),
+         1, 1, 0, 0, 1, 1, 0, 1.0, 4, 1, 0, 0, 10, "complaint", 0, 0, 3, 3, True),
         ("B3", "Gamma Foods", "standard", "pre_kam", "M2", "Max Manager",
-         0, 0, 0, 0, 0, 0, 0, None, 1, 1, 1, 0, 121, "installation", 0, 0, 0, 0),
+         0, 0, 0, 0, 0, 0, 0, None, 1, 1, 1, 0, 121, "installation", 0, 0, 0, 0, True),
     ])
     assert_frame_equal(run("service_account_status", service_db), expected)
+
+
+def test_an_account_with_nothing_to_judge_has_no_service_data(service_db: Path) -> None:
+    # On 2025-03-31 no delivery was promised and no case opened in the year before, and no
+    # case was open; a year later B3 has its installation case (C8) and the others deliveries
+    before = run("service_account_status", service_db, as_of=date(2025, 3, 31))
+    assert before.select("account_id", "has_service_data").rows() == [
+        ("B1", False), ("B2", False), ("B3", False)]
+    assert with_service_status(before, ServiceSettings())["band"].to_list() == ["no_data"] * 3
+    assert run("service_account_status", service_db)["has_service_data"].all()
 
 
 def test_service_account_status_follows_the_manager_filter(service_db: Path) -> None:

@@ -13,6 +13,7 @@ import queries
 from portfolio.read.service import (
     ServiceSettings,
     band_counts,
+    bands_in_words,
     by_manager,
     portfolio_delivery_rates,
     service_band,
@@ -30,6 +31,21 @@ QUIET = {"deliveries_due": 10, "on_time": 10, "delivered": 10, "quality_issues":
 
 def status(**changes):
     return service_status({**QUIET, **changes}, SETTINGS)
+
+
+def test_nothing_to_judge_is_no_service_data_never_green() -> None:
+    # a CRM export: no delivery, no case in the history window, none open
+    nothing = {key: 0 for key in QUIET} | {"oldest_overdue_days": None, "overdue_kinds": None,
+                                           "has_service_data": False}
+    result = service_status(nothing, SETTINGS)
+    assert (result.band, result.name, result.reason) == (
+        "no_data", "No service data", "No delivery promised and no service case in the 365 "
+        "days up to the as-of date: nothing to judge")
+    assert service_status({**nothing, "has_service_data": True}, SETTINGS).band == "green"
+    assert bands_in_words({"red": 0, "amber": 0, "green": 0, "no_data": 85}) == (
+        "0 red, 0 amber, 0 green, 85 without service data")
+    assert bands_in_words({"red": 2, "amber": 1, "green": 7, "no_data": 0}) == (
+        "2 red, 1 amber, 7 green")
 
 
 def test_an_account_keeping_every_promise_is_green_and_says_so() -> None:
@@ -108,7 +124,7 @@ def test_the_fixture_accounts_get_their_bands_and_reasons(statuses: pl.DataFrame
                            "opened in 90 days"),
         ("B3", "red", 0, "1 high or critical case overdue (oldest 121 days): installation"),
     ]
-    assert band_counts(statuses) == {"red": 2, "amber": 1, "green": 0}
+    assert band_counts(statuses) == {"red": 2, "amber": 1, "green": 0, "no_data": 0}
 
 
 def test_per_manager_rates_sum_their_accounts(statuses: pl.DataFrame) -> None:
@@ -138,7 +154,7 @@ def test_an_empty_portfolio_has_no_manager_rows() -> None:
                                                 "delivered_late": pl.Int64,
                                                 "outstanding": pl.Int64}), SETTINGS)
     assert by_manager(empty).height == 0
-    assert band_counts(empty) == {"red": 0, "amber": 0, "green": 0}
+    assert band_counts(empty) == {"red": 0, "amber": 0, "green": 0, "no_data": 0}
 
 
 def random_facts(count: int, seed: int) -> pl.DataFrame:
@@ -161,9 +177,10 @@ def random_facts(count: int, seed: int) -> pl.DataFrame:
             "told_late_or_never": rng.choice([rng.randint(0, judged or 0), None]),
             "delivered": delivered,
             "quality_issues": rng.choice([rng.randint(0, delivered or 0), None]),
-            "invoice_issues": rng.choice([0, rng.randint(0, delivered or 0), None])})
+            "invoice_issues": rng.choice([0, rng.randint(0, delivered or 0), None]),
+            "has_service_data": rng.choice([True, True, True, False, None])})
     return pl.DataFrame(rows, schema={key: pl.Int64 for key in QUIET}
-                        | {"overdue_kinds": pl.String})
+                        | {"overdue_kinds": pl.String, "has_service_data": pl.Boolean})
 
 
 @pytest.mark.parametrize("settings", [SETTINGS, ServiceSettings(
@@ -172,7 +189,7 @@ def random_facts(count: int, seed: int) -> pl.DataFrame:
 def test_the_band_expression_agrees_with_the_rule_in_words(settings: ServiceSettings) -> None:
     facts = random_facts(4000, seed=7)
     expected = [service_status(row, settings).band for row in facts.iter_rows(named=True)]
-    assert set(expected) == {"red", "amber", "green"}  # every branch is exercised
+    assert set(expected) == {"red", "amber", "green", "no_data"}  # every branch is exercised
     assert facts.select(service_band(settings))["band"].to_list() == expected
 
 

@@ -29,7 +29,7 @@ ATTITUDE_COLORS = {
     "champion": "#1a9850", "supporter": "#91cf60", "neutral": "#d9d9d9",
     "skeptic": "#fc8d59", "opponent": "#d73027",
 }
-BAND_COLORS = {"green": "#1a9850", "amber": "#f39c12", "red": "#d73027"}
+BAND_COLORS = {"green": "#1a9850", "amber": "#f39c12", "red": "#d73027", "no_data": "#9e9e9e"}
 QUADRANT_COLORS = {"Strategic": "#1b7837", "Star": "#2166ac", "Status": "#b2abd2",
                    "Streamline": "#b35806"}
 TIER_COLORS = {"strategic": "#54278f", "key": "#807dba", "standard": "#bcbddc"}

@@ -73,7 +73,7 @@ def day(value: date | None) -> str:
 # Enumeration values whose name for people is not their code's words: the seed's seventh
 # buying-center role is the controller ("контролеры"), who authorises what deciders or
 # buyers propose; the data model calls it `approver` (Webster & Wind, Bonoma).
-NAMED_CODES = {"approver": "Controller (approver)"}
+NAMED_CODES = {"approver": "Controller (approver)", "no_data": "No service data"}
 
 
 def label(code: str | None) -> str:

@@ -16,6 +16,9 @@ The rule (thresholds in the [service] section of portfolio/core/settings.toml):
   closed after their due date (from `min_cases` closed), the client was told late or not
   at all about `told_late_amber` or more of the cases opened in the window, or quality or
   invoice issues hit `issue_rate_amber` of the deliveries made;
+- **no service data** when nothing can be judged: no delivery promised and no case opened
+  in the `history_days` up to the as-of date, and no case open (a CRM export without
+  deliveries or cases); never green for want of data;
 - **green** otherwise.
 
 Every band carries its reasons, most serious first, e.g. "3 high or critical cases overdue
@@ -25,7 +28,7 @@ Every band carries its reasons, most serious first, e.g. "3 high or critical cas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,7 @@ import polars as pl
 from portfolio.core import fmt
 from portfolio.core.settings import load_settings
 
-BANDS = ("red", "amber", "green")
+BANDS = ("red", "amber", "green", "no_data")
 BAND_ORDER = {band: order for order, band in enumerate(BANDS)}
 SETTINGS_SECTION = "service"
 
@@ -101,6 +104,11 @@ class ServiceSettings:
 class ServiceStatus:
     band: str
     reasons: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """'Service red' … 'Service green', or 'No service data'."""
+        return "No service data" if self.band == "no_data" else f"Service {self.band}"
 
     @property
     def reason(self) -> str:
@@ -172,6 +180,11 @@ def green_reason(facts: Mapping[str, Any], settings: ServiceSettings) -> str:
     return f"no delivery due in {window}, no case overdue"
 
 
+def no_data_reason(settings: ServiceSettings) -> str:
+    return (f"no delivery promised and no service case in the {settings.history_days} days "
+            "up to the as-of date: nothing to judge")
+
+
 def service_status(facts: Mapping[str, Any], settings: ServiceSettings) -> ServiceStatus:
     """The band of one account and why, from one row of service_account_status."""
     red, amber = red_reasons(facts, settings), amber_reasons(facts, settings)
@@ -179,6 +192,8 @@ def service_status(facts: Mapping[str, Any], settings: ServiceSettings) -> Servi
         return ServiceStatus("red", tuple(red + amber))
     if amber:
         return ServiceStatus("amber", tuple(amber))
+    if facts.get("has_service_data") is False:  # unknown (missing, NULL) is not "none"
+        return ServiceStatus("no_data", (no_data_reason(settings),))
     return ServiceStatus("green", (green_reason(facts, settings),))
 
 
@@ -221,7 +236,19 @@ def service_band(settings: ServiceSettings) -> pl.Expr:
                              | _share_at_least("invoice_issues", "delivered",
                                                settings.issue_rate_amber))))
     return (pl.when(red).then(pl.lit("red")).when(amber).then(pl.lit("amber"))
+            .when(~pl.col("has_service_data").fill_null(True)).then(pl.lit("no_data"))
             .otherwise(pl.lit("green")).alias("band"))
+
+
+def bands_in_words(counts: dict[str, int],
+                   mark: Callable[[str, str], str] = lambda band, text: text) -> str:
+    """'9 red, 46 amber, 5 green' and, where some accounts have no service data, ', 85
+    without service data' (the Overview and the Service page say it alike); `mark` dresses
+    each part (band, text), e.g. in the band's colour."""
+    parts = [mark(band, f"{counts[band]:,} {band}") for band in BANDS[:3]]
+    if counts["no_data"]:
+        parts.append(mark("no_data", f"{counts['no_data']:,} without service data"))
+    return ", ".join(parts)
 
 
 def band_counts(statuses: pl.DataFrame) -> dict[str, int]:
