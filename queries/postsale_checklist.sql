@@ -74,7 +74,7 @@ checked AS (
         coalesce(d.to_come, 0) AS to_come,
         coalesce(d.quality_issues, 0) AS quality_issues,
         coalesce(d.invoice_issues, 0) AS invoice_issues,
-        CASE WHEN (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+        CASE WHEN delivery_notices_recorded()
              THEN coalesce(d.not_told, 0) ELSE 0 END AS not_told,
         CASE WHEN NOT list_contains($installation_lines::VARCHAR[], w.product_line)
                   THEN 'not_needed'

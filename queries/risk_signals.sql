@@ -331,9 +331,9 @@ SELECT
     coalesce(ld.late_deliveries, 0) AS late_deliveries, ld.most_days_late,
     coalesce(ld.late_outstanding, 0) AS late_outstanding,
     $late_delivery_days::INTEGER AS late_delivery_days,
-    CASE WHEN (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+    CASE WHEN delivery_notices_recorded()
          THEN coalesce(ld.late_not_told, 0) ELSE 0 END AS late_not_told,
-    coalesce((SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries), false)
+    delivery_notices_recorded()
         AS delivery_told_known,
     si.silent_days_after_delivery, si.silent_delivery_on, si.still_silent,
     pu.last_purchase_month, pu.months_without_purchase, pu.purchase_months,

@@ -40,7 +40,7 @@ broken AS (
         account_id,
         'delivery' AS kind,
         CASE WHEN delivered_on <= $as_of::DATE THEN 'closed_late' ELSE 'open' END AS state,
-        CASE WHEN NOT (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+        CASE WHEN NOT delivery_notices_recorded()
                   THEN 'unknown'
              WHEN client_informed_on IS NULL OR client_informed_on > $as_of::DATE THEN 'never'
              WHEN NOT told_in_time(client_informed_on, promised_on, $as_of::DATE,

@@ -53,7 +53,7 @@ ranked AS (
     SELECT
         b.*,
         CASE WHEN b.kind = 'delivery'
-                  AND NOT (SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries)
+                  AND NOT delivery_notices_recorded()
                   THEN 'unknown'
              WHEN b.client_informed_on IS NULL THEN 'never'
              WHEN NOT told_in_time(b.client_informed_on, coalesce(b.opened_on, b.due_on),

@@ -177,3 +177,9 @@ CREATE TEMP MACRO delivery_days_late(promised_on, delivered_on, as_of) AS
 
 CREATE TEMP MACRO late_delivery(promised_on, delivered_on, as_of, late_days) AS
     delivery_days_late(promised_on, delivered_on, as_of) > late_days;
+
+-- Whether the database records when clients were told of deliveries at all: an export
+-- without delivery notices cannot tell "never told" from "not recorded", so the queries
+-- count late deliveries' notices only where this holds.
+CREATE TEMP MACRO delivery_notices_recorded() AS
+    coalesce((SELECT bool_or(client_informed_on IS NOT NULL) FROM deliveries), false);
