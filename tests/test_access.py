@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 import queries
 from portfolio.core.access import AccessConfig, AccessConfigError, SignIn, resolve_viewer
+from tests.charts import charts_in
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
@@ -249,7 +250,7 @@ def test_signed_in_people_see_their_scope_and_cached_results_do_not_cross(
                 alert = page.get_by_test_id("stAlertContentError").inner_text()
                 assert "no portfolio is shared with you" in alert
                 assert page.get_by_test_id("stMetric").count() == 0
-                assert page.locator(".stPlotlyChart").count() == 0
+                assert page.get_by_test_id("portfolio-chart").count() == 0
                 context.close()
         finally:
             browser.close()
@@ -279,7 +280,7 @@ def test_oidc_without_a_signed_in_person_offers_sign_in_and_shows_no_data(
             "server_metadata_url": "https://sso.example.com/.well-known/openid-configuration"}
     at = app_with(monkeypatch, demo_db, "oidc", {"auth": auth})
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+    assert not at.metric and not charts_in(at) and not at.dataframe
     assert not at.sidebar.multiselect  # no filters, so no manager names either
 
 
@@ -287,11 +288,11 @@ def test_oidc_without_provider_settings_says_what_is_missing(
         monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     at = app_with(monkeypatch, demo_db, "oidc")
     assert "no `[auth]` section" in at.error[0].value
-    assert not at.metric and not at.get("plotly_chart")
+    assert not at.metric and not charts_in(at)
 
 
 def test_a_wrong_sign_in_setting_is_named_and_nothing_is_shown(
         monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     at = app_with(monkeypatch, demo_db, "kerberos")
     assert "PORTFOLIO_SIGN_IN='kerberos'" in at.error[0].value
-    assert not at.metric and not at.get("plotly_chart")
+    assert not at.metric and not charts_in(at)

@@ -3,7 +3,6 @@ manager was replaced, whose champion left and whose repair promises were broken.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from portfolio.core import fmt
 from portfolio.core.db import read_only_connection
+from tests.charts import chart_spec, charts_in
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)  # the demo's newest date: the default as-of date
@@ -44,8 +44,8 @@ def subheader(at: AppTest, start: str) -> str:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br>", " ")
-            for c in at.get("plotly_chart")]
+    return [chart_spec(c)["layout"]["title"]["text"].replace("<br>", " ")
+            for c in charts_in(at)]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from portfolio.core.db import read_only_connection
 from portfolio.core.registry import PAGES
+from tests.charts import charts_in
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_OF_M02 = ("M02", "M05", "M06", "M07")
@@ -54,7 +55,7 @@ def test_page_runs_with_title_filters_and_a_chart_or_table(page):
     assert at.title[0].value
     assert "as of 22 Nov 2026" in at.caption[0].value
     assert at.sidebar.multiselect(key="f_manager") is not None
-    assert len(at.get("plotly_chart")) + len(at.dataframe) >= 1
+    assert len(charts_in(at)) + len(at.dataframe) >= 1
 
 
 def test_overview_counts_key_accounts_like_the_database(demo_db):

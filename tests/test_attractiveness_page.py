@@ -4,7 +4,6 @@ date) and on the small demo."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from portfolio.core.db import database_version
 from portfolio.core.registry import PAGES
 from portfolio.read import scoring
+from tests.charts import chart_spec, charts_in
 from tests.conftest import build_fixture_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [chart_spec(chart) for chart in charts_in(at)]
 
 
 def test_counts_list_and_matrix(scoring_db, monkeypatch):

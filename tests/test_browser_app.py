@@ -59,7 +59,7 @@ def test_deep_link_with_filters_opens_the_right_page_filters_and_figures(
     assert main.get_by_text("Jonas Weber and team · key · as of 22 Nov 2026").is_visible()
     sidebar = page.get_by_test_id("stSidebar")
     assert sidebar.get_by_text("Jonas Weber (DACH) · team of 3").is_visible()
-    assert page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first.is_visible()
+    assert page.get_by_test_id("portfolio-chart").first.locator(".main-svg").first.is_visible()
     page.close()
 
 

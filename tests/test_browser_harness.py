@@ -65,6 +65,13 @@ if mode == "button" and st.button("Go"):
     time.sleep(0.5)
     st.write("clicked")
 fig = go.Figure(go.Scatter(x=[1, 2, 3, 4], y=[3, 1, 4, 1], name="series"))
+if mode in ("ours", "ours-broken"):
+    from portfolio.ui import plotly_chart as charts
+    if mode == "ours-broken":  # a chart whose library cannot be loaded
+        charts.bundle_url = lambda bundle: "/component/no-such-component/" + bundle
+    fig.update_layout(title="Our chart")
+    charts.plotly_chart(fig, "ours", {{"displaylogo": False}})
+    st.stop()
 st.plotly_chart(fig)
 for i in range(80):
     st.write(f"Line {{i}} of a long page")
@@ -145,6 +152,27 @@ def test_chart_page_finishes_with_rendered_plotly(server: DashboardServer, page:
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
     assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
     assert page.get_by_text("Line 79 of a long page").count() == 1
+
+
+def test_our_charts_are_waited_for_and_drawn_with_plotlys_basic_bundle(
+    server: DashboardServer, page: Page
+) -> None:
+    page.goto(f"{server.url}/?mode=ours")
+    wait_until_finished(page)
+    assert page.locator('[data-testid="portfolio-chart"][data-drawn="1"]').count() == 1
+    assert page.locator('[data-testid="portfolio-chart"] .main-svg').count() >= 1
+    assert page.locator('[data-testid="portfolio-chart"] .gtitle').text_content() == "Our chart"
+    scripts = page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)")
+    assert any(name.endswith("/plotly-basic.min.js") for name in scripts)
+    # Streamlit's own chart element, and with it Plotly's full bundle, is never loaded
+    assert not any("PlotlyChart" in name for name in scripts)
+
+
+def test_a_chart_that_cannot_be_drawn_fails_the_wait(server: DashboardServer, page: Page
+                                                     ) -> None:
+    page.goto(f"{server.url}/?mode=ours-broken")
+    with pytest.raises(PageError, match="This chart could not be drawn"):
+        wait_until_finished(page)
 
 
 def test_full_page_screenshot_is_taller_than_viewport(

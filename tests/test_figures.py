@@ -20,6 +20,7 @@ from portfolio.core.filters import Filters
 from portfolio.core.registry import PAGES
 from portfolio.read import figures, scoring
 from portfolio.read.context import MemoryCaches, PageContext
+from tests.charts import chart_spec, charts_in
 from tests.conftest import ROOT, open_page
 
 NEWEST = None
@@ -62,7 +63,7 @@ def test_every_page_shows_the_registry_value_of_each_figure(demo_db, monkeypatch
                 assert metric.help == figures.BY_LABEL[metric.label].definition
                 compared += 1
         if page == "pages/overview.py":
-            title = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["title"]["text"]
+            title = chart_spec(charts_in(at)[1])["layout"]["title"]["text"]
             alarm = expected["Late-stage alarm"]
             if alarm != "0":
                 assert title.startswith(f"{alarm} late-stage deal"), title

@@ -4,7 +4,6 @@ and the small summaries."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.core import fmt
+from tests.charts import chart_spec, charts_in
 from tests.conftest import build_fixture_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +78,8 @@ def test_a_manager_filter_keeps_the_links_and_the_summaries(scoring_db, monkeypa
     at = open_overview(scoring_db, monkeypatch, {"manager": "M2"})
     lines = [m.value for m in at.markdown if "/account?" in m.value]
     assert "(/account?manager=M2&account=R1)" in lines[0]
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"]
-              for c in at.get("plotly_chart")]
+    titles = [chart_spec(c)["layout"]["title"]["text"]
+              for c in charts_in(at)]
     # no late-stage deal: that chart would draw bare axes, so it says so in words instead
     assert len(titles) == 3
     assert [i.value for i in at.info] == ["No late-stage deals open"]

@@ -45,7 +45,7 @@ def open_finished(browser: Browser, url: str) -> Page:
 
 
 def drawn_charts(page: Page) -> tuple[int, int]:
-    charts = page.get_by_test_id("stPlotlyChart")
+    charts = page.get_by_test_id("portfolio-chart")
     drawn = sum(1 for i in range(charts.count())
                 if charts.nth(i).locator(".main-svg").count() > 0)
     return charts.count(), drawn
@@ -76,7 +76,7 @@ def test_every_tab_draws_its_charts_without_an_error_box(browser, server, tmp_pa
         assert page.get_by_test_id("stException").count() == 0
         assert drawn_charts(page) == (charts, charts), label
         # every chart states a finding: a title with a figure in it
-        titles = page.locator("[data-testid='stPlotlyChart'] .gtitle")
+        titles = page.locator("[data-testid='portfolio-chart'] .gtitle")
         assert titles.count() == charts
         assert all(any(ch.isdigit() for ch in text) for text in titles.all_text_contents())
         shot = tmp_path / f"{path}-{index}.png"
@@ -88,7 +88,7 @@ def test_every_tab_draws_its_charts_without_an_error_box(browser, server, tmp_pa
 def test_clicking_a_stalling_deal_leads_to_its_account_with_the_filters(browser, server):
     page = open_finished(browser, f"{server.url}/pipeline?manager=M02"
                                   "&pipeline_tab=Stalling+deals")
-    stalling_chart = page.get_by_test_id("stPlotlyChart").first
+    stalling_chart = page.get_by_test_id("portfolio-chart").first
     stalling_chart.scroll_into_view_if_needed()
     point = stalling_chart.locator(".scatterlayer path.point").first
     box = point.bounding_box()

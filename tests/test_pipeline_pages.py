@@ -6,7 +6,6 @@ On the `pipeline` fixture (tests/data/pipeline, hand-computed figures in its REA
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -15,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from portfolio.charts.pipeline import _money_axis
 from portfolio.core.db import rules_cursor
+from tests.charts import chart_spec, charts_in
 from tests.conftest import build_fixture_database, open_page
 
 AS_OF = "2026-06-30"
@@ -37,8 +37,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"]
-            for chart in at.get("plotly_chart")]
+    return [chart_spec(chart)["layout"]["title"]["text"]
+            for chart in charts_in(at)]
 
 
 def scalar(db: Path, sql: str, params: list | None = None):
@@ -67,7 +67,7 @@ def test_pipeline_page_shows_the_fixtures_figures(fixture_db, monkeypatch):
         "121 days in stage, usual at most 68",
         "no advance for 107 days; 107 days in stage, usual at most 42"]
     assert stalling["open"].tolist()[0] == "/account?as_of=2026-06-30&account_tab=Deals&account=A2"
-    assert len(at.get("plotly_chart")) == 7
+    assert len(charts_in(at)) == 7
     titles = chart_titles(at)
     assert "Most open value waits in obtaining commitment: €200k" in titles
     assert "Most deals leak in obtaining commitment: 25 % lost there" in titles

@@ -53,7 +53,7 @@ def test_page_draws_every_chart_without_error(browser, server, tmp_path, address
     wait_until_finished(page, timeout_ms=60_000)  # raises on an error box or an empty chart
     main = page.get_by_test_id("stMain")
     assert page.get_by_test_id("stException").count() == 0
-    assert main.get_by_test_id("stPlotlyChart").count() == charts
+    assert main.get_by_test_id("portfolio-chart").count() == charts
     assert main.locator(".main-svg").count() >= charts
     for text in texts:
         assert main.get_by_text(text, exact=False).filter(visible=True).count() >= 1, text

@@ -3,7 +3,6 @@ of the weekly export runs every section, one after another, and shows the same c
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portfolio.core.registry import SECTION_KEYS
+from tests.charts import chart_config, chart_spec, charts_in
 from tests.conftest import open_page
 
 TABBED = {  # page: (its tab key, an extra link parameter)
@@ -27,14 +27,10 @@ def content(node: Any) -> dict[str, list]:
     number of rows of each table."""
     return {
         "headings": [s.value for s in node.subheader],
-        "charts": [json.loads(c.proto.spec)["layout"]["title"]["text"]
-                   for c in node.get("plotly_chart")],
+        "charts": [chart_spec(c)["layout"]["title"]["text"]
+                   for c in charts_in(node)],
         "tables": [len(d.value) for d in node.dataframe],
     }
-
-
-def chart_config(chart: Any) -> dict[str, Any]:
-    return json.loads(chart.proto.config)
 
 
 def split(page: dict[str, list], top: dict[str, list]) -> tuple[dict, dict]:
@@ -75,7 +71,7 @@ def test_the_tabs_together_show_what_the_print_layout_shows(page: str, monkeypat
     on_screen: list[bool] = []
     for index, label in enumerate(labels):
         at = open_page(page, {**extra, key: label})
-        on_screen += [chart_config(c).get("staticPlot", False) for c in at.get("plotly_chart")]
+        on_screen += [chart_config(c).get("staticPlot", False) for c in charts_in(at)]
         assert shown_tabs(at) == [label]
         # the tab stays in the address (Streamlit drops the first tab's, the default)
         assert at.query_params.get(key) == (None if label == labels[0] else label)
@@ -90,7 +86,7 @@ def test_the_tabs_together_show_what_the_print_layout_shows(page: str, monkeypat
     assert split(content(printed), top) == (top, tabs)
     assert len(tabs["headings"]) >= len(labels)  # every section says what it shows
     # printed charts are pictures (no hover, zoom or tool bar); on screen they are not
-    assert {chart_config(c).get("staticPlot") for c in printed.get("plotly_chart")} == {True}
+    assert {chart_config(c).get("staticPlot") for c in charts_in(printed)} == {True}
     assert on_screen and not any(on_screen)
 
 

@@ -21,7 +21,7 @@ from portfolio.delivery.browser import (
 ROOT = Path(__file__).resolve().parent.parent
 
 # For each chart on the page: how many drawn traces (bars, lines, markers) it holds.
-_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(
+_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="portfolio-chart"]')].map(
   (chart) => ({
     svg: chart.querySelector('.main-svg') !== null,
     traces: chart.querySelectorAll('.barlayer .trace, .scatterlayer .trace').length,

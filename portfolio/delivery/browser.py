@@ -274,7 +274,8 @@ function ranSince(after) {
 function readState(after) {
   const watch = watchRuns();
   const app = document.querySelector('[data-testid="stApp"]');
-  const exc = document.querySelector('[data-testid="stException"]');
+  const exc = document.querySelector('[data-testid="stException"]')
+    || document.querySelector('[data-testid="portfolio-chart"][data-drawn="error"]');
   const count = (sel) => document.querySelectorAll(sel).length;
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   const main = document.querySelector('[data-testid="stMain"]');
@@ -291,6 +292,7 @@ function readState(after) {
     [count('[data-stale="true"]'), '[data-stale="true"]'],
     [charts.filter((c) => !c.querySelector('.main-svg')).length,
      'stPlotlyChart without .main-svg'],
+    [count('[data-testid="portfolio-chart"]:not([data-drawn])'), 'chart not drawn yet'],
   ];
   for (const [n, label] of counts) if (n) unmet.push(`${n} x ${label}`);
   if (document.fonts.status !== 'loaded') unmet.push('fonts still loading');

@@ -51,7 +51,7 @@ PRINT_CSS = """@media print {{
   /* Streamlit's own print rules stack columns holding charts: keep them side by side */
   [data-testid="stHorizontalBlock"] {{ display: flex !important; flex-wrap: nowrap !important; }}
   [data-testid="stMain"] [data-testid="stVerticalBlock"] > * {{ margin-bottom: 0.8rem; }}
-  [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stMetric"],
+  [data-testid="portfolio-chart"], [data-testid="stDataFrame"], [data-testid="stMetric"],
   [data-testid="stHorizontalBlock"], [data-testid="stVerticalBlockBorderWrapper"],
   [data-testid="stAlert"], [data-testid="stHeading"], [data-testid="stCaptionContainer"],
   [data-testid="stMarkdownContainer"] p {{ break-inside: avoid; }}

@@ -16,6 +16,7 @@ from portfolio.core.filters import shown
 from portfolio.core.registry import LAYOUT_ENV, PRINT_LAYOUT, SECTION_KEYS
 from portfolio.read import figures, scoring
 from portfolio.read.context import PageContext
+from portfolio.ui.plotly_chart import plotly_chart
 
 
 def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
@@ -24,10 +25,7 @@ def selectable_chart(figure: Any, key: str) -> list[dict[str, Any]]:
     if not has_data(figure):
         st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
         return []
-    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun",
-                            selection_mode="points",
-                            config=chart_config(["lasso2d", "select2d"]))
-    return list(event.selection.points) if event and event.selection else []
+    return plotly_chart(figure, key, chart_config(["lasso2d", "select2d"]), selectable=True)
 
 
 def chart_config(removed_buttons: list[str]) -> dict[str, Any]:
@@ -55,8 +53,8 @@ def drill_to_account(ctx: PageContext, points: list[dict[str, Any]],
 
 def drawn(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> go.Figure:
     """A chart cached per builder and data: building and validating a page's Plotly figures
-    on every rerun costs more than its cached queries. (A figure, not a dict: st.plotly_chart
-    validates a dict all over again.)"""
+    on every rerun costs more than its cached queries (and its JSON is written once per
+    figure, portfolio.ui.plotly_chart)."""
     return _drawn(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
 
 
@@ -110,7 +108,7 @@ def show_chart(figure: Any, key: str) -> None:
     if not has_data(figure):
         st.info(nothing_to_show(figure), icon=":material/bar_chart_off:")
         return
-    st.plotly_chart(figure, width="stretch", key=key, config=chart_config(["lasso2d"]))
+    plotly_chart(figure, key, chart_config(["lasso2d"]))
 
 
 def money_column(label: str, currency: str) -> Any:
