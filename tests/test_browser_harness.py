@@ -20,6 +20,7 @@ import pytest
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from portfolio.core.db import PROJECT_ROOT
 from portfolio.delivery.browser import (
     BrowserMissingError,
     DashboardServer,
@@ -68,7 +69,7 @@ fig = go.Figure(go.Scatter(x=[1, 2, 3, 4], y=[3, 1, 4, 1], name="series"))
 if mode in ("ours", "ours-broken"):
     from portfolio.ui import plotly_chart as charts
     if mode == "ours-broken":  # a chart whose library cannot be loaded
-        charts.bundle_url = lambda bundle: "/component/no-such-component/" + bundle
+        charts.bundle_url = lambda bundle: "/app/static/no-such-folder/" + bundle
     fig.update_layout(title="Our chart")
     charts.plotly_chart(fig, "ours", {{"displaylogo": False}})
     st.stop()
@@ -121,6 +122,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
     app = write_app(tmp_path_factory.mktemp("app"), APP)
+    # the dashboard's static files and their serving, for the charts' Plotly bundles
+    (app.parent / "static").symlink_to(PROJECT_ROOT / "static")
+    (app.parent / ".streamlit").mkdir()
+    (app.parent / ".streamlit" / "config.toml").write_text(
+        "[server]\nenableStaticServing = true\n", encoding="utf-8")
     with DashboardServer(app) as running:
         yield running
 

@@ -4,10 +4,12 @@ st.plotly_chart brings the full Plotly bundle (4.7 MB), whose evaluation alone c
 new tab of the browser about 0.9 s. Every chart here is a bar, scatter or heatmap, which
 Plotly's "basic" bundle (bar, scatter, pie: 1.2 MB, 0.15 s) or "cartesian" bundle (those and
 heatmap: 1.5 MB, 0.34 s) draws the same. The bundles, vendored from npm with the version of
-plotly.js that this Plotly for Python writes for, are served by Streamlit's component file
-route; chart.js, a Streamlit component, loads the one a figure needs once per tab and draws
-the figure. A chart the reader can click returns the clicked points, as st.plotly_chart's
-on_select did.
+plotly.js that this Plotly for Python writes for, lie in static/plotly/ and are served by
+Streamlit's static file serving (.streamlit/config.toml), whose responses carry an ETag: a
+new tab revalidates the cached bundle and reuses the browser's compiled code for it.
+plotly_chart.js, a Streamlit component, loads the bundle a figure needs once per tab and
+draws the figure. A chart the reader can click returns the clicked points, as
+st.plotly_chart's on_select did.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
-import streamlit.components.v1 as components_v1
 import streamlit.components.v2 as components_v2
 
-BUNDLE_FOLDER = Path(__file__).parent / "plotly_bundle"
+# Streamlit serves the app's static/ folder (next to dashboard.py) at app/static/
+BUNDLE_PATH = ("app", "static", "plotly")
 BASIC_BUNDLE = "plotly-basic.min.js"
 CARTESIAN_BUNDLE = "plotly-cartesian.min.js"
 # the trace types of each bundle (plotly.js' lib/index-basic.js and lib/index-cartesian.js)
@@ -31,7 +33,7 @@ CARTESIAN_TRACES = BASIC_TRACES | {"box", "contour", "heatmap", "histogram", "hi
 COMPONENT_NAME = "portfolio_chart"
 
 _chart = components_v2.component(COMPONENT_NAME,
-                                  js=(BUNDLE_FOLDER / "chart.js").read_text(encoding="utf-8"),
+                                  js=Path(__file__).with_suffix(".js").read_text(encoding="utf-8"),
                                   isolate_styles=False)  # Plotly's styles live in <head>
 
 
@@ -59,21 +61,12 @@ def bundle_for(figure: go.Figure) -> tuple[str, bool]:
     if types <= CARTESIAN_TRACES:
         return CARTESIAN_BUNDLE, False
     raise ValueError(f"no Plotly bundle here draws {sorted(types - CARTESIAN_TRACES)}; "
-                     "add the bundle that does to portfolio/ui/plotly_bundle")
+                     "add the bundle that does to static/plotly")
 
 
 def bundle_url(bundle: str) -> str:
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    return "/".join(["", *([base] if base else []), "component", bundle_files(), bundle])
-
-
-@st.cache_resource(show_spinner=False)
-def bundle_files() -> str:
-    """Register the bundles' folder as a component for its file route only
-    (/component/<name>/<file>: served with their content type, cached by the browser); it
-    is never drawn. Done in a script run, so that it reaches the running server's registry
-    (portfolio.delivery.serve imports this module before the server exists)."""
-    return components_v1.declare_component("plotly_bundle", path=str(BUNDLE_FOLDER)).name
+    return "/".join(["", *([base] if base else []), *BUNDLE_PATH, bundle])
 
 
 def figure_json(figure: go.Figure) -> str:

@@ -1,10 +1,10 @@
 // One Plotly figure on a page, drawn with one of Plotly's partial bundles (plotly-basic:
 // bar, scatter, pie; plotly-cartesian: those and heatmap) instead of the full bundle that
 // st.plotly_chart loads: evaluating the full bundle costs a new tab about 0.9 s of the
-// browser's time, the basic one 0.15 s (docs/architecture.md, "Charts").
-// Sent by portfolio/ui/plotly_chart.py: data = {figure (JSON text), config, bundle (URL),
-// basic_only, selectable}. A drawn chart carries data-drawn="1" (what "finished" waits for), a chart
-// that could not be drawn data-drawn="error" and says so in words.
+// browser's time, the basic one 0.15 s (docs/architecture.md, "Charts"). The bundles lie in
+// static/plotly/. Sent by portfolio/ui/plotly_chart.py: data = {figure (JSON text), config,
+// bundle (URL), basic_only, selectable}. A drawn chart carries data-drawn="1" (what
+// "finished" waits for); one that could not be drawn data-drawn="error", and says so.
 
 const bundles = (window.__portfolioPlotly = window.__portfolioPlotly || {});
 
