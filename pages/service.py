@@ -79,6 +79,9 @@ never_told = int(broken_kinds.filter((pl.col("state") == "open") & (pl.col("told
                  ["cases"].sum() or 0)
 lapses_total = int(lapses["lapses_total"][0]) if lapses.height else 0
 due_12m = int(months["due"].sum() or 0)
+held = ctx.run("service_data_held").row(0, named=True)
+# a promise can be judged broken only where deliveries or service cases were imported
+promises_held = held["has_deliveries"] or held["has_service_cases"]
 
 # --- headline -------------------------------------------------------------------------
 cols = st.columns(6)
@@ -86,11 +89,12 @@ cols[0].metric("On time, 12 months",
                fmt.percent(months["on_time"].sum() / due_12m if due_12m else None),
                help=f"{due_12m:,} deliveries promised in the last 12 months, delivered on or "
                     "before the promised day")
-cols[1].metric("Overdue promises", f"{open_total:,}",
+cols[1].metric("Overdue promises", f"{open_total:,}" if promises_held else fmt.MISSING,
                help=f"Service cases open past their due date and deliveries more than "
                     f"{svc.late_delivery_days} days late not delivered yet; {never_told:,} never "
                     "reported to the client")
-cols[2].metric("Told late or never", f"{lapses_total:,}",
+cols[2].metric("Told late or never",
+               f"{lapses_total:,}" if held["has_service_cases"] else fmt.MISSING,
                help=f"Cases opened in the last {history} whose client was told more than "
                     f"{svc.inform_within_days} days after opening, or not at all")
 cols[3].metric("Quality issues", fmt.percent(rates["quality_rate"], 1),
@@ -100,14 +104,26 @@ cols[4].metric("Invoice issues", fmt.percent(rates["invoice_rate"], 1),
                help=f"Of {rates['delivered']:,} deliveries promised in the last {window} and "
                     "delivered")
 cols[5].metric("Renewals due",
-               fmt.money(contracts["renewal_value"].sum(), cur),
+               fmt.money(contracts["renewal_value"].sum(), cur) if held["has_contracts"]
+               else fmt.MISSING,
                help=f"{int(contracts['renewals_due'].sum()):,} service contracts ending "
                     f"within {svc.renewal_days} days of the as-of date, annual value")
+
+
+def say_none_held(what: str, then: str) -> None:
+    """A section over facts the database holds none of says so, instead of showing zeros
+    counted over records that were never imported."""
+    st.info(f"This database holds no {what} (an export of deals alone, say), so {then}. "
+            "Import them to see this section (docs/mappings.md).", icon=":material/block:")
 
 
 def broken_promises() -> None:
     """Overdue service cases and late deliveries, and those the client was not told about in
     time."""
+    if not promises_held:
+        say_none_held("deliveries and no service cases",
+                      "no promise made after the sale can be judged kept or broken")
+        return
     st.subheader(f"{open_total:,} broken promises: service cases past their due date and "
                  f"deliveries more than {svc.late_delivery_days} days late, {never_told:,} of "
                  "them never reported to the client")
@@ -228,6 +244,10 @@ def status_by_account() -> None:
 
 def deliveries() -> None:
     """On-time delivery over time and per manager; the late and overdue deliveries."""
+    if not held["has_deliveries"]:
+        say_none_held("deliveries",
+                      "no delivery can be judged on time or late")
+        return
     late = ctx.summed("delivery_late", totals.late_deliveries, svc.table_rows, **params)
     late_count = int(late["late_total"][0]) if late.height else 0
     outstanding_count = int(late["outstanding_total"][0]) if late.height else 0
@@ -281,6 +301,10 @@ def deliveries() -> None:
 
 def cases_and_setup() -> None:
     """Service cases by kind and state; installation and training after delivery."""
+    if not held["has_service_cases"]:
+        say_none_held("service cases",
+                      "no case, installation or training can be followed")
+        return
     st.subheader("Service cases by kind and state, installation and training")
     left, right = st.columns([3, 2])
     with left:
@@ -342,6 +366,10 @@ def cases_and_setup() -> None:
 
 def contracts_and_renewals() -> None:
     """Service contracts by kind and the renewals coming due."""
+    if not held["has_contracts"]:
+        say_none_held("service contracts",
+                      "no renewal can be seen coming due")
+        return
     renewals = ctx.summed("contracts_renewals", totals.renewals, svc.table_rows, **params)
     renewals_total = int(renewals["renewals_total"][0]) if renewals.height else 0
     st.subheader(f"Service contracts: {renewals_total:,} renewals due within "
@@ -410,6 +438,10 @@ def revenue_mix() -> None:
 def postsale_checklist() -> None:
     """Every deal won in 12 months, checked after the sale: deliveries on time, quality and
     invoices, installation and training, the client told of problems."""
+    if not promises_held:
+        say_none_held("deliveries and no service cases",
+                      "no won deal can be checked after the sale")
+        return
     checks = ctx.summed("postsale_checklist", totals.postsale_checklist, svc.table_rows,
                         **params)
     first = checks.row(0, named=True) if checks.height else {}

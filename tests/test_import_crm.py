@@ -129,3 +129,29 @@ def test_score_cli_records_coverage_and_factors_on_the_crm_data(crm_db):
     assert kan["factors_assumed"] == ["growth"]
     assert kan["factors_used"][:3] == ["size", "growth", "client_size"]
     assert "financial_health" in kan["factors_missing"]
+
+
+SERVICE_TABS_WITHOUT_FACTS = {
+    "Broken promises": "no deliveries and no service cases",
+    "Post-sale checklist": "no deliveries and no service cases",
+    "Deliveries": "no deliveries",
+    "Cases and setup": "no service cases",
+    "Contracts": "no service contracts",
+}
+
+
+@pytest.mark.parametrize(("tab", "held"), SERVICE_TABS_WITHOUT_FACTS.items())
+def test_the_service_page_says_no_service_facts_were_imported_instead_of_counting_zeros(
+        tab, held, crm_db, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["service_tab"] = tab
+    at.switch_page("pages/service.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    for label in ("Overdue promises", "Told late or never", "Renewals due"):
+        assert metrics[label] == fmt.MISSING, (label, metrics[label])
+    notes = [i.value for i in at.info]
+    assert any(f"This database holds {held}" in note for note in notes), notes
+    # no "0 broken promises" or "0 renewals due" headings over records never imported
+    assert not [s.value for s in at.subheader if s.value.startswith("0 ")]

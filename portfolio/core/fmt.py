@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+MISSING = "–"  # how every figure that cannot be known is shown
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "SEK": "SEK ",
                     "PLN": "PLN "}
 
@@ -13,7 +14,7 @@ CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "SEK":
 def money(value: float | None, currency: str = "EUR") -> str:
     """Compact money: €1.2M, €350k, €900; '–' for missing."""
     if value is None:
-        return "–"
+        return MISSING
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     sign = "−" if value < 0 else ""
     amount = abs(value)
@@ -28,14 +29,14 @@ def money(value: float | None, currency: str = "EUR") -> str:
 def percent(ratio: float | None, digits: int = 0) -> str:
     """A ratio as a percentage: 0.8712 -> '87 %'."""
     if ratio is None:
-        return "–"
+        return MISSING
     return f"{ratio * 100:.{digits}f} %"
 
 
 def signed_percent(ratio: float | None, digits: int = 0) -> str:
     """A change as a signed percentage: -0.35 -> '−35 %'."""
     if ratio is None:
-        return "–"
+        return MISSING
     text = f"{abs(ratio) * 100:.{digits}f} %"
     return ("+" if ratio >= 0 else "−") + text
 
@@ -67,7 +68,7 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def day(value: date | None) -> str:
-    return value.strftime("%-d %b %Y") if value else "–"
+    return value.strftime("%-d %b %Y") if value else MISSING
 
 
 # Enumeration values whose name for people is not their code's words: the seed's seventh
@@ -79,7 +80,7 @@ NAMED_CODES = {"approver": "Controller (approver)", "no_data": "No service data"
 def label(code: str | None) -> str:
     """An enumeration value for people: 'obtaining_commitment' -> 'Obtaining commitment'."""
     if not code:
-        return "–"
+        return MISSING
     if code in NAMED_CODES:
         return NAMED_CODES[code]
     words = ["KAM" if word == "kam" else word for word in code.split("_")]
