@@ -29,7 +29,7 @@ current_deals AS (
 roles AS (
     SELECT
         dc.contact_id, dc.role,
-        arg_max(dc.attitude, dc.last_contact_on)
+        arg_max(dc.attitude, (dc.last_contact_on, dc.deal_id))
             FILTER (WHERE dc.last_contact_on <= $as_of::DATE) AS attitude,
         max(dc.last_contact_on) FILTER (WHERE dc.last_contact_on <= $as_of::DATE)
             AS last_contact_on,

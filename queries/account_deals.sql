@@ -14,7 +14,7 @@ WITH rated AS (
                           $visible::VARCHAR[], $account_id::VARCHAR)
 ),
 last_call AS (
-    SELECT deal_id, arg_max(outcome, occurred_on) AS last_outcome,
+    SELECT deal_id, arg_max(outcome, (occurred_on, call_id)) AS last_outcome,
            max(occurred_on) AS last_call_on
     FROM calls
     WHERE occurred_on <= $as_of::DATE AND deal_id IN (SELECT deal_id FROM rated)

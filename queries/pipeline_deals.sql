@@ -36,7 +36,7 @@ call_facts AS (
     SELECT c.deal_id,
            max(c.occurred_on) FILTER (WHERE c.outcome = 'advance') AS last_advance_on,
            max(c.occurred_on) FILTER (WHERE c.outcome <> 'continuation') AS last_other_on,
-           arg_max(c.outcome, c.occurred_on) AS last_outcome,
+           arg_max(c.outcome, (c.occurred_on, c.call_id)) AS last_outcome,
            max(c.occurred_on) AS last_call_on
     FROM calls c
     WHERE c.occurred_on <= $as_of::DATE

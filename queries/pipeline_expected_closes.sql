@@ -31,8 +31,8 @@ SELECT
     count(*) AS deals,
     sum(value) AS value,
     sum(weighted_value) AS weighted_value,
-    arg_max(deal_name, value) AS top_deal_name,
-    arg_max(account_name, value) AS top_account_name,
+    arg_max(deal_name, (value, deal_id)) AS top_deal_name,
+    arg_max(account_name, (value, deal_id)) AS top_account_name,
     max(value) AS top_deal_value
 FROM bucketed
 GROUP BY ALL

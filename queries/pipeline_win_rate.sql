@@ -9,7 +9,7 @@ WITH quarters AS (
                                   INTERVAL 3 MONTH))::DATE AS quarter
 ),
 closed AS (
-    SELECT p.stage AS outcome, p.value, p.deal_name, p.account_name,
+    SELECT p.stage AS outcome, p.value, p.deal_id, p.deal_name, p.account_name,
            date_trunc('quarter', p.closed_on)::DATE AS quarter
     FROM pipeline_deals p
     WHERE p.stage IN ('won', 'lost')
@@ -22,8 +22,11 @@ SELECT
     coalesce(sum(c.value) FILTER (WHERE c.outcome = 'lost'), 0) AS lost_value,
     won / nullif(won + lost, 0) AS win_rate,
     won_value / nullif(won_value + lost_value, 0) AS win_rate_value,
-    arg_max(c.deal_name, c.value) FILTER (WHERE c.outcome = 'won') AS top_win_name,
-    arg_max(c.account_name, c.value) FILTER (WHERE c.outcome = 'won') AS top_win_account,
+    -- the biggest win; of equal ones the same on every run (by deal id)
+    arg_max(c.deal_name, (c.value, c.deal_id)) FILTER (WHERE c.outcome = 'won')
+        AS top_win_name,
+    arg_max(c.account_name, (c.value, c.deal_id)) FILTER (WHERE c.outcome = 'won')
+        AS top_win_account,
     max(c.value) FILTER (WHERE c.outcome = 'won') AS top_win_value
 FROM quarters q
 LEFT JOIN closed c USING (quarter)

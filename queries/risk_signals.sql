@@ -72,8 +72,8 @@ events AS (
         count(*) FILTER (WHERE kind = 'culture_clash') AS culture_clash,
         max(occurred_on) FILTER (WHERE kind = 'culture_clash') AS culture_clash_on,
         max(severity) FILTER (WHERE kind = 'culture_clash') AS culture_clash_severity,
-        arg_max(note, occurred_on) FILTER (WHERE kind = 'kam_changed') AS kam_changed_note,
-        arg_max(note, occurred_on) FILTER (WHERE kind = 'key_contact_left')
+        arg_max(note, (occurred_on, note)) FILTER (WHERE kind = 'kam_changed') AS kam_changed_note,
+        arg_max(note, (occurred_on, note)) FILTER (WHERE kind = 'key_contact_left')
             AS contact_left_note
     FROM events_in_window
     GROUP BY account_id
@@ -83,7 +83,8 @@ contacts_left AS (
         c.account_id,
         count(*) AS contacts_left,
         max(c.left_on) AS contact_left_on,
-        arg_max(coalesce(c.name, 'a contact') || coalesce(' (' || c.title || ')', ''), c.left_on)
+        arg_max(coalesce(c.name, 'a contact') || coalesce(' (' || c.title || ')', ''),
+                (c.left_on, c.contact_id))
             AS contact_left_who
     FROM contacts c, bounds b
     WHERE c.left_on <= b.as_of AND c.left_on > b.window_start
@@ -191,11 +192,14 @@ silence AS (
     SELECT account_id,
            max(CASE WHEN next_in > 0 THEN next_in - 1 ELSE $as_of::DATE - delivered_on END)
                AS silent_days_after_delivery,
-           arg_max(delivered_on, CASE WHEN next_in > 0 THEN next_in - 1
-                                      ELSE $as_of::DATE - delivered_on END)
+           -- the longest silence; of equally long ones the latest delivery's (a tie
+           -- broken by chance would name another delivery on every run)
+           arg_max(delivered_on, (CASE WHEN next_in > 0 THEN next_in - 1
+                                       ELSE $as_of::DATE - delivered_on END, delivered_on))
                AS silent_delivery_on,
-           arg_max(next_in = 0, CASE WHEN next_in > 0 THEN next_in - 1
-                                     ELSE $as_of::DATE - delivered_on END) AS still_silent
+           arg_max(next_in = 0, (CASE WHEN next_in > 0 THEN next_in - 1
+                                      ELSE $as_of::DATE - delivered_on END, delivered_on))
+               AS still_silent
     FROM followed
     GROUP BY account_id
 ),

@@ -24,7 +24,7 @@ def scalar(db: Path, sql: str) -> Any:
     cursor = read_only_connection(db).cursor()
     try:
         used = {key: value for key, value in params.items() if f"${key}" in sql}
-        return cursor.execute(sql, used).fetchone()[0]
+        return cursor.execute(sql, used).fetchall()[0][0]
     finally:
         cursor.close()
 

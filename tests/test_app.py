@@ -18,7 +18,7 @@ TEAM_OF_M02 = ("M02", "M05", "M06", "M07")
 def scalar(db: Path, sql: str, params: list | None = None):
     cursor = read_only_connection(db).cursor()
     try:
-        return cursor.execute(sql, params or []).fetchone()[0]
+        return cursor.execute(sql, params or []).fetchall()[0][0]
     finally:
         cursor.close()
 

@@ -44,7 +44,7 @@ def open_deals_of_team(db: Path, tiers: list[str]) -> tuple[int, float]:
         return cursor.execute(
             "SELECT count(*), sum(value)::DOUBLE FROM deals JOIN accounts USING (account_id) "
             "WHERE stage NOT IN ('won', 'lost') AND list_contains(?, manager_id) "
-            "AND list_contains(?, tier)", [TEAM_OF_M02, tiers]).fetchone()
+            "AND list_contains(?, tier)", [TEAM_OF_M02, tiers]).fetchall()[0]
     finally:
         cursor.close()
 

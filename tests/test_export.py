@@ -190,7 +190,7 @@ def test_manager_pictures_show_the_manager_filter(exported, demo_db):
     with duckdb.connect(str(demo_db), read_only=True, config=READ_ONLY_CONFIG) as con:
         expected = con.execute(
             "SELECT count(*) FROM accounts WHERE tier IN ('strategic', 'key') AND manager_id IN "
-            "('M02', 'M05', 'M06', 'M07')").fetchone()[0]
+            "('M02', 'M05', 'M06', 'M07')").fetchall()[0][0]
     assert team["figures"]["key_accounts"] == expected < whole["key_accounts"]
 
 

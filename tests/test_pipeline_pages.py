@@ -43,7 +43,8 @@ def chart_titles(at: AppTest) -> list[str]:
 
 def scalar(db: Path, sql: str, params: list | None = None):
     with rules_cursor(db) as cursor:  # the SQL may read the rule macros
-        return cursor.execute(sql, params or []).fetchone()[0]
+        # all rows: DuckDB 2.0 leaves a fetchone() result open on the shared connection
+        return cursor.execute(sql, params or []).fetchall()[0][0]
 
 
 # --- on the fixture ------------------------------------------------------------------------

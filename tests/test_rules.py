@@ -181,5 +181,5 @@ def test_told_in_time_is_one_rule_counted_from_the_day_the_problem_was_known(
     with db.rules_cursor(tiny_copy) as cursor:
         told = cursor.execute(
             "SELECT told_in_time($informed::DATE, DATE '2026-06-01', DATE '2026-06-30', 2)",
-            {"informed": informed_on}).fetchone()[0]
+            {"informed": informed_on}).fetchall()[0][0]
     assert told is expected

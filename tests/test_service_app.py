@@ -29,7 +29,7 @@ def scalar(db: Path, sql: str, **params: Any) -> Any:
             if f"${key}" in sql}
     cursor = read_only_connection(db).cursor()
     try:
-        return cursor.execute(sql, used).fetchone()[0]
+        return cursor.execute(sql, used).fetchall()[0][0]
     finally:
         cursor.close()
 
