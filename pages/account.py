@@ -173,7 +173,10 @@ def attractiveness() -> None:
         trend = account_charts.metric_trend
         left, right = st.columns([3, 2])
         with left:
-            show_chart(drawn(account_charts.revenue_mix, monthly, cur), key="account_mix")
+            held = ctx.run("service_data_held").row(0, named=True)
+            show_chart(drawn(account_charts.revenue_mix, monthly, cur,
+                             held["has_finance_revenue"] or held["has_contracts"]),
+                       key="account_mix")
         with right:
             show_chart(drawn(trend, monthly, "gross_margin_pct", "Gross margin", "%"),
                        key="account_margin")

@@ -396,6 +396,10 @@ def contracts_and_renewals() -> None:
 
 def revenue_mix() -> None:
     """Revenue by kind over time; where after-sales out-sells equipment."""
+    if not (held["has_finance_revenue"] or held["has_contracts"]):
+        say_none_held("revenue by stream and no service contracts",
+                      "after-sales revenue cannot be told apart from equipment")
+        return
     mix = ctx.summed("revenue_mix_by_account", totals.revenue_mix, svc.table_rows, **params)
     led = int(mix["aftersales_led_total"][0]) if mix.height else 0
     st.subheader(f"Revenue mix: after-sales out-sells equipment at {led:,} accounts")

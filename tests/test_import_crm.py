@@ -14,6 +14,7 @@ from portfolio.core.db import read_only_connection
 from portfolio.core.registry import PAGES
 from portfolio.read import scoring
 from portfolio.write.importer import check_database, import_sources
+from tests.charts import chart_spec, charts_in
 from tests.conftest import CRM_DATASET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +138,7 @@ SERVICE_TABS_WITHOUT_FACTS = {
     "Deliveries": "no deliveries",
     "Cases and setup": "no service cases",
     "Contracts": "no service contracts",
+    "Revenue mix": "no revenue by stream and no service contracts",
 }
 
 
@@ -155,3 +157,16 @@ def test_the_service_page_says_no_service_facts_were_imported_instead_of_countin
     assert any(f"This database holds {held}" in note for note in notes), notes
     # no "0 broken promises" or "0 renewals due" headings over records never imported
     assert not [s.value for s in at.subheader if s.value.startswith("0 ")]
+
+
+def test_an_accounts_revenue_from_won_deals_claims_no_after_sales_mix(crm_db, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["account"] = "kan-code"
+    at.switch_page("pages/account.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    mix = [spec for spec in map(chart_spec, charts_in(at))
+           if "Revenue from won deals" in spec["layout"]["title"]["text"]]
+    assert len(mix) == 1, [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
+    assert "after-sales is not known" in mix[0]["layout"]["title"]["text"]
+    assert [trace["name"] for trace in mix[0]["data"]] == ["Won deals"]

@@ -45,21 +45,30 @@ SOURCE_NAMES = {"recorded": "recorded event", "contacts": "from the contacts",
                 "service": "from the service cases"}
 
 
-def revenue_mix(monthly: pl.DataFrame, currency: str) -> go.Figure:
-    """Stacked monthly revenue by stream: where after-sales out-sells equipment."""
+def revenue_mix(monthly: pl.DataFrame, currency: str, streams_known: bool = True) -> go.Figure:
+    """Stacked monthly revenue by stream: where after-sales out-sells equipment. Without
+    `streams_known` (no finance feed and no service contracts: revenue is won deals alone)
+    one series of won deals, and a title that claims no mix."""
     streams = ("equipment", "service", "consumables", "spares")
     totals = {s: monthly[s].sum() for s in streams}
     aftersales = totals["service"] + totals["consumables"] + totals["spares"]
-    verdict = "out-sell" if aftersales > totals["equipment"] else "trail"
     months = f" over {fmt.plural(monthly.height, 'month')}" if monthly.height else ""
-    title = (f"Service, consumables and spares {verdict} equipment{months}: "
-             f"{fmt.money(aftersales, currency)} vs {fmt.money(totals['equipment'], currency)}")
+    if streams_known:
+        verdict = "out-sell" if aftersales > totals["equipment"] else "trail"
+        title = (f"Service, consumables and spares {verdict} equipment{months}: "
+                 f"{fmt.money(aftersales, currency)} vs "
+                 f"{fmt.money(totals['equipment'], currency)}")
+    else:
+        streams = ("equipment",)
+        title = (f"Revenue from won deals{months}: {fmt.money(totals['equipment'], currency)}; "
+                 "no finance data or service contracts, so after-sales is not known")
     fig = go.Figure()
     for stream in streams:
+        name = stream.capitalize() if streams_known else "Won deals"
         fig.add_trace(go.Bar(
-            x=monthly["month"].to_list(), y=monthly[stream].to_list(), name=stream.capitalize(),
+            x=monthly["month"].to_list(), y=monthly[stream].to_list(), name=name,
             marker_color=REVENUE_COLORS[stream],
-            hovertext=[f"{m.strftime('%b %Y')} · {stream}: {fmt.money(v, currency)}"
+            hovertext=[f"{m.strftime('%b %Y')} · {name.lower()}: {fmt.money(v, currency)}"
                        for m, v in monthly.select("month", stream).iter_rows()],
             hoverinfo="text",
         ))
