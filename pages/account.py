@@ -17,6 +17,7 @@ from portfolio.ui import (
     drawn,
     money_column,
     page_context,
+    say_none_held,
     show_chart,
     show_sections,
     show_table,
@@ -284,6 +285,11 @@ def buying_center() -> None:
 
 def service() -> None:
     """Service status, deliveries, open cases and contracts."""
+    held = ctx.run("service_data_held").row(0, named=True)
+    if not (held["has_deliveries"] or held["has_service_cases"] or held["has_contracts"]):
+        say_none_held("deliveries, service cases or service contracts",
+                      "this account's service after the sale cannot be followed")
+        return
     cases = ctx.run("account_service_cases", **params)
     contracts = ctx.run("account_contracts", **params)
     band = status.name if status else "No service data"

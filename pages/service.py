@@ -23,6 +23,7 @@ from portfolio.ui import (
     link_column,
     money_column,
     page_context,
+    say_none_held,
     show_chart,
     show_sections,
     show_table,
@@ -108,13 +109,6 @@ cols[5].metric("Renewals due",
                else fmt.MISSING,
                help=f"{int(contracts['renewals_due'].sum()):,} service contracts ending "
                     f"within {svc.renewal_days} days of the as-of date, annual value")
-
-
-def say_none_held(what: str, then: str) -> None:
-    """A section over facts the database holds none of says so, instead of showing zeros
-    counted over records that were never imported."""
-    st.info(f"This database holds no {what} (an export of deals alone, say), so {then}. "
-            "Import them to see this section (docs/mappings.md).", icon=":material/block:")
 
 
 def broken_promises() -> None:

@@ -170,3 +170,15 @@ def test_an_accounts_revenue_from_won_deals_claims_no_after_sales_mix(crm_db, mo
     assert len(mix) == 1, [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
     assert "after-sales is not known" in mix[0]["layout"]["title"]["text"]
     assert [trace["name"] for trace in mix[0]["data"]] == ["Won deals"]
+
+
+def test_an_accounts_service_tab_says_no_service_facts_were_imported(crm_db, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["account"] = "kan-code"
+    at.query_params["account_tab"] = "Service"
+    at.switch_page("pages/account.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info]
+    assert any("holds no deliveries, service cases or service contracts" in n for n in notes)
+    assert not [m.label for m in at.metric if m.label.startswith("Renewals due")]

@@ -134,3 +134,10 @@ def figure_metrics(ctx: PageContext, names: tuple[str, ...], columns: list[Any],
         column.metric(figure.label, figure.display(found[name], ctx.currency),
                       help=figure.definition)
     return found
+
+
+def say_none_held(what: str, then: str) -> None:
+    """A section over facts the database holds none of says so, instead of showing zeros
+    counted over records that were never imported."""
+    st.info(f"This database holds no {what} (an export of deals alone, say), so {then}. "
+            "Import them to see this section (docs/mappings.md).", icon=":material/block:")
