@@ -46,7 +46,8 @@ PARAMS: dict[str, Any] = {
 
 def test_every_dataset_query_takes_the_viewer_scope() -> None:
     unscoped = set(queries.available()) - set(SCOPED)
-    assert unscoped == {"data_dates", "viewer_managers"}  # no portfolio data in either
+    # no portfolio data in any: dates, who is who, whether a table holds rows at all
+    assert unscoped == {"data_dates", "viewer_managers", "service_data_held"}
 
 
 # --- the operator's settings and who is who ------------------------------------------
