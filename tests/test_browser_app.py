@@ -63,6 +63,17 @@ def test_deep_link_with_filters_opens_the_right_page_filters_and_figures(
     page.close()
 
 
+def test_a_deep_link_finds_the_server_at_its_root_at_once(browser, fresh_server):
+    # Without the base address in the page (portfolio/delivery/serve.py), Streamlit first
+    # asks for /service/_stcore/health, is refused and retries at the root 100 ms later.
+    page = open_finished(browser, f"{fresh_server.url}/service?tier=key")
+    asked = page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)")
+    health = [url for url in asked if url.split("?")[0].endswith("/_stcore/health")]
+    assert health == [f"{fresh_server.url}/_stcore/health"]
+    assert page.get_by_test_id("stMain").get_by_role("heading", name="Service").first.is_visible()
+    page.close()
+
+
 def test_deep_links_opened_at_the_same_moment_on_a_fresh_server_all_work(browser, fresh_server):
     # Streamlit's legacy-pages flag is process-wide: only the first of several sessions
     # used to rerun through the entry script, the others failed on a missing page context.

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from portfolio.delivery.serve import page_naming_base_address
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # In a fresh process: preload, then every page and each of its tabs under AppTest; prints
@@ -52,3 +54,19 @@ def test_no_page_loads_a_heavy_module_after_the_preload(demo_db: Path) -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["pages"] == 6 and report["runs"] > 6  # every page and some tabs ran
     assert [name for name in report["loaded"] if name.split(".")[0] in HEAVY] == []
+
+
+INDEX = ('<head>\n    <script type="module" crossorigin src="./static/js/index.js">'
+         '</script>\n</head>')
+
+
+def test_the_page_names_the_base_address_before_streamlits_scripts() -> None:
+    page = page_naming_base_address(INDEX, None)
+    script = 'new URL("/", location.origin).href'
+    assert script in page
+    assert page.index(script) < page.index('<script type="module"')
+    assert 'new URL("/kam", location.origin).href' in page_naming_base_address(INDEX, "kam/")
+
+
+def test_a_page_without_streamlits_module_script_is_served_as_it_is() -> None:
+    assert page_naming_base_address("<html></html>", None) == "<html></html>"
