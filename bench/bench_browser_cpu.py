@@ -6,7 +6,11 @@ every page, so Streamlit's scripts are in the browser's cache) and the script me
 wall time to "finished" and the processor time of all Chromium processes and of the
 server process during each visit; then `--runs` new tabs of the same browser open it, timed
 from navigation start to finished (a new tab compiles and runs Streamlit's scripts again);
-medians are printed. Baseline in the same run: a one-line Streamlit app (the cost of
+medians are printed. New tabs are timed in two browsers: one with a profile on disk, as a
+person's browser is (after one visit of every page; Chromium keeps the compiled code of
+scripts it has run before, V8's code cache, there), and Playwright's usual context, a
+private window, which keeps no compiled code (Plotly's bundle is compiled again in every
+tab: ~0.2 s more). Baseline in the same run: a one-line Streamlit app (the cost of
 Streamlit itself). Results are appended to bench/RESULTS.md.
 Run: `.venv/bin/python bench/bench_browser_cpu.py [--scale large] [--runs 3] [--no-record]`
 """
@@ -30,10 +34,17 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
 from bench.bench_pages import database  # noqa: E402
 from portfolio.core.registry import PAGES  # noqa: E402
-from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
+from portfolio.delivery.browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    DashboardServer,
+    chromium_path,
+    launch_chromium,
+    wait_until_finished,
+)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 BASELINE_APP = 'import streamlit as st\nst.title("Baseline")\nst.write("One line.")\n'
+VIEWPORT = {"width": 1400, "height": 900}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -85,16 +96,31 @@ def new_tab_seconds(tab: Page, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def visit_every_page(tab: Page, url: str, paths: list[str]) -> None:
+    """Streamlit's scripts into the browser's cache."""
+    for path in paths:
+        tab.goto(url + path)
+        wait_until_finished(tab, timeout_ms=120_000)
+
+
 def measure(app: Path, env: dict[str, str], paths: list[str], runs: int) -> list[tuple]:
+    """Per path: median wall, Chromium and server seconds of a visit, then new tab seconds
+    in a browser with a profile on disk and in a private window."""
     with DashboardServer(app, env=env) as server, sync_playwright() as playwright:
+        with tempfile.TemporaryDirectory() as profile:
+            context = playwright.chromium.launch_persistent_context(
+                profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, viewport=VIEWPORT)
+            tab = context.new_page()
+            visit_every_page(tab, server.url, paths)
+            in_profile = [new_tab_seconds(tab, server.url + path, runs) for path in paths]
+            context.close()
         chromium = launch_chromium(playwright)
         # one context (one cache) for the first tab and the new tabs alike
-        tab = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
-        for path in paths:  # Streamlit's scripts into the browser's cache
-            tab.goto(server.url + path)
-            wait_until_finished(tab, timeout_ms=120_000)
-        rows = [(path, *visits(tab, server.url + path, server.pid, runs),
-                 new_tab_seconds(tab, server.url + path, runs)) for path in paths]
+        tab = chromium.new_context(viewport=VIEWPORT).new_page()
+        visit_every_page(tab, server.url, paths)
+        rows = [(path, *visits(tab, server.url + path, server.pid, runs), new_tab,
+                 new_tab_seconds(tab, server.url + path, runs))
+                for path, new_tab in zip(paths, in_profile, strict=True)]
         chromium.close()
     return rows
 
@@ -109,25 +135,31 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         baseline_app = Path(folder) / "baseline.py"
         baseline_app.write_text(BASELINE_APP)
-        [(_, base_wall, base_cpu, _, base_tab)] = measure(baseline_app, {}, ["/"], args.runs)
+        [(_, base_wall, base_cpu, _, base_tab, base_private)] = measure(
+            baseline_app, {}, ["/"], args.runs)
     rows = measure(ROOT / "dashboard.py", {"PORTFOLIO_DB": str(db)},
                    [f"/{page.url_path}" for page in PAGES], args.runs)
     lines = [f"## Browser processor time per page · {datetime.now():%Y-%m-%d %H:%M} · "
              f"commit {commit()} · {machine()}", "",
              f"{args.scale} demo, one tab, medians of {args.runs} visits after one visit of "
              f"every page. Baseline, a one-line Streamlit app: {base_wall:.2f} s to finished, "
-             f"{base_cpu:.2f} s of Chromium's processor time, {base_tab:.2f} s in a new tab. "
-             "New tab: the page opened in a new tab of the same browser, seconds from "
-             "navigation start to finished (medians).", "",
+             f"{base_cpu:.2f} s of Chromium's processor time, {base_tab:.2f} s in a new tab "
+             f"({base_private:.2f} s in a private window). "
+             "New tab: the page opened in a new tab of a browser with a profile on disk that "
+             "has visited every page once, seconds from navigation start to finished "
+             "(medians); private window: the same in Playwright's usual context, which keeps "
+             "no compiled code.", "",
              "| page | to finished s | Chromium processor s | / baseline | server processor s "
-             "| new tab s | / baseline |",
-             "|---|---|---|---|---|---|---|"]
-    for (_, wall, browser, server, new_tab), page in zip(rows, PAGES, strict=True):
+             "| new tab s | / baseline | new tab, private window s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (_, wall, browser, server, new_tab, private), page in zip(rows, PAGES, strict=True):
         lines.append(f"| {page.label} | {wall:.2f} | {browser:.2f} | "
                      f"{browser / max(base_cpu, 1e-9):.1f}× | {server:.2f} | {new_tab:.2f} | "
-                     f"{new_tab / max(base_tab, 1e-9):.1f}× |")
+                     f"{new_tab / max(base_tab, 1e-9):.1f}× | {private:.2f} |")
     tabs = statistics.median(row[4] for row in rows)
-    lines += ["", f"New tab, median of the six pages: {tabs:.2f} s (budget 1.5 s)."]
+    private_tabs = statistics.median(row[5] for row in rows)
+    lines += ["", f"New tab, median of the six pages: {tabs:.2f} s (budget 1.5 s); "
+                  f"in a private window {private_tabs:.2f} s."]
     print("\n".join(lines), flush=True)
     if not args.no_record:
         record([*lines, ""])
