@@ -573,7 +573,9 @@ def coverage_grid(deals: pl.DataFrame, currency: str, recent_days: int,
               f"{_short(r['deal_name'], 28)} · {_short(r['account_name'], 24)} "
               f"({fmt.money(r['value'], currency)})" for i, r in enumerate(rows)]
     x_labels = [fmt.label(role) for role in ROLE_ORDER]
-    x_text = [f"<span style='color:{ROLE_COLORS[role]}'>■</span> {label}"
+    # a long label ("Controller (approver)") breaks before its bracket: the columns are
+    # narrow beside the deals' names, and one line would run into its neighbour's
+    x_text = [f"<span style='color:{ROLE_COLORS[role]}'>■</span> {label.replace(' (', '<br>(')}"
               for role, label in zip(ROLE_ORDER, x_labels, strict=True)]
     codes = {state: i for i, state in enumerate(ROLE_STATE_ORDER)}
     z, hover, custom = [], [], []
