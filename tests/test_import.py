@@ -478,3 +478,34 @@ financial_health = { column = "Score", number = true }
         "rating.csv, row 2, column account_id + month: 'A1 / 2026-06-01' is a duplicate key",
         "rating.csv, row 3, column account_id + month: 'A1 / 2026-06-01' is a duplicate key"]
     assert snapshot(served) == before
+
+
+def test_left_out_rows_are_told_by_reason_and_written_out_in_full(tmp_path):
+    """The CRM export's 1,425 opportunities without an account (and the 1,088 stage
+    histories that go with them): two reasons with their counts, not 2,513 lines; every
+    row in the --left-out CSV."""
+    from tests.conftest import CRM_DATASET
+
+    served, left_out = tmp_path / "portfolio.duckdb", tmp_path / "left-out.csv"
+    result = run_cli("import", str(CRM_DATASET), "--mapping",
+                     str(ROOT / "mappings" / "crm_sales_opportunities.toml"),
+                     "--db", str(served), "--left-out", str(left_out), "--no-warm")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("Rows the mapping could not place and left out (2,513), by reason:")
+    assert lines[start + 1:start + 6] == [
+        "    1,425  sales_pipeline.csv, column account: is empty, and deals.account_id is "
+        "required (the mapping gives no default)",
+        "           rows 11, 44, 46, 58, 62, 84, 141, 159, …",
+        "    1,088  sales_pipeline.csv, column opportunity_id: matches no deals.deal_id this "
+        "import places (for deal_stage_history.deal_id)",
+        "           rows 11, 44, 46, 58, 62, 84, 141, 159, …",
+        "           values 'HAXMC4IX', 'EG7OFLFR', 'OLVI7L8M', 'F5U1ACDD', 'ZZY4516R', "
+        "'GYB4W2AU', 'CNM0H9FR', 'UAE5ZC7O', …"]
+    written = pl.read_csv(left_out, infer_schema=False)
+    assert written.columns == ["file", "row", "column", "value", "rule"]
+    assert written.group_by("column").len().sort("column").rows() == [
+        ("account", 1425), ("opportunity_id", 1088)]
+    assert written.row(1) == ("sales_pipeline.csv", "11", "opportunity_id", "HAXMC4IX",
+                              "matches no deals.deal_id this import places (for "
+                              "deal_stage_history.deal_id)")

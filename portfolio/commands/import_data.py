@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from portfolio.commands.warm import add_no_warm
 from portfolio.core.db import served_link_path
 from portfolio.delivery.warm import report_warming
 from portfolio.write.importer import import_sources
+from portfolio.write.sources import Problem
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replace", action="store_true",
                         help="do not carry over tables absent from the import: they start "
                              "empty")
+    parser.add_argument("--left-out", type=Path, default=None, metavar="CSV",
+                        help="write every source row the mapping left out to this CSV "
+                             "(file, row, column, value, rule), to fix them at the source")
     add_no_warm(parser)
 
 
@@ -53,16 +59,46 @@ def run(args: argparse.Namespace) -> int:
     for table, rows in report.skipped.items():
         print(f"  {table}: {rows:,} source rows left out by the mapping (listed below)")
     print_skipped(report.skipped_rows)
+    if args.left_out is not None:
+        write_left_out(report.skipped_rows, args.left_out)
+        print(f"Every left-out row: {args.left_out}")
     if not args.no_warm:
         report_warming(link)
     return 0
 
 
-def print_skipped(rows: list, limit: int = 200) -> None:
+Reason = tuple[str, str | None, str]  # file, column, rule
+
+
+def by_reason(rows: list[Problem]) -> dict[Reason, list[Problem]]:
+    """The left-out rows grouped by file, column and rule, the commonest reason first."""
+    groups: dict[Reason, list[Problem]] = defaultdict(list)
+    for problem in rows:
+        groups[(problem.file, problem.column, problem.rule)].append(problem)
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def print_skipped(rows: list[Problem], examples: int = 8) -> None:
+    """A line per reason with its count and the first rows (and values) it left out: one
+    missing account leaves out a deal and its stage history, which is two reasons, not
+    thousands of lines."""
     if not rows:
         return
-    print(f"Rows the mapping could not place and left out ({len(rows):,}):")
-    for problem in rows[:limit]:
-        print(f"  {problem}")
-    if len(rows) > limit:
-        print(f"  … {len(rows) - limit:,} more")
+    print(f"Rows the mapping could not place and left out ({len(rows):,}), by reason:")
+    for (file, column, rule), problems in by_reason(rows).items():
+        where = f"{file}, column {column}" if column else file
+        print(f"  {len(problems):>7,}  {where}: {rule}")
+        shown = problems[:examples]
+        more = ", …" if len(problems) > examples else ""
+        print("           rows " + ", ".join(str(p.row) for p in shown) + more)
+        values = [p.value for p in shown if p.value is not None]
+        if values:
+            print("           values " + ", ".join(repr(v) for v in values) + more)
+
+
+def write_left_out(rows: list[Problem], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["file", "row", "column", "value", "rule"])
+        writer.writerows([p.file, p.row, p.column, p.value, p.rule] for p in rows)
