@@ -182,3 +182,32 @@ def test_an_accounts_service_tab_says_no_service_facts_were_imported(crm_db, mon
     notes = [i.value for i in at.info]
     assert any("holds no deliveries, service cases or service contracts" in n for n in notes)
     assert not [m.label for m in at.metric if m.label.startswith("Renewals due")]
+
+
+def test_the_overview_calls_new_only_what_was_not_suggested_a_week_earlier(crm_db):
+    """The overview scores a week earlier to mark suggestions "new this week": that scoring
+    must suggest what the attractiveness page suggests as of that day. Scored without the
+    deals of that day (win rate, pipeline, large losses) it suggested nothing, and all 12
+    of the CRM's suggestions read as new though 10 were there a week before."""
+    from portfolio.read import views
+    from portfolio.read.digest import scope_view
+
+    db, config = crm_db.resolve(), scoring.load_scoring_config()
+    ctx = scope_view(db, AS_OF, [], None)
+    week_day = views.overview_dates(AS_OF)["week"]
+    by_period = views.scores_by_period(ctx, config)
+    on_week_day = views.scores(scope_view(db, week_day, [], None), config)
+
+    def suggested(frame: pl.DataFrame) -> dict[str, str]:
+        chosen = frame.filter(pl.col("suggestion").is_in(list(scoring.DECISIONS)))
+        return dict(zip(chosen["account_id"], chosen["suggestion"], strict=True))
+
+    assert suggested(by_period["week"]) == suggested(on_week_day)
+    week_before = suggested(on_week_day)
+    listed = scoring.decisions_this_week(by_period["now"], by_period["week"], 12)
+    assert listed.height == 12
+    assert len(week_before) >= 10
+    for row in listed.iter_rows(named=True):
+        assert row["new"] == (week_before.get(row["account_id"]) != row["suggestion"]), row
+    assert listed["new"].sum() == 12 - len(set(listed["account_id"]) & set(week_before))
+    assert listed["new"].sum() <= 2

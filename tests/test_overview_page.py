@@ -92,8 +92,9 @@ def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() ->
     buckets = pl.DataFrame({"roles_covered": [2, 5], "deals": [3, 1], "without_top": [1, 0],
                             "without_top_value": [250_000.0, 0.0]})
     title = late_stage_coverage(buckets, "EUR").layout.title.text
-    assert title == ("1 late-stage deal (€250k) lacks a decider or an approver<br><sup>4 "
-                     "late-stage deals cover 2.8 of 7 buying-center roles on average</sup>")
+    assert title == ("1 late-stage deal (€250k) lacks a decider or an approver<br><span "
+                     "style='font-size:12px;color:#555'>4 late-stage deals cover 2.8 of 7 "
+                     "buying-center roles on average</span>")
     many = buckets.with_columns(pl.col("deals") * 4000, pl.col("without_top") * 7000)
     assert late_stage_coverage(many, "EUR").layout.title.text.startswith(
         "7,000 late-stage deals (€250k) lack a decider or an approver<br>")

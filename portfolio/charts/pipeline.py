@@ -21,6 +21,7 @@ from portfolio.charts.theme import (
     STAGE_COLORS,
     STAGE_ORDER,
     STATUS_COLORS,
+    SUBTITLE_COLOR,
     base_layout,
     money_axis_ticks,
     set_axes,
@@ -43,7 +44,6 @@ ROLE_STATE_COLORS = {"recent": STATUS_COLORS["on_time"], "long_ago": STATUS_COLO
 FATE_COLORS = {"advanced": STAGE_COLORS["won"], "lost": STAGE_COLORS["lost"],
                "still_open": STATUS_COLORS["pending"]}
 CHART_HEIGHT = 460
-SUBTITLE_COLOR = "#555"
 
 
 # --- shared helpers ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from portfolio.charts.theme import (
     base_layout,
     set_axes,
     set_props,
+    with_note,
 )
 from portfolio.core import fmt
 
@@ -40,8 +41,9 @@ class MatrixLines:
 
 
 def title_room(fig: go.Figure) -> None:
-    """Keep a two-line title (finding + <sup> note) inside a short chart: base_layout puts
-    the title at 98 % of the height, which leaves too little room above its first line."""
+    """Keep a two-line title (finding + note, theme.with_note) inside a short chart:
+    base_layout puts the title at 98 % of the height, which leaves too little room above its
+    first line."""
     fig.layout.title.y = 1 - 18 / (fig.layout.height or 450)
 
 
@@ -139,7 +141,7 @@ def matrix_title(accounts: pl.DataFrame, note: str) -> str:
         parts.append(f"{upgrades:,} standard worth upgrading")
     finding = ("Accounts needing a decision: " + ", ".join(parts)) if parts else (
         "No account needs a downgrade, drop, repair or upgrade")
-    return f"{finding}<br><sup>{note}</sup>"
+    return with_note(finding, note)
 
 
 def add_trails(fig: go.Figure, accounts: pl.DataFrame) -> None:
@@ -280,7 +282,7 @@ def contribution_title(rows: pl.DataFrame, scorecard: str, score: float | None,
         return head
     words = ", ".join(f"{short} {delta:+.1f}".replace("-", "−")
                       for short, delta in movers.select("short", "change").iter_rows())
-    return f"{head}<br><sup>moved most by: {words} points</sup>"
+    return with_note(head, f"moved most by: {words} points")
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -328,10 +330,11 @@ def late_stage_coverage(buckets: pl.DataFrame, currency: str) -> go.Figure:
         mean = (buckets["roles_covered"] * buckets["deals"]).sum() / deals
         # the pipeline's coverage chart words its alarm the same way; short enough for a
         # half-width chart with five-digit counts
-        title = (f"{fmt.plural(blind, 'late-stage deal')} ({fmt.money(blind_value, currency)})"
-                 f" {'lacks' if blind == 1 else 'lack'} a decider or an approver<br><sup>"
-                 f"{fmt.plural(deals, 'late-stage deal')} cover {mean:.1f} of 7 "
-                 f"buying-center roles on average</sup>")
+        title = with_note(
+            f"{fmt.plural(blind, 'late-stage deal')} ({fmt.money(blind_value, currency)})"
+            f" {'lacks' if blind == 1 else 'lack'} a decider or an approver",
+            f"{fmt.plural(deals, 'late-stage deal')} cover {mean:.1f} of 7 "
+            "buying-center roles on average")
     else:
         title = "No late-stage deals open"
     met = buckets["deals"] - buckets["without_top"]

@@ -51,6 +51,14 @@ REVENUE_COLORS = {"equipment": "#4e79a7", "service": "#f28e2b", "consumables": "
                   "spares": "#edc948"}
 
 FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
+SUBTITLE_COLOR = "#555"
+
+
+def with_note(finding: str, note: str) -> str:
+    """A chart title: the finding (drawn bold), then a note in the subtitles' size and colour,
+    a line per `<br>` of the note (Plotly ends a style at a line break)."""
+    return finding + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_COLOR}'>{line}"
+                             "</span>" for line in note.split("<br>"))
 
 
 def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str,

@@ -369,17 +369,10 @@ def _positive(name: str) -> pl.Expr:
     return pl.when(pl.col(name) > 0).then(pl.col(name))
 
 
-def combine_factors(metrics: pl.DataFrame,
-                    relationship: pl.DataFrame | None = None) -> pl.DataFrame:
+def combine_factors(metrics: pl.DataFrame, relationship: pl.DataFrame) -> pl.DataFrame:
     """The rows of scoring_metrics with the columns of scoring_relationship (account x
-    period). Without `relationship` (a cheaper scoring, e.g. the overview's counts a week
-    and a year earlier, which need no strength) the relative strength stays empty."""
-    if relationship is None:
-        return metrics.with_columns(
-            [pl.lit(None, dtype).alias(name) for name, dtype in RELATIONSHIP_COLUMNS.items()]
-        ).with_columns(pl.lit(False).alias("relationship_known"))
-    return metrics.join(relationship, on=["account_id", "period"], how="left").with_columns(
-        pl.lit(True).alias("relationship_known"))
+    period)."""
+    return metrics.join(relationship, on=["account_id", "period"], how="left")
 
 
 def raw_value_expressions(config: ScoringConfig) -> dict[str, pl.Expr]:
@@ -484,17 +477,16 @@ def score_factors(factors: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
          for key, level in CHANGE_FACTORS.items()])
     attractiveness, _ = weighted_score(a_weights)
     strength, s_weight = weighted_score(s_weights)
-    known = pl.col("relationship_known")
     used = [key for key in FACTORS if key in a_weights or key in s_weights]
 
     def in_score(key: str) -> pl.Expr:
-        return pl.col(f"score_{key}").is_not_null() & (pl.lit(key in a_weights) | known)
+        return pl.col(f"score_{key}").is_not_null()
 
     return scored.with_columns(
         pl.when(pl.col("data_coverage") >= config.rules.min_coverage).then(attractiveness)
         .alias("attractiveness"),
-        pl.when(known).then(strength).alias("strength"),
-        pl.when(known).then(s_weight).alias("strength_coverage"),
+        strength.alias("strength"),
+        s_weight.alias("strength_coverage"),
         named_factors(used, in_score).alias("factors_used"),
         named_factors(used, lambda key: ~in_score(key)).alias("factors_missing"),
     )

@@ -23,17 +23,18 @@ def scores(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
     return scoring.score_accounts(factors, ctx.run("risk_signals"), config, ctx.currency)
 
 
-def scores_on(ctx: PageContext, config: scoring.ScoringConfig, day: date,
-              strength: bool) -> pl.DataFrame:
+def scores_on(ctx: PageContext, config: scoring.ScoringConfig, day: date) -> pl.DataFrame:
     """Every account in view scored on `day` without words (the overview compares the as-of
-    date with a week and a year earlier). Relative strength only where `strength`: the
-    earlier dates feed counts that do not depend on it, and leaving it out saves a scan."""
+    date with a week and a year earlier). Each date with its own deals and service
+    (scoring_relationship as of `day`): the rules of a suggestion read them (win rate,
+    pipeline, large losses), so a date scored without them suggests other things and every
+    suggestion of the as-of date would read as new."""
     metrics = ctx.run("scoring_metrics", as_of=scoring.metrics_day(day, ctx.filters.as_of))
-    return scoring.score_accounts(
-        scoring.combine_factors(metrics, ctx.run("scoring_relationship",
-                                                 **config.relationship_params())
-                                if strength else None),
-        ctx.run("risk_signals", as_of=day), config, ctx.currency, in_words=False)
+    relationship = ctx.run("scoring_relationship", **{**config.relationship_params(),
+                                                      "as_of": day})
+    return scoring.score_accounts(scoring.combine_factors(metrics, relationship),
+                                  ctx.run("risk_signals", as_of=day), config, ctx.currency,
+                                  in_words=False)
 
 
 def overview_dates(as_of: date) -> dict[str, date]:
@@ -43,8 +44,7 @@ def overview_dates(as_of: date) -> dict[str, date]:
 
 
 def scores_by_period(ctx: PageContext, config: scoring.ScoringConfig) -> dict[str, pl.DataFrame]:
-    return {period: ctx.memo_accounts(scores_on, config=config, day=day,
-                                      strength=period == "now")
+    return {period: ctx.memo_accounts(scores_on, config=config, day=day)
             for period, day in overview_dates(ctx.filters.as_of).items()}
 
 

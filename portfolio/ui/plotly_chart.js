@@ -41,7 +41,10 @@ function withLook(layout) {
   delete themed.width;
   const title = themed.title;
   if (title && title.text && !title.text.startsWith("<b>")) {
-    themed.title = { ...title, text: `<b>${title.text}</b>` };
+    // the finding in bold; a note after it (<br><sup>…</sup>) stays in the normal weight
+    const cut = title.text.indexOf("<br>");
+    const finding = cut < 0 ? title.text : title.text.slice(0, cut);
+    themed.title = { ...title, text: `<b>${finding}</b>${cut < 0 ? "" : title.text.slice(cut)}` };
   }
   return themed;
 }
