@@ -47,9 +47,11 @@ figure_metrics(ctx, ("open_pipeline", "weighted_pipeline", "win_rate"),
 cols[2].metric("Stalling deals", fmt.count(stalling_total),
                help=f"Worth {fmt.money(stalling_value, cur)}; the rules are in the Stalling "
                     "deals tab")
-cols[4].metric("Closing within 3 months", fmt.money(soon_value, cur),
+dated = logic.close_dates_known(closes)
+cols[4].metric("Closing within 3 months", fmt.money(soon_value, cur) if dated else fmt.MISSING,
                help=f"{fmt.plural(soon_deals, 'open deal')} expected to close by the end of "
-                    "the second month after this one")
+                    "the second month after this one" if dated else
+                    "No open deal in view has an expected close date")
 
 
 def open_pipeline() -> None:
@@ -66,9 +68,15 @@ def open_pipeline() -> None:
             st.info("No open deals and none closed in the last 12 months in this selection.",
                     icon=":material/info:")
     with right:
-        if closes.height:
+        if closes.height and dated:
             show_chart(drawn(charts.expected_closes, closes, ctx.filters.as_of, cur),
                        key="pipeline_closes")
+        elif closes.height:
+            deals_undated, value_undated = logic.undated(closes)
+            st.info(f"No open deal has an expected close date ({fmt.plural(deals_undated, 'deal')}"
+                    f", {fmt.money(value_undated, cur)}), so this view cannot say what is "
+                    "expected to close when. Map the CRM's expected close date to "
+                    "deals.expected_close_on to see it.", icon=":material/event_busy:")
         else:
             st.info("No open deals, so nothing is expected to close.", icon=":material/info:")
 

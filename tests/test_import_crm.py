@@ -211,3 +211,21 @@ def test_the_overview_calls_new_only_what_was_not_suggested_a_week_earlier(crm_d
         assert row["new"] == (week_before.get(row["account_id"]) != row["suggestion"]), row
     assert listed["new"].sum() == 12 - len(set(listed["account_id"]) & set(week_before))
     assert listed["new"].sum() <= 2
+
+
+def test_the_pipeline_says_no_close_dates_were_imported_instead_of_nothing_closing(
+        crm_db, monkeypatch):
+    """The data set has no expected close dates: "$0 closing within 3 months" and a chart of
+    one "No date" bar said that nothing closes; the page says it cannot tell."""
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.switch_page("pages/pipeline.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    closing = next(m for m in at.metric if m.label == "Closing within 3 months")
+    assert closing.value == fmt.MISSING
+    assert closing.help == "No open deal in view has an expected close date"
+    notes = [i.value for i in at.info]
+    assert any(note.startswith("No open deal has an expected close date (664 deals, $1.6M)")
+               for note in notes), notes
+    titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
+    assert not [t for t in titles if "expected to close" in t], titles

@@ -22,6 +22,7 @@ from portfolio.read.decisions import (
     log_of,
     record_decision,
 )
+from portfolio.ui.widgets import show_table
 
 VERDICT_LABELS = {"accept": "Accept", "reject": "Reject", "defer": "Defer until"}
 NOTICE_KEY = "_decision_recorded"
@@ -137,7 +138,7 @@ def decision_history(ctx: PageContext, config: scoring.ScoringConfig, account_id
         "note": d.note or "", "until": d.until, "owner": d.owner or "", "due": d.due,
         "attractiveness": d.attractiveness, "as_of": d.as_of, "release": d.release,
         "reasons": " · ".join(d.reasons)} for d in history])
-    st.dataframe(table.to_arrow(), hide_index=True, width="stretch", column_config={
+    show_table(table, hide_index=True, width="stretch", column_config={
         "decided_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
         "verdict": "Decision", "suggestion": "On the suggestion", "by": "By",
         "note": st.column_config.TextColumn("Note", width="medium"),

@@ -66,7 +66,9 @@ def _drawn(name: str, _builder: Callable[..., Any], *args: Any, **kwargs: Any) -
 def show_table(data: pl.DataFrame, **kwargs: Any) -> Any:
     """st.dataframe of a Polars frame, handed over as Arrow: Streamlit serialises an Arrow
     table as it is, where a Polars frame goes through pandas first (that conversion was a
-    quarter of a rerun of the service page)."""
+    quarter of a rerun of the service page). A missing value shows as the house's dash, not
+    Streamlit's "None" (an export without calls has no last call on any deal)."""
+    kwargs.setdefault("placeholder", fmt.MISSING)
     return st.dataframe(data.to_arrow() if isinstance(data, pl.DataFrame) else data, **kwargs)
 
 
