@@ -174,7 +174,7 @@ def attractiveness() -> None:
         trend = account_charts.metric_trend
         left, right = st.columns([3, 2])
         with left:
-            held = ctx.run("service_data_held").row(0, named=True)
+            held = ctx.run("data_held").row(0, named=True)
             show_chart(drawn(account_charts.revenue_mix, monthly, cur,
                              held["has_finance_revenue"] or held["has_contracts"]),
                        key="account_mix")
@@ -285,7 +285,7 @@ def buying_center() -> None:
 
 def service() -> None:
     """Service status, deliveries, open cases and contracts."""
-    held = ctx.run("service_data_held").row(0, named=True)
+    held = ctx.run("data_held").row(0, named=True)
     if not (held["has_deliveries"] or held["has_service_cases"] or held["has_contracts"]):
         say_none_held("deliveries, service cases or service contracts",
                       "this account's service after the sale cannot be followed")

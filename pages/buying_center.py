@@ -19,6 +19,7 @@ from portfolio.ui import (
     link_column,
     money_column,
     page_context,
+    say_none_held,
     selectable_chart,
     show_chart,
     show_sections,
@@ -47,17 +48,23 @@ st.caption(f"A role is covered when a contact who is still with the client was e
            f"{rules.late_stage_words} without an active decider or approver. Settings: "
            "portfolio/core/settings.toml, [buying_center].")
 
+# an export of deals alone records nobody on any deal: no role is known to be met or missed
+held = bool(ctx.run("data_held")["has_buying_centers"][0])
 gaps = ctx.run("buying_center_gaps", **params)
 totals = logic.finding_totals(gaps)
 cols = st.columns(5)
 figure_metrics(ctx, ("open_deals", "late_stage_alarm"), [cols[0], cols[2]])
-cols[1].metric("Average coverage", fmt.percent(logic.average_coverage(gaps)),
+cols[1].metric("Average coverage",
+               fmt.percent(logic.average_coverage(gaps)) if held else fmt.MISSING,
                help="Covered roles of seven, averaged over the open deals")
-cols[3].metric("Single-threaded deals", count(totals['single_threaded'].deals),
+cols[3].metric("Single-threaded deals",
+               count(totals['single_threaded'].deals) if held else fmt.MISSING,
                help="One person engaged recently holds every covered role")
-cols[4].metric("Value at high risk", fmt.money(totals["high_risk"].value, cur),
+cols[4].metric("Value at high risk",
+               fmt.money(totals["high_risk"].value, cur) if held else fmt.MISSING,
                help=f"{plural(totals['high_risk'].deals, 'deal')}: the alarm, an opponent "
-                    "as decider or approver, or every decider gone")
+                    "as decider or approver, or every decider gone" if held else
+                    "The alarm, an opponent as decider or approver, or every decider gone")
 
 
 def gaps_in_words() -> None:
@@ -191,8 +198,13 @@ def coverage() -> None:
     )
 
 
-show_sections({
-    "Gaps": gaps_in_words,
-    "Deal × role grid": deal_role_grid,
-    "Coverage": coverage,
-}, key="buying_center_tab", keep=("bc_gap", "bc_search", "bc_page"))
+if held:
+    show_sections({
+        "Gaps": gaps_in_words,
+        "Deal × role grid": deal_role_grid,
+        "Coverage": coverage,
+    }, key="buying_center_tab", keep=("bc_gap", "bc_search", "bc_page"))
+else:
+    say_none_held("buying centers (contacts recorded on deals)",
+                  "no role of any deal can be known to be covered or missed: the gaps, the "
+                  "deal × role grid, coverage and the late-stage alarm cannot be judged")

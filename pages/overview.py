@@ -14,7 +14,7 @@ from portfolio.read import decisions as decision_log
 from portfolio.read import figures, overview, scoring, views
 from portfolio.read.service import ServiceSettings, band_counts, bands_in_words
 from portfolio.read.service_totals import monthly_deliveries
-from portfolio.ui import drawn, page_context, show_chart
+from portfolio.ui import drawn, page_context, say_none_held, show_chart
 from portfolio.ui.decisions import decision_form, open_decisions, show_recorded_notice
 
 ctx = page_context("Portfolio overview")
@@ -93,6 +93,8 @@ open_decisions(ctx, config)
 st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio matrix and why",
              icon=":material/arrow_forward:", query_params=ctx.page_params())
 
+# which facts beyond deals the database holds (a CRM export of deals alone holds none)
+held = ctx.run("data_held").row(0, named=True)
 left, right = st.columns(2)
 with left:
     show_chart(drawn(pipeline_charts.pipeline_by_stage,
@@ -101,16 +103,23 @@ with left:
     st.page_link("pages/pipeline.py", label="Pipeline details", icon=":material/arrow_forward:",
                  query_params=ctx.page_params())
 with right:
-    show_chart(drawn(portfolio_charts.late_stage_coverage,
-                     overview.late_coverage_by_roles(ctx.run("overview_late_coverage")), cur),
-               key="overview_coverage")
+    if held["has_buying_centers"]:
+        show_chart(drawn(portfolio_charts.late_stage_coverage,
+                         overview.late_coverage_by_roles(ctx.run("overview_late_coverage")),
+                         cur), key="overview_coverage")
+    else:
+        say_none_held("buying centers (contacts recorded on deals)",
+                      "no late-stage deal can be known to have or lack a decider or approver")
     st.page_link("pages/buying_center.py", label="Buying-center details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())
 left, right = st.columns(2)
 with left:
-    show_chart(drawn(service_charts.on_time_trend,
-                     ctx.summed("deliveries_by_month", monthly_deliveries)),
-               key="overview_on_time")
+    if held["has_deliveries"]:
+        show_chart(drawn(service_charts.on_time_trend,
+                         ctx.summed("deliveries_by_month", monthly_deliveries)),
+                   key="overview_on_time")
+    else:
+        say_none_held("deliveries", "on-time delivery cannot be judged")
     service_settings = ServiceSettings.load()
     bands = band_counts(ctx.memo_accounts(views.service_bands, settings=service_settings))
     st.markdown("Service status of the accounts: " + bands_in_words(

@@ -284,7 +284,7 @@ traits AS (
         -- not measured where the database holds no calls / buying centers at all
         CASE WHEN (SELECT count(*) FROM calls) > 0
              THEN avg(coalesce(dc.calls, 0)) END AS calls_per_deal,
-        CASE WHEN (SELECT count(*) FROM deal_contacts) > 0
+        CASE WHEN buying_centers_recorded()
              THEN avg(coalesce(dp.people, 0)) END AS people_per_deal,
         avg(cd.value) FILTER (WHERE cd.stage = 'won') AS won_deal_value
     FROM closed_deals cd
@@ -331,7 +331,7 @@ SELECT
         AS days_since_decider_contact,
     -- whether the database holds buying centers at all: without them no decider can be
     -- known to be unmet (a CRM export of deals alone)
-    (SELECT count(*) > 0 FROM deal_contacts) AS has_buying_centers,
+    buying_centers_recorded() AS has_buying_centers,
     coalesce(ld.late_deliveries, 0) AS late_deliveries, ld.most_days_late,
     coalesce(ld.late_outstanding, 0) AS late_outstanding,
     $late_delivery_days::INTEGER AS late_delivery_days,

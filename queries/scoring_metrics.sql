@@ -84,7 +84,7 @@ SELECT
     coalesce(mt.revenue_from_deals, false) AS revenue_from_deals,
     s.client_revenue, s.client_employees,
     (SELECT count(*) > 0 FROM service_contracts) AS has_contracts,
-    (SELECT count(*) > 0 FROM deal_contacts) AS has_buying_centers,
+    buying_centers_recorded() AS has_buying_centers,
     mt.revenue, mt.revenue_prior, mt.aftersales_share, mt.gross_margin_pct,
     mt.market_share, mt.market_share_before,
     datediff('month', mt.market_share_before_month, mt.market_share_month) AS market_share_span,

@@ -47,7 +47,7 @@ PARAMS: dict[str, Any] = {
 def test_every_dataset_query_takes_the_viewer_scope() -> None:
     unscoped = set(queries.available()) - set(SCOPED)
     # no portfolio data in any: dates, who is who, whether a table holds rows at all
-    assert unscoped == {"data_dates", "viewer_managers", "service_data_held"}
+    assert unscoped == {"data_dates", "viewer_managers", "data_held"}
 
 
 # --- the operator's settings and who is who ------------------------------------------

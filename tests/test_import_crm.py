@@ -229,3 +229,40 @@ def test_the_pipeline_says_no_close_dates_were_imported_instead_of_nothing_closi
                for note in notes), notes
     titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
     assert not [t for t in titles if "expected to close" in t], titles
+
+
+def test_the_buying_center_page_says_no_buying_centers_were_imported(crm_db, monkeypatch):
+    """No contact is recorded on any deal: "0 % coverage, alarm 0, $0 at high risk" and a
+    grid of grey cells claimed that every role was never reached."""
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.switch_page("pages/buying_center.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Open deals"] == "664"
+    for label in ("Average coverage", "Late-stage alarm", "Single-threaded deals",
+                  "Value at high risk"):
+        assert metrics[label] == fmt.MISSING, (label, metrics[label])
+    assert [i.value for i in at.info if "holds no buying centers" in i.value]
+    assert charts_in(at) == []
+
+
+def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
+        crm_db, monkeypatch):
+    from portfolio.read import figures
+    from portfolio.read.digest import scope_view
+
+    ctx = scope_view(crm_db.resolve(), AS_OF, [], None)
+    values = figures.values(ctx, scoring.load_scoring_config(),
+                            ("late_stage_coverage", "late_stage_alarm",
+                             "late_stage_alarm_value", "open_deals"), "now")
+    assert values == {"late_stage_coverage": None, "late_stage_alarm": None,
+                      "late_stage_alarm_value": None, "open_deals": 664.0}
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info]
+    assert [n for n in notes if n.startswith("This database holds no buying centers")], notes
+    assert [n for n in notes if n.startswith("This database holds no deliveries")], notes
+    titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
+    assert not [t for t in titles if "decider" in t or "On-time delivery" in t], titles

@@ -48,6 +48,11 @@ class FigureSources:
             "overview_figures", as_of=self.day, on_time_days=self.config.on_time_days))
 
     @cached_property
+    def buying_centers_held(self) -> bool:
+        """Whether the database holds any buying centers (queries/data_held.sql)."""
+        return bool(self.ctx.run("data_held")["has_buying_centers"][0])
+
+    @cached_property
     def scored(self) -> pl.DataFrame:
         return views.scores_by_period(self.ctx, self.config)[self.period]
 
@@ -122,6 +127,17 @@ def _total(key: str) -> Callable[[FigureSources], float | None]:
     return compute
 
 
+def _buying_center_total(key: str) -> Callable[[FigureSources], float | None]:
+    """`_total(key)`, unknown where the database holds no buying centers: a CRM export of
+    deals alone cannot say that a role is covered or missed."""
+    total = _total(key)
+
+    def compute(sources: FigureSources) -> float | None:
+        return total(sources) if sources.buying_centers_held else None
+    compute.__name__ = f"buying_center_total_{key}"
+    return compute
+
+
 FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
     Figure("accounts", "Accounts in view", "count",
            "Every account within the filters and the viewer's portfolio.",
@@ -141,13 +157,14 @@ FIGURES: dict[str, Figure] = {figure.name: figure for figure in (
            "(settings.toml, [pipeline]).", _total("weighted_value")),
     Figure("late_stage_coverage", "Late-stage coverage", "percent",
            "The mean share of the seven buying-center roles covered by a contact engaged "
-           "recently, over the open deals in a late stage.", _total("late_coverage")),
+           "recently, over the open deals in a late stage.",
+           _buying_center_total("late_coverage")),
     Figure("late_stage_alarm", "Late-stage alarm", "count",
            "Open deals in a late stage that lack an active decider or an active approver.",
-           _total("late_without_top"), rising_is_good=False),
+           _buying_center_total("late_without_top"), rising_is_good=False),
     Figure("late_stage_alarm_value", "Late-stage value at risk", "money",
            "The value of the open late-stage deals that lack an active decider or approver.",
-           _total("late_without_top_value"), rising_is_good=False),
+           _buying_center_total("late_without_top_value"), rising_is_good=False),
     Figure("on_time_delivery", "On-time delivery", "percent",
            "The share of the deliveries promised in the scoring window (scoring.toml, "
            "on_time_days) up to the as-of date that arrived by the promised day.",

@@ -178,6 +178,11 @@ CREATE TEMP MACRO delivery_days_late(promised_on, delivered_on, as_of) AS
 CREATE TEMP MACRO late_delivery(promised_on, delivered_on, as_of, late_days) AS
     delivery_days_late(promised_on, delivered_on, as_of) > late_days;
 
+-- Whether the database holds buying centers at all (contacts on deals): a CRM export of
+-- deals alone holds none, and then no role can be known to be met or missed.
+CREATE TEMP MACRO buying_centers_recorded() AS
+    (SELECT count(*) > 0 FROM deal_contacts);
+
 -- Whether the database records when clients were told of deliveries at all: an export
 -- without delivery notices cannot tell "never told" from "not recorded", so the queries
 -- count late deliveries' notices only where this holds.
