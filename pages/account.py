@@ -201,14 +201,18 @@ def open_deals() -> None:
     deals = ctx.run("account_deals", **params)
     st.subheader(f"Open deals: {deals.height}, worth "
                  f"{fmt.money(deals['value'].sum() if deals.height else 0, cur)}")
+    # an export without contacts on deals: nothing to say of roles, coverage or their risk
+    held = bool(ctx.run("data_held")["has_buying_centers"][0])
+    roles = (["roles_covered", "coverage", "decider_met", "approver_met", "people_covering",
+              "risk"] if held else [])
     if deals.height:
-        show_chart(drawn(account_charts.open_deals, deals, cur), key="account_deals")
+        show_chart(drawn(account_charts.open_deals, deals, cur, buying_centers=held),
+                   key="account_deals")
         show_table(
             labelled(deals, "stage", "last_outcome", "risk").with_columns(
                 pl.col("coverage") * 100).select(
                 "deal_name", "stage", "value", "days_in_stage", "expected_close_on",
-                "last_outcome", "last_call_on", "roles_covered", "coverage", "decider_met",
-                "approver_met", "people_covering", "risk", "owner_name"),
+                "last_outcome", "last_call_on", *roles, "owner_name"),
             hide_index=True, width="stretch",
             column_config={
                 "deal_name": "Deal", "stage": "Stage", "value": money_column("Value", cur),
@@ -237,6 +241,11 @@ def open_deals() -> None:
 def buying_center() -> None:
     """Who decides at the client, in which role, and who left."""
     members = ctx.run("account_buying_center", **params)
+    if members.height == 0 and not ctx.run("data_held")["has_buying_centers"][0]:
+        st.subheader("Buying center")
+        say_none_held("buying centers (contacts recorded on deals)",
+                      "who decides at this client, in which role, cannot be shown")
+        return
     people = (
         members.group_by("contact_id", maintain_order=True).agg(
             pl.col("name").first(), pl.col("title").first(),

@@ -266,3 +266,36 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
     assert [n for n in notes if n.startswith("This database holds no deliveries")], notes
     titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
     assert not [t for t in titles if "decider" in t or "On-time delivery" in t], titles
+
+
+def test_an_accounts_buying_center_tab_says_no_buying_centers_were_imported(crm_db,
+                                                                          monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["account"] = "kan-code"
+    at.query_params["account_tab"] = "Buying center"
+    at.switch_page("pages/account.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Buying center" in [s.value for s in at.subheader]
+    assert [i.value for i in at.info if i.value.startswith(
+        "This database holds no buying centers")]
+    assert not [s.value for s in at.subheader if s.value.startswith("Buying center: 0 people")]
+
+
+def test_an_accounts_deals_say_nothing_of_roles_without_buying_centers(crm_db, monkeypatch):
+    """"9 without a decider met", bars of "0 of 7 roles" and a 0 % coverage column were
+    claims about contacts that were never imported."""
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["account"] = "kan-code"
+    at.query_params["account_tab"] = "Deals"
+    at.switch_page("pages/account.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = next(spec for spec in map(chart_spec, charts_in(at))
+                if "open deals worth" in spec["layout"]["title"]["text"])
+    assert spec["layout"]["title"]["text"].startswith("9 open deals worth $24.0k")
+    assert "decider" not in spec["layout"]["title"]["text"]
+    texts = [text for trace in spec["data"] for text in trace["text"]]
+    assert texts and not [t for t in texts if "roles" in t], texts
+    table = next(df for df in at.dataframe if "deal_name" in df.value.columns)
+    assert not {"roles_covered", "coverage", "decider_met", "risk"} & set(table.value.columns)

@@ -116,15 +116,18 @@ def client_indicators(monthly: pl.DataFrame) -> go.Figure:
     return metric_trend(monthly, "client_market_share_pct", "Client market share", "%")
 
 
-def open_deals(deals: pl.DataFrame, currency: str, top: int = 15) -> go.Figure:
+def open_deals(deals: pl.DataFrame, currency: str, top: int = 15,
+               buying_centers: bool = True) -> go.Figure:
     """The account's open deals (account_deals rows): value by deal, coloured by stage,
-    labelled with the buying-center roles covered."""
+    labelled with the buying-center roles covered (with `buying_centers`: the database
+    holds some; else with the days in the stage, and nothing said of roles)."""
     total = deals["value"].sum() if deals.height else 0
     no_decider = deals.filter(~pl.col("decider_met")).height
     single = deals.filter(pl.col("people_covering") == 1).height
     if deals.height:
-        title = (f"{fmt.plural(deals.height, 'open deal')} worth {fmt.money(total, currency)}; "
-                 f"{no_decider} without a decider met, {single} single-threaded")
+        title = f"{fmt.plural(deals.height, 'open deal')} worth {fmt.money(total, currency)}"
+        if buying_centers:
+            title += f"; {no_decider} without a decider met, {single} single-threaded"
     else:
         title = "No open deals on the as-of date"
     rows = deals.head(top).reverse()
@@ -136,11 +139,15 @@ def open_deals(deals: pl.DataFrame, currency: str, top: int = 15) -> go.Figure:
         fig.add_trace(go.Bar(
             y=part["deal_name"].to_list(), x=part["value"].to_list(), orientation="h",
             name=fmt.label(stage), marker_color=STAGE_COLORS[stage],
-            text=[f"{r} of 7 roles" for r in part["roles_covered"]], textposition="auto",
+            text=[f"{r} of 7 roles" if buying_centers else fmt.plural(d, "day")
+                  for r, d in part.select("roles_covered", "days_in_stage").iter_rows()],
+            textposition="auto",
             hovertext=[f"{n}<br>{fmt.label(stage)} for {fmt.plural(d, 'day')} · "
-                       f"{fmt.money(v, currency)}<br>{r} of 7 roles covered by "
-                       f"{fmt.plural(p, 'person', 'people')}; decider "
-                       f"{'met' if dm else 'not met'}, approver {'met' if am else 'not met'}"
+                       f"{fmt.money(v, currency)}" + (
+                           f"<br>{r} of 7 roles covered by "
+                           f"{fmt.plural(p, 'person', 'people')}; decider "
+                           f"{'met' if dm else 'not met'}, approver "
+                           f"{'met' if am else 'not met'}" if buying_centers else "")
                        for n, d, v, r, p, dm, am in part.select(
                            "deal_name", "days_in_stage", "value", "roles_covered",
                            "people_covering", "decider_met", "approver_met").iter_rows()],
