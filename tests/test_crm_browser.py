@@ -62,9 +62,10 @@ def test_overview_on_crm_data_shows_decisions_marked_revenue_and_no_bare_chart(
     assert "(from won deals)" in text
     charts = page.evaluate(CHARTS_WITH_DATA)
     assert charts and all(charts), charts
-    # the late-stage coverage chart (no late-stage deal in a CRM with two open stages)
-    # says so in words
-    assert "No late-stage deals open" in text
+    # no contact on any deal: late-stage cover cannot be judged, and the page says why
+    assert ("This database holds no buying centers (contacts recorded on deals) (an export of "
+            "deals alone, say), so no late-stage deal can be known to have or lack a decider "
+            "or approver.") in text
     # a CRM holds no deliveries or service cases: nothing to judge, never "85 green"
     assert "Service status of the accounts: 0 red, 0 amber, 0 green, 85 without service data" \
         in text

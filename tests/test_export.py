@@ -218,7 +218,10 @@ def test_a_failing_page_fails_the_export_loudly_and_stops_the_server(tiny_db, tm
     broken = tmp_path / "broken.duckdb"
     shutil.copy(tiny_db, broken)
     with duckdb.connect(str(broken)) as con:
-        con.execute("DROP TABLE deal_contacts")  # the buying-center page reads it
+        # the buying-center page reads its columns (a table of that name must exist: the
+        # rules installed on every connection count its rows)
+        con.execute("DROP TABLE deal_contacts")
+        con.execute("CREATE TABLE deal_contacts (nothing INTEGER)")
     result = run_export("--db", str(broken), "--out", str(tmp_path / "out"), "--scope", "all")
     assert result.returncode == 1
     assert "export failed: page '" in result.stderr

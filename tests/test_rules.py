@@ -24,7 +24,7 @@ RATED = {**NO_FILTERS, "as_of": AS_OF, "recent_days": 90, "min_roles_covered": 3
          "late_stages": ["demonstrating_capability", "obtaining_commitment"]}
 RULE_MACROS = ["scoped_accounts", "deals_as_of", "deals_on", "open_deals_on",
                "rated_open_deals", "revenue_of", "told_in_time", "delivery_days_late",
-               "late_delivery", "delivery_notices_recorded"]
+               "late_delivery", "buying_centers_recorded", "delivery_notices_recorded"]
 # A changed rule: a deal in its first stage no longer counts as open.
 OPEN_RULE = "WHERE stage_on NOT IN ('won', 'lost');"
 CHANGED_OPEN_RULE = "WHERE stage_on NOT IN ('won', 'lost', 'preliminaries');"
