@@ -46,6 +46,8 @@ for row in (figures.OVERVIEW_HEADLINES[:4], figures.OVERVIEW_HEADLINES[4:]):
                       help=figure.definition)
         year = figure.change(now, headline["year"][name], cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
+# which facts beyond deals the database holds (a CRM export of deals alone holds none)
+held = ctx.run("data_held").row(0, named=True)
 in_view = figures.values(ctx, config, ("revenue_from_deals", "accounts"))
 from_deals = int(in_view["revenue_from_deals"] or 0)
 if from_deals:
@@ -53,6 +55,12 @@ if from_deals:
                f"{fmt.plural(from_deals, 'account')} of {in_view['accounts']:,.0f} in view "
                "(their won deals' value in the month they closed, and service contracts over "
                "their term, stand in for revenue).")
+silent = overview.silent_risk_sources(held)
+if silent:
+    listed = ", ".join(silent[:-1]) + " or " + silent[-1] if len(silent) > 1 else silent[0]
+    st.caption(f":material/info: Uncoupling risk: this database holds no {listed}, so the "
+               "signals that read them stay silent; the risk counts only what remains "
+               "(docs/risk_signals.md).")
 
 decisions = decision_log.to_decide(ctx, config)  # without the suggestions decided on
 waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)
@@ -93,8 +101,6 @@ open_decisions(ctx, config)
 st.page_link("pages/attractiveness.py", label="Every suggestion, the portfolio matrix and why",
              icon=":material/arrow_forward:", query_params=ctx.page_params())
 
-# which facts beyond deals the database holds (a CRM export of deals alone holds none)
-held = ctx.run("data_held").row(0, named=True)
 left, right = st.columns(2)
 with left:
     show_chart(drawn(pipeline_charts.pipeline_by_stage,
@@ -133,6 +139,6 @@ with left:
                  query_params={**ctx.page_params(), "service_tab": "By account"})
 with right:
     show_chart(drawn(portfolio_charts.quadrant_summary,
-                     views.scores_by_period(ctx, config)["now"]), key="overview_quadrants")
+                     views.scores_of(ctx, config, "now")), key="overview_quadrants")
     st.page_link("pages/attractiveness.py", label="Attractiveness details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())

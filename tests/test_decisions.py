@@ -237,7 +237,7 @@ def test_refused_with_the_reason_and_nothing_recorded(served: Path, engine: str)
 
 def test_a_deferral_ends_on_its_date_as_of_the_as_of_date(served: Path, engine: str):
     decide(served, "A2", "defer", until=date(2026, 9, 1))
-    scored = views.scores_by_period(view(served), CONFIG)["now"]
+    scored = views.scores_of(view(served), CONFIG, "now")
     history = open_log(served).history()
 
     def on(day: date) -> tuple[str, str]:
@@ -262,7 +262,7 @@ def test_a_deferral_ends_on_its_date_as_of_the_as_of_date(served: Path, engine: 
 def test_returned_when_the_facts_change(served: Path, engine: str):
     decide(served, "A1", "reject", note="strategic for the group")
     decide(served, "A2", "reject", note="the new contact is promising")
-    scored = views.scores_by_period(view(served), CONFIG)["now"]
+    scored = views.scores_of(view(served), CONFIG, "now")
     history = open_log(served).history()
     settings = decisions.DecisionSettings(return_after_points=10, due_in_days=14)
     fell = scored.with_columns(
@@ -310,7 +310,7 @@ def test_an_accepted_tier_change_waits_for_the_crm_then_is_done(served: Path, en
         "- Acme Steel: accepted, waiting for the CRM – accepted strategic → standard by "
         "Erika Exec; the data still shows strategic\n\n")
     # past its due date and still not in the CRM: overdue, listed for its owner
-    scored = views.scores_by_period(ctx, CONFIG)["now"]
+    scored = views.scores_of(ctx, CONFIG, "now")
     late = decisions.decision_states(scored, open_log(served).history(), date(2026, 9, 1),
                                      decisions.DecisionSettings.load(), "portfolio-000001")
     owners = decisions.overdue_by_owner(late)

@@ -195,7 +195,7 @@ def test_the_overview_calls_new_only_what_was_not_suggested_a_week_earlier(crm_d
     db, config = crm_db.resolve(), scoring.load_scoring_config()
     ctx = scope_view(db, AS_OF, [], None)
     week_day = views.overview_dates(AS_OF)["week"]
-    by_period = views.scores_by_period(ctx, config)
+    by_period = {period: views.scores_of(ctx, config, period) for period in ("now", "week")}
     on_week_day = views.scores(scope_view(db, week_day, [], None), config)
 
     def suggested(frame: pl.DataFrame) -> dict[str, str]:
@@ -266,6 +266,11 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
     assert [n for n in notes if n.startswith("This database holds no deliveries")], notes
     titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
     assert not [t for t in titles if "decider" in t or "On-time delivery" in t], titles
+    # "High uncoupling risk: 0" rests on purchases alone here, and the overview says so
+    assert (":material/info: Uncoupling risk: this database holds no relationship events, "
+            "contacts, contacts on deals, calls, deliveries or service cases, so the signals "
+            "that read them stay silent; the risk counts only what remains "
+            "(docs/risk_signals.md).") in [c.value for c in at.caption]
 
 
 def test_an_accounts_buying_center_tab_says_no_buying_centers_were_imported(crm_db,

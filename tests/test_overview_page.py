@@ -98,3 +98,14 @@ def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() ->
     many = buckets.with_columns(pl.col("deals") * 4000, pl.col("without_top") * 7000)
     assert late_stage_coverage(many, "EUR").layout.title.text.startswith(
         "7,000 late-stage deals (€250k) lack a decider or an approver<br>")
+
+
+def test_the_demo_holds_every_record_the_risk_signals_read(demo_db: Path):
+    """The overview's note on silent risk signals shows only where records are missing."""
+    import queries
+    from portfolio.read import overview
+
+    held = queries.run("data_held", db=demo_db).row(0, named=True)
+    assert overview.silent_risk_sources(held) == []
+    assert overview.silent_risk_sources({**held, "has_calls": False,
+                                         "has_deliveries": False}) == ["calls", "deliveries"]

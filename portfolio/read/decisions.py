@@ -151,7 +151,7 @@ def states(ctx: PageContext, config: scoring.ScoringConfig,
     """The decision state of every account in view that needs or had a decision, with the
     account's name, manager, tier, suggestion and suggested tier (read fresh from the log:
     a decision shows on the next run)."""
-    scored = views.scores_by_period(ctx, config)["now"]
+    scored = views.scores_of(ctx, config, "now")
     found = decision_states(scored, (log or log_of(ctx)).history(), ctx.filters.as_of,
                             DecisionSettings.load(), release_name(ctx))
     return found.join(scored.select("account_id", "name", "manager_name", "tier",
@@ -173,7 +173,7 @@ def decided_in_view(ctx: PageContext, config: scoring.ScoringConfig,
     history = log_of(ctx).history()
     if not history:
         return ()
-    return hidden_accounts(views.scores_by_period(ctx, config)[period], history, day,
+    return hidden_accounts(views.scores_of(ctx, config, period), history, day,
                            release_name(ctx))
 
 
@@ -209,7 +209,7 @@ def account_now(ctx: PageContext, config: scoring.ScoringConfig, account_id: str
                                 f"{release_name(ctx)}")
         raise DecisionError(f"{viewer.email or 'this person'} may not decide on "
                             f"{account_id}: it is outside their scope ({viewer.reason})")
-    scored = views.scores_by_period(scope, config)["now"].filter(
+    scored = views.scores_of(scope, config, "now").filter(
         pl.col("account_id") == account_id)
     worded = scoring.put_in_words(scored, scope.run("risk_signals"), config, ctx.currency)
     return worded.row(0, named=True)

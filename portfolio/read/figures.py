@@ -54,7 +54,7 @@ class FigureSources:
 
     @cached_property
     def scored(self) -> pl.DataFrame:
-        return views.scores_by_period(self.ctx, self.config)[self.period]
+        return views.scores_of(self.ctx, self.config, self.period)
 
     @cached_property
     def pipeline(self) -> Any:

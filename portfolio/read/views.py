@@ -43,20 +43,24 @@ def overview_dates(as_of: date) -> dict[str, date]:
             "year": scoring.shifted(as_of, years=1)}
 
 
-def scores_by_period(ctx: PageContext, config: scoring.ScoringConfig) -> dict[str, pl.DataFrame]:
-    return {period: ctx.memo_accounts(scores_on, config=config, day=day)
-            for period, day in overview_dates(ctx.filters.as_of).items()}
+def scores_of(ctx: PageContext, config: scoring.ScoringConfig, period: str) -> pl.DataFrame:
+    """Every account in view scored on one of the overview's dates ("now", "week", "year"):
+    a page that needs only "now" does not pay for the others."""
+    day = overview_dates(ctx.filters.as_of)[period]
+    return ctx.memo_accounts(scores_on, config=config, day=day)
+
 
 
 def decisions_shown(ctx: PageContext, config: scoring.ScoringConfig,
                     hidden: tuple[str, ...] = ()) -> pl.DataFrame:
     """The decisions the overview lists this week, put in words (only those few), without
     the accounts in `hidden` (decided: portfolio/read/decisions.py)."""
-    scored = scores_by_period(ctx, config)
-    now = scored["now"].filter(~pl.col("account_id").is_in(list(hidden))) if hidden \
-        else scored["now"]
+    now = scores_of(ctx, config, "now")
+    if hidden:
+        now = now.filter(~pl.col("account_id").is_in(list(hidden)))
     return scoring.put_in_words(
-        scoring.decisions_this_week(now, scored["week"], config.decisions_shown),
+        scoring.decisions_this_week(now, scores_of(ctx, config, "week"),
+                                    config.decisions_shown),
         ctx.run("risk_signals"), config, ctx.currency)
 
 
