@@ -241,7 +241,8 @@ def open_deals() -> None:
 def buying_center() -> None:
     """Who decides at the client, in which role, and who left."""
     members = ctx.run("account_buying_center", **params)
-    if members.height == 0 and not ctx.run("data_held")["has_buying_centers"][0]:
+    held = bool(ctx.run("data_held")["has_buying_centers"][0])
+    if members.height == 0 and not held:
         st.subheader("Buying center")
         say_none_held("buying centers (contacts recorded on deals)",
                       "who decides at this client, in which role, cannot be shown")
@@ -260,8 +261,12 @@ def buying_center() -> None:
     st.subheader(f"Buying center: {fmt.plural(people.height, 'person', 'people')}, "
                  f"{left_people.height} of them left the client")
     if members.height:
-        show_chart(drawn(account_charts.buying_center_roles, members, recent_days),
-                   key="account_roles")
+        if held:
+            show_chart(drawn(account_charts.buying_center_roles, members, recent_days),
+                       key="account_roles")
+        else:  # contacts without any deal's buying center (Salesforce without roles)
+            say_none_held("buying centers (contacts recorded on deals)",
+                          "the roles these people hold on the account's deals cannot be shown")
         show_table(
             labelled(people, "attitude").with_columns(
                 pl.when(pl.col("left_on").is_not_null()).then(pl.lit("Left the client"))

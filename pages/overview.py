@@ -58,9 +58,9 @@ if from_deals:
 silent = overview.silent_risk_sources(held)
 if silent:
     listed = ", ".join(silent[:-1]) + " or " + silent[-1] if len(silent) > 1 else silent[0]
-    st.caption(f":material/info: Uncoupling risk: this database holds no {listed}, so the "
-               "signals that read them stay silent; the risk counts only what remains "
-               "(docs/risk_signals.md).")
+    st.caption(f":material/info: Uncoupling risk: this database holds no {listed}, so what "
+               "the risk signals would read from them is missing; the risk counts only what "
+               "remains (docs/risk_signals.md).")
 
 decisions = decision_log.to_decide(ctx, config)  # without the suggestions decided on
 waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)

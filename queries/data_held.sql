@@ -14,4 +14,6 @@ SELECT
     buying_centers_recorded() AS has_buying_centers,
     (SELECT count(*) > 0 FROM contacts) AS has_contacts,
     (SELECT count(*) > 0 FROM calls) AS has_calls,
-    (SELECT count(*) > 0 FROM relationship_events) AS has_relationship_events;
+    (SELECT count(*) > 0 FROM relationship_events) AS has_relationship_events,
+    coalesce((SELECT bool_or(expected_close_on IS NOT NULL) FROM deals), false)
+        AS has_close_dates;

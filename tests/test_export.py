@@ -218,8 +218,8 @@ def test_a_failing_page_fails_the_export_loudly_and_stops_the_server(tiny_db, tm
     broken = tmp_path / "broken.duckdb"
     shutil.copy(tiny_db, broken)
     with duckdb.connect(str(broken)) as con:
-        # the buying-center page reads its columns (a table of that name must exist: the
-        # rules installed on every connection count its rows)
+        # the account page reads its columns (a table of that name must exist: the rules
+        # installed on every connection count its rows)
         con.execute("DROP TABLE deal_contacts")
         con.execute("CREATE TABLE deal_contacts (nothing INTEGER)")
     result = run_export("--db", str(broken), "--out", str(tmp_path / "out"), "--scope", "all")

@@ -509,3 +509,19 @@ def test_left_out_rows_are_told_by_reason_and_written_out_in_full(tmp_path):
     assert written.row(1) == ("sales_pipeline.csv", "11", "opportunity_id", "HAXMC4IX",
                               "matches no deals.deal_id this import places (for "
                               "deal_stage_history.deal_id)")
+
+
+def test_left_out_reasons_beyond_twelve_are_counted_not_printed(capsys):
+    """A rule that names each row's own value makes a reason per row: the report stays
+    short and points to --left-out for the rest."""
+    from portfolio.commands.import_data import print_skipped
+    from portfolio.write.sources import Problem
+
+    rows = [Problem("deals.csv", n, "account", None, f"gives 'a{n}', which matches nothing")
+            for n in range(2, 32)]
+    print_skipped(rows)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Rows the mapping could not place and left out (30), by reason:"
+    assert lines[1] == "        1  deals.csv, column account: gives 'a2', which matches nothing"
+    assert len(lines) == 1 + 12 * 2 + 1
+    assert lines[-1] == "  … 18 more reasons (18 rows): every row with --left-out CSV"

@@ -223,7 +223,7 @@ def test_the_pipeline_says_no_close_dates_were_imported_instead_of_nothing_closi
     assert not at.exception, [e.value for e in at.exception]
     closing = next(m for m in at.metric if m.label == "Closing within 3 months")
     assert closing.value == fmt.MISSING
-    assert closing.help == "No open deal in view has an expected close date"
+    assert closing.help == "This database holds no expected close date on any deal"
     notes = [i.value for i in at.info]
     assert any(note.startswith("No open deal has an expected close date (664 deals, $1.6M)")
                for note in notes), notes
@@ -268,8 +268,8 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
     assert not [t for t in titles if "decider" in t or "On-time delivery" in t], titles
     # "High uncoupling risk: 0" rests on purchases alone here, and the overview says so
     assert (":material/info: Uncoupling risk: this database holds no relationship events, "
-            "contacts, contacts on deals, calls, deliveries or service cases, so the signals "
-            "that read them stay silent; the risk counts only what remains "
+            "contacts, contacts on deals, calls, deliveries or service cases, so what the risk "
+            "signals would read from them is missing; the risk counts only what remains "
             "(docs/risk_signals.md).") in [c.value for c in at.caption]
 
 

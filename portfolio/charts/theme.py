@@ -55,8 +55,8 @@ SUBTITLE_COLOR = "#555"
 
 
 def with_note(finding: str, note: str) -> str:
-    """A chart title: the finding (drawn bold), then a note in the subtitles' size and colour,
-    a line per `<br>` of the note (Plotly ends a style at a line break)."""
+    """A chart title: the finding (drawn bold, plotly_chart.js), then a note in the
+    subtitles' size and colour, each `<br>`-separated line of it in a span of its own."""
     return finding + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_COLOR}'>{line}"
                              "</span>" for line in note.split("<br>"))
 

@@ -78,14 +78,15 @@ def by_reason(rows: list[Problem]) -> dict[Reason, list[Problem]]:
     return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
 
 
-def print_skipped(rows: list[Problem], examples: int = 8) -> None:
+def print_skipped(rows: list[Problem], examples: int = 8, reasons: int = 12) -> None:
     """A line per reason with its count and the first rows (and values) it left out: one
     missing account leaves out a deal and its stage history, which is two reasons, not
     thousands of lines."""
     if not rows:
         return
     print(f"Rows the mapping could not place and left out ({len(rows):,}), by reason:")
-    for (file, column, rule), problems in by_reason(rows).items():
+    grouped = by_reason(rows)
+    for (file, column, rule), problems in list(grouped.items())[:reasons]:
         where = f"{file}, column {column}" if column else file
         print(f"  {len(problems):>7,}  {where}: {rule}")
         shown = problems[:examples]
@@ -94,6 +95,10 @@ def print_skipped(rows: list[Problem], examples: int = 8) -> None:
         values = [p.value for p in shown if p.value is not None]
         if values:
             print("           values " + ", ".join(repr(v) for v in values) + more)
+    if len(grouped) > reasons:
+        rest = list(grouped.values())[reasons:]
+        print(f"  … {len(rest):,} more reasons ({sum(map(len, rest)):,} rows): every row with "
+              "--left-out CSV")
 
 
 def write_left_out(rows: list[Problem], path: Path) -> None:

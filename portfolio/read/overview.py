@@ -17,7 +17,7 @@ import polars as pl
 from portfolio.core.settings import OPEN_STAGES
 
 # The records the uncoupling-risk signals read (docs/risk_signals.md), by data_held's flag:
-# a database holding none of one keeps its signals silent, which the overview says.
+# a database holding none of one leaves the signals without it, which the overview says.
 RISK_SOURCES = (("has_relationship_events", "relationship events"), ("has_contacts", "contacts"),
                 ("has_buying_centers", "contacts on deals"), ("has_calls", "calls"),
                 ("has_deliveries", "deliveries"), ("has_service_cases", "service cases"))
@@ -25,7 +25,7 @@ RISK_SOURCES = (("has_relationship_events", "relationship events"), ("has_contac
 
 def silent_risk_sources(held: Mapping[str, Any]) -> list[str]:
     """The kinds of record the uncoupling-risk signals read that the database holds none
-    of (rows of data_held): the signals reading them cannot fire."""
+    of (rows of data_held)."""
     return [words for flag, words in RISK_SOURCES if not held[flag]]
 
 

@@ -124,12 +124,6 @@ def undated(closes: pl.DataFrame) -> tuple[int, float]:
     return int(rows["deals"].sum()), float(rows["value"].sum())
 
 
-def close_dates_known(closes: pl.DataFrame) -> bool:
-    """Whether any open deal in view has an expected close date: an export without them
-    (the public CRM data set) cannot say what closes when, which is not "nothing closes"."""
-    return closes.filter(pl.col("bucket") != "no_date").height > 0
-
-
 def closing_within(closes: pl.DataFrame, months: int) -> tuple[int, float]:
     """Deals and value of `pipeline_expected_closes` expected from the as-of date to the
     end of the month `months - 1` months after its month (3 on 22 Nov: up to 31 Jan)."""

@@ -66,14 +66,6 @@ from portfolio.core import fmt
 
 SCORING_FILE = Path(__file__).with_name("scoring.toml")
 NOW, YEAR_AGO = 0, 12  # the `period` values of queries/scoring_metrics.sql & _relationship
-RELATIONSHIP_COLUMNS = {"open_deals": pl.Int64, "open_value": pl.Float64,
-                        "coverage": pl.Float64, "deliveries_due": pl.Int64,
-                        "deliveries_on_time": pl.Int64, "promises_due": pl.Int64,
-                        "promises_kept": pl.Int64, "overdue_cases": pl.Int64,
-                        "deals_won": pl.Int64, "deals_lost": pl.Int64,
-                        "large_lost": pl.Int64, "large_won": pl.Int64,
-                        "large_lost_value": pl.Float64,
-                        "large_deal_value": pl.Float64}
 
 
 @dataclass(frozen=True)

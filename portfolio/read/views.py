@@ -50,7 +50,6 @@ def scores_of(ctx: PageContext, config: scoring.ScoringConfig, period: str) -> p
     return ctx.memo_accounts(scores_on, config=config, day=day)
 
 
-
 def decisions_shown(ctx: PageContext, config: scoring.ScoringConfig,
                     hidden: tuple[str, ...] = ()) -> pl.DataFrame:
     """The decisions the overview lists this week, put in words (only those few), without

@@ -41,8 +41,9 @@ function withLook(layout) {
   delete themed.width;
   const title = themed.title;
   if (title && title.text && !title.text.startsWith("<b>")) {
-    // the finding in bold; a note after it (<br><sup>…</sup>) stays in the normal weight
-    const cut = title.text.indexOf("<br>");
+    // the finding in bold (Plotly carries the tag over its line breaks); a note after it
+    // (theme.with_note: <br><span …>) stays in the normal weight
+    const cut = title.text.indexOf("<br><span");
     const finding = cut < 0 ? title.text : title.text.slice(0, cut);
     themed.title = { ...title, text: `<b>${finding}</b>${cut < 0 ? "" : title.text.slice(cut)}` };
   }
