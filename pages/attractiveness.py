@@ -17,6 +17,7 @@ from portfolio.ui import (
     link_column,
     money_column,
     page_context,
+    say_missing_risk_sources,
     show_chart,
     show_sections,
     show_table,
@@ -127,6 +128,7 @@ if what_if:
 
 figure_metrics(ctx, ("accounts", "to_downgrade_or_drop", "to_repair", "to_upgrade",
                      "to_review", "not_enough_data"), st.columns(6), saved)
+say_missing_risk_sources(ctx.run("data_held").row(0, named=True))  # "To repair" reads it
 
 shown, note = portfolio_charts.matrix_selection(scored)
 decision_ids = scored.filter(pl.col("suggestion") != "keep")["account_id"].to_list()

@@ -14,7 +14,13 @@ from portfolio.read import decisions as decision_log
 from portfolio.read import figures, overview, scoring, views
 from portfolio.read.service import ServiceSettings, band_counts, bands_in_words
 from portfolio.read.service_totals import monthly_deliveries
-from portfolio.ui import drawn, page_context, say_none_held, show_chart
+from portfolio.ui import (
+    drawn,
+    page_context,
+    say_missing_risk_sources,
+    say_none_held,
+    show_chart,
+)
 from portfolio.ui.decisions import decision_form, open_decisions, show_recorded_notice
 
 ctx = page_context("Portfolio overview")
@@ -55,12 +61,7 @@ if from_deals:
                f"{fmt.plural(from_deals, 'account')} of {in_view['accounts']:,.0f} in view "
                "(their won deals' value in the month they closed, and service contracts over "
                "their term, stand in for revenue).")
-silent = overview.silent_risk_sources(held)
-if silent:
-    listed = ", ".join(silent[:-1]) + " or " + silent[-1] if len(silent) > 1 else silent[0]
-    st.caption(f":material/info: Uncoupling risk: this database holds no {listed}, so what "
-               "the risk signals would read from them is missing; the risk counts only what "
-               "remains (docs/risk_signals.md).")
+say_missing_risk_sources(held)
 
 decisions = decision_log.to_decide(ctx, config)  # without the suggestions decided on
 waiting = int(figures.values(ctx, config, ("needs_decision",))["needs_decision"] or 0)

@@ -267,10 +267,18 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
     titles = [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
     assert not [t for t in titles if "decider" in t or "On-time delivery" in t], titles
     # "High uncoupling risk: 0" rests on purchases alone here, and the overview says so
-    assert (":material/info: Uncoupling risk: this database holds no relationship events, "
-            "contacts, contacts on deals, calls, deliveries or service cases, so what the risk "
-            "signals would read from them is missing; the risk counts only what remains "
-            "(docs/risk_signals.md).") in [c.value for c in at.caption]
+    assert RISK_NOTE in [c.value for c in at.caption]
+    # as does the attractiveness page under "To repair"
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.switch_page("pages/attractiveness.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert RISK_NOTE in [c.value for c in at.caption]
+
+
+RISK_NOTE = (":material/info: Uncoupling risk: this database holds no relationship events, "
+             "contacts, contacts on deals, calls, deliveries or service cases, so what the risk "
+             "signals would read from them is missing; the risk counts only what remains "
+             "(docs/risk_signals.md).")
 
 
 def test_an_accounts_buying_center_tab_says_no_buying_centers_were_imported(crm_db,

@@ -103,9 +103,9 @@ def test_the_late_stage_chart_names_the_deals_without_a_decider_or_approver() ->
 def test_the_demo_holds_every_record_the_risk_signals_read(demo_db: Path):
     """The overview's note on silent risk signals shows only where records are missing."""
     import queries
-    from portfolio.read import overview
+    from portfolio.read import scoring
 
     held = queries.run("data_held", db=demo_db).row(0, named=True)
-    assert overview.silent_risk_sources(held) == []
-    assert overview.silent_risk_sources({**held, "has_calls": False,
-                                         "has_deliveries": False}) == ["calls", "deliveries"]
+    assert scoring.silent_risk_sources(held) == []
+    assert scoring.silent_risk_sources({**held, "has_calls": False,
+                                        "has_deliveries": False}) == ["calls", "deliveries"]

@@ -9,25 +9,11 @@ aggregate over no accounts would.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
 from portfolio.core.settings import OPEN_STAGES
-
-# The records the uncoupling-risk signals read (docs/risk_signals.md), by data_held's flag:
-# a database holding none of one leaves the signals without it, which the overview says.
-RISK_SOURCES = (("has_relationship_events", "relationship events"), ("has_contacts", "contacts"),
-                ("has_buying_centers", "contacts on deals"), ("has_calls", "calls"),
-                ("has_deliveries", "deliveries"), ("has_service_cases", "service cases"))
-
-
-def silent_risk_sources(held: Mapping[str, Any]) -> list[str]:
-    """The kinds of record the uncoupling-risk signals read that the database holds none
-    of (rows of data_held)."""
-    return [words for flag, words in RISK_SOURCES if not held[flag]]
-
 
 STAGE_ORDER = pl.DataFrame({"stage": [*OPEN_STAGES, "won", "lost"],
                             "stage_order": pl.Series(range(1, 7), dtype=pl.Int32)})

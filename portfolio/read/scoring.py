@@ -769,6 +769,20 @@ def _note_detail(note: str | None, redundant_prefix: str) -> str:
     return text
 
 
+# The records the uncoupling-risk signals read (docs/risk_signals.md), by data_held's flag:
+# a database holding none of one leaves the signals without it, which the pages say
+# (ui.widgets.say_missing_risk_sources).
+RISK_SOURCES = (("has_relationship_events", "relationship events"), ("has_contacts", "contacts"),
+                ("has_buying_centers", "contacts on deals"), ("has_calls", "calls"),
+                ("has_deliveries", "deliveries"), ("has_service_cases", "service cases"))
+
+
+def silent_risk_sources(held: Mapping[str, Any]) -> list[str]:
+    """The kinds of record the uncoupling-risk signals read that the database holds none
+    of (rows of data_held)."""
+    return [words for flag, words in RISK_SOURCES if not held[flag]]
+
+
 # --- accounts: scores, trend, suggestion -----------------------------------------------
 
 def score_accounts(factors: pl.DataFrame, signals: pl.DataFrame, config: ScoringConfig,

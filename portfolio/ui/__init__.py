@@ -14,6 +14,7 @@ from portfolio.ui.widgets import (
     figure_metrics,
     link_column,
     money_column,
+    say_missing_risk_sources,
     say_none_held,
     selectable_chart,
     show_chart,
@@ -23,5 +24,6 @@ from portfolio.ui.widgets import (
 
 __all__ = ["PageContext", "date_column", "decision_form", "decision_history", "drawn",
            "drill_to_account", "figure_metrics", "link_column", "money_column", "navigation",
-           "page_context", "run_page", "say_none_held", "selectable_chart", "setup_app",
-           "show_chart", "show_recorded_notice", "show_sections", "show_table"]
+           "page_context", "run_page", "say_missing_risk_sources", "say_none_held",
+           "selectable_chart", "setup_app", "show_chart", "show_recorded_notice",
+           "show_sections", "show_table"]

@@ -138,6 +138,18 @@ def figure_metrics(ctx: PageContext, names: tuple[str, ...], columns: list[Any],
     return found
 
 
+def say_missing_risk_sources(held: dict[str, Any]) -> None:
+    """Under figures of uncoupling risk: the records (rows of data_held) the risk signals
+    read that the database holds none of, so that "0 at high risk" is read as "0 of what
+    could be seen" (a CRM export of deals alone: purchases only)."""
+    silent = scoring.silent_risk_sources(held)
+    if silent:
+        listed = ", ".join(silent[:-1]) + " or " + silent[-1] if len(silent) > 1 else silent[0]
+        st.caption(f":material/info: Uncoupling risk: this database holds no {listed}, so "
+                   "what the risk signals would read from them is missing; the risk counts "
+                   "only what remains (docs/risk_signals.md).")
+
+
 def say_none_held(what: str, then: str) -> None:
     """A section over facts the database holds none of says so, instead of showing zeros
     counted over records that were never imported."""
