@@ -136,6 +136,10 @@ def stalling_deals() -> None:
         f"{stalling_rules.history_months} months ({counts['over_usual']}). Settings: "
         "portfolio/core/settings.toml, [stalling]."
     )
+    if not ctx.run("data_held")["has_calls"][0]:
+        st.caption(":material/info: This database holds no calls (an export of deals alone, "
+                   "say): no call can move a deal or end in a continuation, so a deal stalls "
+                   "here by its days in the stage alone.")
     if stalling.height:
         names = {r["deal_id"]: (r["deal_name"], r["account_name"])
                  for r in stalling.iter_rows(named=True)}

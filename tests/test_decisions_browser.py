@@ -11,7 +11,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from portfolio.decisions import open_log
 from portfolio.delivery.browser import (
@@ -47,7 +47,9 @@ def test_a_signed_in_manager_accepts_a_downgrade_on_the_overview(demo_db: Path,
         card.get_by_role("button", name="Decide").click()
         form = page.get_by_test_id("stPopoverBody")
         form.get_by_text("Downgrade: Key → Standard").wait_for()
-        assert form.get_by_label("Owner (accept)").input_value() == TIM
+        # the popover's widgets may be drawn a moment before their values (seen once in CI
+        # on a busy machine): wait for the value, which must still come
+        expect(form.get_by_label("Owner (accept)")).to_have_value(TIM, timeout=10_000)
         form.get_by_label("Owner (accept)").fill("Tim Krüger")
         full_page_screenshot(page, shots / "decide_form.png")
         click_and_wait(page, form.get_by_role("button", name="Record the decision"), 60_000)

@@ -312,3 +312,13 @@ def test_an_accounts_deals_say_nothing_of_roles_without_buying_centers(crm_db, m
     assert texts and not [t for t in texts if "roles" in t], texts
     table = next(df for df in at.dataframe if "deal_name" in df.value.columns)
     assert not {"roles_covered", "coverage", "decider_met", "risk"} & set(table.value.columns)
+
+
+def test_the_stalling_deals_say_that_no_calls_were_imported(crm_db, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["pipeline_tab"] = "Stalling deals"
+    at.switch_page("pages/pipeline.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.value for c in at.caption if c.value.startswith(
+        ":material/info: This database holds no calls")]
