@@ -174,7 +174,7 @@ def attractiveness() -> None:
         trend = account_charts.metric_trend
         left, right = st.columns([3, 2])
         with left:
-            held = ctx.run("data_held").row(0, named=True)
+            held = ctx.held()
             show_chart(drawn(account_charts.revenue_mix, monthly, cur,
                              held["has_finance_revenue"] or held["has_contracts"]),
                        key="account_mix")
@@ -202,7 +202,7 @@ def open_deals() -> None:
     st.subheader(f"Open deals: {deals.height}, worth "
                  f"{fmt.money(deals['value'].sum() if deals.height else 0, cur)}")
     # an export without contacts on deals: nothing to say of roles, coverage or their risk
-    held = bool(ctx.run("data_held")["has_buying_centers"][0])
+    held = ctx.held()["has_buying_centers"]
     roles = (["roles_covered", "coverage", "decider_met", "approver_met", "people_covering",
               "risk"] if held else [])
     if deals.height:
@@ -241,7 +241,7 @@ def open_deals() -> None:
 def buying_center() -> None:
     """Who decides at the client, in which role, and who left."""
     members = ctx.run("account_buying_center", **params)
-    held = bool(ctx.run("data_held")["has_buying_centers"][0])
+    held = ctx.held()["has_buying_centers"]
     if members.height == 0 and not held:
         st.subheader("Buying center")
         say_none_held("buying centers (contacts recorded on deals)",
@@ -299,7 +299,7 @@ def buying_center() -> None:
 
 def service() -> None:
     """Service status, deliveries, open cases and contracts."""
-    held = ctx.run("data_held").row(0, named=True)
+    held = ctx.held()
     if not (held["has_deliveries"] or held["has_service_cases"] or held["has_contracts"]):
         say_none_held("deliveries, service cases or service contracts",
                       "this account's service after the sale cannot be followed")

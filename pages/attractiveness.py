@@ -128,7 +128,7 @@ if what_if:
 
 figure_metrics(ctx, ("accounts", "to_downgrade_or_drop", "to_repair", "to_upgrade",
                      "to_review", "not_enough_data"), st.columns(6), saved)
-say_missing_risk_sources(ctx.run("data_held").row(0, named=True))  # "To repair" reads it
+say_missing_risk_sources(ctx.held())  # under "To repair"
 
 shown, note = portfolio_charts.matrix_selection(scored)
 decision_ids = scored.filter(pl.col("suggestion") != "keep")["account_id"].to_list()

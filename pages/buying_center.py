@@ -49,7 +49,7 @@ st.caption(f"A role is covered when a contact who is still with the client was e
            "portfolio/core/settings.toml, [buying_center].")
 
 # an export of deals alone records nobody on any deal: no role is known to be met or missed
-held = bool(ctx.run("data_held")["has_buying_centers"][0])
+held = ctx.held()["has_buying_centers"]
 gaps = ctx.run("buying_center_gaps", **params)
 totals = logic.finding_totals(gaps)
 cols = st.columns(5)

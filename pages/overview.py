@@ -53,7 +53,7 @@ for row in (figures.OVERVIEW_HEADLINES[:4], figures.OVERVIEW_HEADLINES[4:]):
         year = figure.change(now, headline["year"][name], cur)
         column.caption(f"{year.replace('-', '−')} in a year" if year else "a year ago: no data")
 # which facts beyond deals the database holds (a CRM export of deals alone holds none)
-held = ctx.run("data_held").row(0, named=True)
+held = ctx.held()
 in_view = figures.values(ctx, config, ("revenue_from_deals", "accounts"))
 from_deals = int(in_view["revenue_from_deals"] or 0)
 if from_deals:

@@ -49,7 +49,7 @@ cols[2].metric("Stalling deals", fmt.count(stalling_total),
                     "deals tab")
 # an export without expected close dates (the public CRM data set) cannot say what closes
 # when, which is not "nothing closes"
-dated = bool(ctx.run("data_held")["has_close_dates"][0])
+dated = ctx.held()["has_close_dates"]
 cols[4].metric("Closing within 3 months", fmt.money(soon_value, cur) if dated else fmt.MISSING,
                help=f"{fmt.plural(soon_deals, 'open deal')} expected to close by the end of "
                     "the second month after this one" if dated else
@@ -136,7 +136,7 @@ def stalling_deals() -> None:
         f"{stalling_rules.history_months} months ({counts['over_usual']}). Settings: "
         "portfolio/core/settings.toml, [stalling]."
     )
-    if not ctx.run("data_held")["has_calls"][0]:
+    if not ctx.held()["has_calls"]:
         st.caption(":material/info: This database holds no calls (an export of deals alone, "
                    "say): no call can move a deal or end in a continuation, so a deal stalls "
                    "here by its days in the stage alone.")

@@ -80,7 +80,7 @@ never_told = int(broken_kinds.filter((pl.col("state") == "open") & (pl.col("told
                  ["cases"].sum() or 0)
 lapses_total = int(lapses["lapses_total"][0]) if lapses.height else 0
 due_12m = int(months["due"].sum() or 0)
-held = ctx.run("data_held").row(0, named=True)
+held = ctx.held()
 # a promise can be judged broken only where deliveries or service cases were imported
 promises_held = held["has_deliveries"] or held["has_service_cases"]
 

@@ -257,6 +257,11 @@ class PageContext:
         frame = whole.memo(build, **inputs)
         return frame.filter(pl.col("account_id").is_in(self.account_ids().implode()))
 
+    def held(self) -> dict[str, bool]:
+        """Which kinds of record the database holds at all (queries/data_held.sql): a
+        section over records never imported says so instead of counting zeros."""
+        return self.run("data_held").row(0, named=True)
+
     def account_ids(self) -> pl.Series:
         """The accounts within the filters and the viewer's scope."""
         params = {**self.filters.sql_params(), "visible": self.viewer.sql_param()}

@@ -50,7 +50,7 @@ class FigureSources:
     @cached_property
     def buying_centers_held(self) -> bool:
         """Whether the database holds any buying centers (queries/data_held.sql)."""
-        return bool(self.ctx.run("data_held")["has_buying_centers"][0])
+        return self.ctx.held()["has_buying_centers"]
 
     @cached_property
     def scored(self) -> pl.DataFrame:
