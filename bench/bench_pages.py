@@ -6,8 +6,10 @@ For each scale (the demo database is built once into bench/.data/ and reused):
    portfolio/read/stored.py; medians of three processes; timed after what the server does
    before it answers, which is reported apart), a rerun with the same filters, a
    rerun after a filter change, a rerun after a change of the as-of date only (to a date not
-   visited before: its queries cold; medians of several runs), and on pages with tabs the first
-   visit of each other tab (its queries cold);
+   visited before: its queries cold; medians of several runs), a rerun after a change of
+   the as-of date to a week the release was warmed for (portfolio/delivery/warm.py), in a
+   process reading the stored results, and on pages with tabs the first visit of each other
+   tab (its queries cold);
 2. the time of the page's queries run directly in DuckDB during that first run, and the
    ratio page time / query time (what the app adds on top of the database);
 3. in the real browser: time from opening a page to "finished", one user and three users
@@ -39,10 +41,12 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.bench_demo import commit, machine, record  # noqa: E402  (after sys.path)
 from portfolio.commands.demo import outdated_demo  # noqa: E402
-from portfolio.core.db import publish_release, write_database  # noqa: E402
+from portfolio.core.db import database_version, publish_release, write_database  # noqa: E402
 from portfolio.core.registry import PAGES  # noqa: E402
 from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
 from portfolio.delivery.export import Progress, Week, export  # noqa: E402
+from portfolio.delivery.warm import snapshot_weeks, warm_release  # noqa: E402
+from portfolio.read import stored  # noqa: E402
 from portfolio.write.demo import generate  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
@@ -121,9 +125,19 @@ for weeks in range(1, runs + 1):
     at.sidebar.date_input(key="f_as_of").set_value(newest - datetime.timedelta(days=7 * weeks + 3))
     started = time.perf_counter(); at.run(); as_of_changes.append(time.perf_counter() - started)
     assert not at.exception, [e.value for e in at.exception]
+# the as-of date changes to weeks the release was warmed for (portfolio/delivery/warm.py),
+# every other week, so that no week was scored before as the week before another
+week_changes = []
+for weeks in range(2, 2 * int(sys.argv[5]) + 1, 2):
+    at.sidebar.date_input(key="f_as_of").set_value(newest - datetime.timedelta(weeks=weeks))
+    calls.clear()
+    started = time.perf_counter(); at.run(); week_changes.append(time.perf_counter() - started)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not calls, f"{len(calls)} queries ran as of a warmed week"
 print(json.dumps({"first": first, "server_start": server_start, "preload": preload_s,
                   "queries": query_time, "same": same, "changed": changed,
-                  "switches": switches, "as_of_changes": as_of_changes}))
+                  "switches": switches, "as_of_changes": as_of_changes,
+                  "week_changes": week_changes}))
 """
 
 
@@ -135,12 +149,14 @@ def database(scale: str) -> Path:
     return link
 
 
-def server_side(db: Path, page: str, runs: int, stored_results: bool = False) -> dict:
+def server_side(db: Path, page: str, runs: int, stored_results: bool = False,
+                week_changes: int = 0) -> dict:
     """One page under AppTest in a fresh process. Without `stored_results` the process
-    neither reads nor writes the results stored beside the release (a cold start)."""
+    neither reads nor writes the results stored beside the release (a cold start).
+    `week_changes`: how many as-of changes to weeks the release was warmed for to time."""
     result = subprocess.run(
         [sys.executable, "-c", APPTEST_SCRIPT, str(ROOT), page, str(runs),
-         json.dumps(FILTER_CHANGES)],
+         json.dumps(FILTER_CHANGES), str(week_changes)],
         capture_output=True, text=True, check=True, timeout=1800,
         env={"PORTFOLIO_DB": str(db), "PATH": "/usr/bin:/bin",
              "PORTFOLIO_STORED_RESULTS": "on" if stored_results else "off"})
@@ -228,18 +244,28 @@ def bench_scale(scale: str, runs: int) -> list[str]:
              "'server start'.", "",
              "| page | first run s | server start s | first run, stored results s | rerun "
              "same filters ms (min–max) | rerun after filter change ms (min–max) | "
-             "as-of date change, a date not visited ms (min–max) | other tabs, first visit "
+             "as-of date change, a date not visited ms (min–max) | as-of change to a "
+             "warmed week ms (min–max) | other tabs, first visit "
              "ms (min–max) | queries in first run s | page / queries |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    warming = warm_release(db)
+    results = stored.stored_files(stored.results_dir(database_version(db)))
+    lines[2:2] = [f"The release was warmed ({snapshot_weeks()} weeks before the newest date, "
+                  f"portfolio/delivery/warm.py) in {warming:.0f} s; it stores "
+                  f"{sum(f.size for f in results) / 2**20:.0f} MiB beside the release "
+                  f"({len(results)} files). The 'date not visited' column is timed without "
+                  "stored results (a date no one warmed), the 'warmed week' column in a "
+                  "fresh process that reads them, to weeks it did not visit before.", ""]
     for page in PAGES:
         timing = server_side(db, page.path, runs)
         cold = [timing] + [server_side(db, page.path, 0) for _ in range(FIRST_RUNS - 1)]
         first = [run["first"] for run in cold]
         query_time = statistics.median(run["queries"] for run in cold)
         start = statistics.median(run["server_start"] for run in cold)
-        server_side(db, page.path, 0, stored_results=True)  # stores the default view
-        warm = [server_side(db, page.path, 0, stored_results=True)["first"]
-                for _ in range(FIRST_RUNS)]
+        warmed = [server_side(db, page.path, 0, stored_results=True,
+                              week_changes=runs if i == 0 else 0) for i in range(FIRST_RUNS)]
+        warm = [run["first"] for run in warmed]
+        weeks = warmed[0]["week_changes"]
         same, changed, switches = timing["same"], timing["changed"], timing["switches"]
         as_of = timing["as_of_changes"]
         tabs = (f"{statistics.median(switches) * 1000:.0f} ({min(switches) * 1000:.0f}–"
@@ -250,7 +276,9 @@ def bench_scale(scale: str, runs: int) -> list[str]:
             f"({min(same) * 1000:.0f}–{max(same) * 1000:.0f}) | "
             f"{statistics.median(changed) * 1000:.0f} ({min(changed) * 1000:.0f}–"
             f"{max(changed) * 1000:.0f}) | {statistics.median(as_of) * 1000:.0f} "
-            f"({min(as_of) * 1000:.0f}–{max(as_of) * 1000:.0f}) | {tabs} | {query_time:.2f} | "
+            f"({min(as_of) * 1000:.0f}–{max(as_of) * 1000:.0f}) | "
+            f"{statistics.median(weeks) * 1000:.0f} ({min(weeks) * 1000:.0f}–"
+            f"{max(weeks) * 1000:.0f}) | {tabs} | {query_time:.2f} | "
             f"{statistics.median(first) / max(query_time, 1e-9):.1f}× |")
         print(lines[-1], flush=True)
     one, first_one, peak_one = browser_times(db, 1, 1)

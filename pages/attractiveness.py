@@ -2,6 +2,7 @@
 relationships need repair, and why each account scores what it does."""
 
 import html
+from dataclasses import replace
 
 import polars as pl
 import streamlit as st
@@ -108,8 +109,10 @@ except scoring.ScoringConfigError as error:
 
 
 
-# the account page's scores too: one cache entry
-scored = ctx.memo_accounts(views.scores, config=config)
+# the account page's scores too: one cache entry (what-if scores are not stored beside
+# the release: each move of a slider would write another frame)
+scored = (replace(ctx, stores_derivations=False) if what_if else ctx).memo_accounts(
+    views.scores, config=config)
 if scored.height == 0:
     st.info("No accounts match the filters.")
     st.stop()

@@ -78,6 +78,19 @@ def compute_input(version: Version, name: str, params: dict[str, Any]) -> pl.Dat
     return pl.from_arrow(kept)
 
 
+def compute_derivation(version: Version, name: str, key: dict[str, Any],
+                       build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """A per-account derivation's frame: the one stored beside the release for this key and
+    code (portfolio/read/stored.py), or `build()`, then stored."""
+    kept = stored.load_derivation(version, name, key)
+    if kept is not None:
+        return pl.from_arrow(kept)
+    frame = build()
+    stored.save_derivation(version, name, key,
+                           frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    return frame
+
+
 def derivation_name(build: Callable[..., Any]) -> str:
     """The cache name of a derivation: its function's module and name. Lambdas and nested
     functions are refused, since two of them may share a name and differ in code."""
@@ -165,6 +178,9 @@ class PageContext:
     leads: frozenset[str] = frozenset()
     viewer: Viewer = OPEN_VIEWER
     caches: Caches = field(default_factory=lambda: MEMORY_CACHES, repr=False, compare=False)
+    # False for a view under settings of the moment (what-if weights): its per-account
+    # frames are kept in memory only, not stored beside the release
+    stores_derivations: bool = True
     _input_tables: dict[tuple[str, str], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
@@ -230,31 +246,49 @@ class PageContext:
         scope, function and `inputs`, bounded in entries. The cache key names the function
         itself, so `build` must be a module-level function: two pages asking for the same
         derivation share it, and no page can reuse another's key with other code."""
+        return self._memo(build, inputs, store=False)
+
+    def _memo(self, build: Callable[..., T], inputs: dict[str, Any], store: bool) -> T:
         key = {"filters": self.filters.sql_params(), "visible": self.viewer.sql_param(),
                "currency": self.currency, **inputs}
-        return self.caches.derivation(database_version(self.db), derivation_name(build), key,
-                                      lambda: build(self, **inputs))
+        version, name = database_version(self.db), derivation_name(build)
+
+        def built() -> Any:
+            return build(self, **inputs)
+
+        return self.caches.derivation(
+            version, name, key,
+            (lambda: compute_derivation(version, name, key, built)) if store else built)
 
     def summed(self, name: str, combine: Callable[..., pl.DataFrame], *args: Any,
                **extra: Any) -> pl.DataFrame:
         """A per-account query's rows as the page shows them: `combine(rows, *args)` adds
         the filtered accounts up (portfolio/read/service_totals.py). Cached like `memo`, so
-        a rerun with unchanged filters skips the adding up of 100,000s of rows."""
+        a rerun with unchanged filters skips the adding up of 100,000s of rows. The totals of
+        a view no filter narrows are also stored beside the release (`compute_derivation`),
+        so that an as-of date warmed at publish time reads neither the rows nor adds them."""
         key = {"filters": self.filters.sql_params(), "visible": self.viewer.sql_param(),
                "args": args, **extra}
+        version = database_version(self.db)
+        derived = f"summed:{name}:{derivation_name(combine)}"
+
+        def added_up() -> pl.DataFrame:
+            return combine(self.run(name, **extra), *args)
+
         return self.caches.derivation(
-            database_version(self.db), f"summed:{name}:{derivation_name(combine)}", key,
-            lambda: combine(self.run(name, **extra), *args))
+            version, derived, key, lambda: compute_derivation(version, derived, key, added_up))
 
     def memo_accounts(self, build: Callable[..., pl.DataFrame], **inputs: Any) -> pl.DataFrame:
         """`memo` for a frame with a row per account that `build` derives from per-account
         queries (`-- grain: account`) by rules that judge each account alone (scores,
         service status). Under narrowing filters it is built once for the viewer's whole
-        scope, with the context `build` is given, and cut to the filtered accounts."""
+        scope, with the context `build` is given, and cut to the filtered accounts. The
+        whole scope's frame is also stored beside the release (`compute_derivation`), so
+        that an as-of date warmed at publish time needs no scoring."""
         if not self.filters.narrowed():
-            return self.memo(build, **inputs)
+            return self._memo(build, inputs, store=self.stores_derivations)
         whole = replace(self, filters=self.filters.unnarrowed())
-        frame = whole.memo(build, **inputs)
+        frame = whole._memo(build, inputs, store=self.stores_derivations)
         return frame.filter(pl.col("account_id").is_in(self.account_ids().implode()))
 
     def held(self) -> dict[str, bool]:

@@ -2,19 +2,28 @@
 
 A release never changes once published, so what a query returned for it stays true. The
 dashboard keeps the results of its default views (no filter narrowing the accounts; any
-viewer scope) in `<release>.results/`, one Arrow IPC file per query and parameters. A
-server started later (a restart, a second worker, the weekly export's own server) reads
-them, memory-mapped, instead of running the query again. The key holds the query's SQL
-text, the rule macros (queries/rules/macros.sql) and the database file's version, so a
-changed query or rule or a file replaced in place is never answered from an old result;
-the folder goes when its release is pruned.
+viewer scope) in `<release>.results/`, one Arrow IPC file per query and parameters
+(compressed with zstd: 4 to 10 times smaller, read back in milliseconds). A server started
+later (a restart, a second worker, the weekly export's own server) reads them instead of
+running the query again. The key holds the query's SQL text, the rule macros
+(queries/rules/macros.sql) and the database file's version, so a changed query or rule or
+a file replaced in place is never answered from an old result; the folder goes when its
+release is pruned.
 
-The folder is bounded: every as-of date visited stores another set of results (~50 MB at
-large scale), so saving a result removes the least recently used ones until the folder
-holds at most `max_mb` of [stored_results] in settings.toml (PORTFOLIO_STORED_RESULTS_MB
-overrides it). A result read is touched (its mtime is the time of its last use); the one
-just written is never removed. Several processes may save at once: a file another one
-removed first is simply gone.
+The per-account derivations made in Python from those results (scores, service status:
+`PageContext.memo_accounts`) are stored the same way, keyed by their function, their
+inputs and the code they may run (`code_fingerprint`: the read layer, the queries and the
+settings), so that a changed rule is never answered from an old frame.
+
+Warming a release (portfolio/delivery/warm.py) stores the default views of the newest
+date and of the weeks before it: the weekly snapshots an as-of change reads.
+
+The folder is bounded: every as-of date visited stores another set of results (~57 MB at
+large scale, every tab of every page), so saving a result removes the least recently used
+ones until the folder holds at most `max_mb` of [stored_results] in settings.toml
+(PORTFOLIO_STORED_RESULTS_MB overrides it). A result read is touched (its mtime is the
+time of its last use); the one just written is never removed. Several processes may save
+at once: a file another one removed first is simply gone.
 
 Storing is best effort: a folder that cannot be written, or a damaged file, only means
 the query runs. `PORTFOLIO_STORED_RESULTS=off` turns reading and writing off.
@@ -23,10 +32,12 @@ the query runs. `PORTFOLIO_STORED_RESULTS=off` turns reading and writing off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +46,7 @@ from typing import Any
 import pyarrow as pa
 
 import queries
-from portfolio.core.db import RESULTS_SUFFIX, rules_text
+from portfolio.core.db import PROJECT_ROOT, RESULTS_SUFFIX, rules_text
 from portfolio.core.filters import LIST_KEYS
 from portfolio.core.settings import SETTINGS_FILE, load_settings
 
@@ -46,10 +57,15 @@ SWITCH = "PORTFOLIO_STORED_RESULTS"
 CAP_ENV = "PORTFOLIO_STORED_RESULTS_MB"
 MB = 1024 * 1024
 SUFFIX = ".arrow"
+COMPRESSION = pa.ipc.IpcWriteOptions(compression="zstd")
+# what a derivation stored beside a release may have read: its code, every query and rule,
+# and the settings (a derivation's own settings are in its key; others it may load itself)
+DERIVATION_SOURCES = ("portfolio/read", "portfolio/core", "queries")
+DERIVATION_SUFFIXES = (".py", ".sql", ".toml")
 
 
 class StoredResultsSettingError(ValueError):
-    """The size cap of the stored results is not a number of megabytes."""
+    """A setting of the stored results is out of its range (the size cap, the weeks)."""
 
 
 def enabled() -> bool:
@@ -74,6 +90,17 @@ def cap_bytes() -> int:
     return int(megabytes * MB)
 
 
+def snapshot_weeks() -> int:
+    """How many weeks before the newest date a release is warmed for at publish time
+    (`snapshot_weeks` of [stored_results] in settings.toml; portfolio/delivery/warm.py)."""
+    weeks = load_settings().section("stored_results").get("snapshot_weeks", 0)
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 0:
+        raise StoredResultsSettingError(
+            f"{SETTINGS_FILE.name} [stored_results] snapshot_weeks = {weeks!r}: "
+            "must be a whole number of weeks, 0 or more")
+    return weeks
+
+
 def results_dir(version: tuple[str, int, int]) -> Path:
     """The folder beside a release (`version`: its real path, mtime and size)."""
     real = Path(version[0])
@@ -93,11 +120,50 @@ def result_path(version: tuple[str, int, int], name: str, params: Mapping[str, A
     return results_dir(version) / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}{SUFFIX}"
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of every file a stored derivation may depend on (read once per process)."""
+    digest = hashlib.sha256()
+    for folder in DERIVATION_SOURCES:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.suffix in DERIVATION_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def derivation_path(version: tuple[str, int, int], name: str, key: Mapping[str, Any]) -> Path:
+    """Where a derivation's frame is stored: its function's name, its key (filters, scope,
+    settings given) and the code it may run."""
+    text = json.dumps([name, code_fingerprint(), list(version), dict(key)], sort_keys=True,
+                      default=repr)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+    readable = re.sub(r"[^A-Za-z0-9_]+", "_", name.rsplit(".", 1)[-1])
+    return results_dir(version) / f"d.{readable}-{digest}{SUFFIX}"
+
+
 def load(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) -> pa.Table | None:
     """The stored result, or None when there is none (or it cannot be read)."""
     if not storable(params):
         return None
-    path = result_path(version, name, params)
+    return load_file(result_path(version, name, params))
+
+
+def load_derivation(version: tuple[str, int, int], name: str,
+                    key: Mapping[str, Any]) -> pa.Table | None:
+    """A derivation's stored frame (`key` as `PageContext.memo` builds it), or None."""
+    if not storable(key.get("filters", {})):
+        return None
+    return load_file(derivation_path(version, name, key))
+
+
+def save_derivation(version: tuple[str, int, int], name: str, key: Mapping[str, Any],
+                    table: pa.Table) -> None:
+    if storable(key.get("filters", {})):
+        save_file(derivation_path(version, name, key), table)
+
+
+def load_file(path: Path) -> pa.Table | None:
     try:
         with pa.memory_map(str(path)) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -111,14 +177,16 @@ def load(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) ->
 def save(version: tuple[str, int, int], name: str, params: Mapping[str, Any],
          table: pa.Table) -> None:
     """Store a result (written under a temporary name, then renamed into place)."""
-    if not storable(params):
-        return
-    path = result_path(version, name, params)
+    if storable(params):
+        save_file(result_path(version, name, params), table)
+
+
+def save_file(path: Path, table: pa.Table) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)
         with pa.OSFile(str(temporary), "wb") as sink, \
-                pa.ipc.new_file(sink, table.schema) as writer:
+                pa.ipc.new_file(sink, table.schema, options=COMPRESSION) as writer:
             writer.write_table(table)
         os.replace(temporary, path)
     except OSError:

@@ -16,11 +16,10 @@ from portfolio.read.service import ServiceSettings, service_band, with_service_s
 
 
 def scores(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
-    """Every account in view scored on the as-of date, with reasons in words."""
-    factors = scoring.combine_factors(
-        ctx.run("scoring_metrics"),
-        ctx.run("scoring_relationship", **config.relationship_params()))
-    return scoring.score_accounts(factors, ctx.run("risk_signals"), config, ctx.currency)
+    """Every account in view scored on the as-of date, with reasons in words: the scoring
+    the figures count (`scores_of` "now"), put in words."""
+    return scoring.put_in_words(scores_of(ctx, config, "now"), ctx.run("risk_signals"),
+                                config, ctx.currency)
 
 
 def scores_on(ctx: PageContext, config: scoring.ScoringConfig, day: date) -> pl.DataFrame:
