@@ -45,7 +45,7 @@ from portfolio.core.db import database_version, publish_release, write_database 
 from portfolio.core.registry import PAGES  # noqa: E402
 from portfolio.delivery.browser import DashboardServer, launch_chromium, wait_until_finished  # noqa: E402
 from portfolio.delivery.export import Progress, Week, export  # noqa: E402
-from portfolio.delivery.warm import snapshot_weeks, warm_release  # noqa: E402
+from portfolio.delivery.warm import warm_release  # noqa: E402
 from portfolio.read import stored  # noqa: E402
 from portfolio.write.demo import generate  # noqa: E402
 
@@ -250,7 +250,8 @@ def bench_scale(scale: str, runs: int) -> list[str]:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     warming = warm_release(db)
     results = stored.stored_files(stored.results_dir(database_version(db)))
-    lines[2:2] = [f"The release was warmed ({snapshot_weeks()} weeks before the newest date, "
+    lines[2:2] = [f"The release was warmed ({stored.snapshot_weeks()} weeks before the newest "
+                  "date, "
                   f"portfolio/delivery/warm.py) in {warming:.0f} s; it stores "
                   f"{sum(f.size for f in results) / 2**20:.0f} MiB beside the release "
                   f"({len(results)} files). The 'date not visited' column is timed without "
