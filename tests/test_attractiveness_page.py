@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from portfolio.core.db import database_version
 from portfolio.core.registry import PAGES
-from portfolio.read import scoring
+from portfolio.read import scoring, stored
 from tests.charts import chart_spec, charts_in
 from tests.conftest import build_fixture_database
 
@@ -91,6 +91,11 @@ def test_why_of_the_account_in_the_link(scoring_db, monkeypatch):
     assert (share["value_before"], share["value"]) == ("18.0 %", "11.2 %")
 
 
+def stored_derivations(db: Path) -> set[str]:
+    folder = stored.results_dir(database_version(db))
+    return {path.name for path in folder.iterdir() if path.name.startswith("d.")}
+
+
 def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeypatch):
     before_db = database_version(scoring_db)
     before_toml = scoring.SCORING_FILE.read_text(encoding="utf-8")
@@ -101,10 +106,13 @@ def test_what_if_weights_change_suggestions_and_save_nothing(scoring_db, monkeyp
     weights = {"size": 10, "growth": 10, "gross_margin": 10, "market_share": 10,
                "market_share_trend": 40, "financial_health": 10,
                "financial_health_trend": 5, "aftersales": 5}
+    stored_frames = stored_derivations(scoring_db)
+    assert stored_frames  # the saved weights' scores are stored beside the release
     for key, value in weights.items():
         at.slider(key=f"wa_{key}").set_value(value)
     at.run()
     assert not at.exception
+    assert stored_derivations(scoring_db) == stored_frames  # what-if scores stay in memory
     notice = " ".join(i.value for i in at.info)
     assert "1 account would get another suggestion than with the saved weights" in notice
     assert "Borderline Chemie GmbH (review → downgrade)" in notice

@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from portfolio.core import db
+from portfolio.core import db, fmt
 from portfolio.core.db import database_version, publish_release, releases, write_database
 from portfolio.core.filters import Filters
+from portfolio.core.registry import PAGES
 from portfolio.core.settings import SETTINGS_FILE, load_settings
 from portfolio.delivery.warm import warm_release
 from portfolio.read import scoring, stored, views
 from portfolio.read.context import MemoryCaches, PageContext, compute_derivation
+from portfolio.ui.sidebar import as_of_help
 from tests.conftest import read_fixture_tables
 from tests.test_access import PARAMS
 
@@ -302,7 +304,10 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1] + "/dashboard.py", default_timeout=120)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
-weeks_back = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+if sys.argv[3] != "pages/overview.py":
+    at.switch_page(sys.argv[3]).run()
+    assert not at.exception, [e.value for e in at.exception]
+weeks_back = int(sys.argv[2])
 if weeks_back:  # then only the as-of date changes, to that many weeks earlier
     ran.clear(), scored.clear()
     newest = at.sidebar.date_input(key="f_as_of").value
@@ -310,12 +315,14 @@ if weeks_back:  # then only the as-of date changes, to that many weeks earlier
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 print(json.dumps({"ran": ran, "scored": len(scored),
-                  "metrics": [[m.label, m.value] for m in at.metric]}))
+                  "metrics": [[m.label, m.value] for m in at.metric],
+                  "as_of_help": at.sidebar.date_input(key="f_as_of").help}))
 """
 
 
-def first_run(db: Path, weeks_back: int = 0, **env: str) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, "-c", FIRST_RUN, str(ROOT), str(weeks_back)],
+def first_run(db: Path, weeks_back: int = 0, page: str = "pages/overview.py",
+              **env: str) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, "-c", FIRST_RUN, str(ROOT), str(weeks_back), page],
                             capture_output=True,
                             text=True, timeout=300, check=True,
                             env={**os.environ, "PORTFOLIO_DB": str(db), **env})
@@ -366,13 +373,28 @@ def test_an_as_of_change_to_a_warmed_week_reads_neither_tables_nor_scores_again(
     names = {path.name for path in stored.results_dir(database_version(demo_copy)).iterdir()}
     assert any(name.startswith("d.scores_on-") for name in names)
     assert any(name.startswith("d.service_statuses-") for name in names)
-    changed = first_run(demo_copy, weeks_back=2)
-    assert changed["ran"] == [] and changed["scored"] == 0, changed
-    computed = first_run(demo_copy, weeks_back=2, PORTFOLIO_STORED_RESULTS="off")
-    assert computed["ran"] and computed["scored"] >= 3  # now, a week and a year earlier
-    assert changed["metrics"] == computed["metrics"] and len(changed["metrics"]) == 8
+    newest = date.fromisoformat(json.loads(
+        (stored.results_dir(database_version(demo_copy)) / "warmed.json").read_text())[-1])
+    assert stored.warmed_dates(database_version(demo_copy)) == [
+        newest - timedelta(weeks=2), newest - timedelta(weeks=1), newest]
+    help_text = first_run(demo_copy)["as_of_help"]
+    assert (f"opening at once: {fmt.day(newest)} and the same weekday of each week back to "
+            f"{fmt.day(newest - timedelta(weeks=2))}.") in help_text
+    for page in PAGES:
+        changed = first_run(demo_copy, weeks_back=2, page=page.path)
+        assert changed["ran"] == [] and changed["scored"] == 0, (page.path, changed)
+        computed = first_run(demo_copy, weeks_back=2, page=page.path,
+                             PORTFOLIO_STORED_RESULTS="off")
+        assert computed["ran"], page.path
+        assert changed["metrics"] == computed["metrics"], page.path
+        assert changed["metrics"] or page.path == "pages/account.py", page.path
+    overview = first_run(demo_copy, weeks_back=2, PORTFOLIO_STORED_RESULTS="off")
+    assert overview["scored"] >= 3 and len(overview["metrics"]) == 8  # now, a week, a year
     unwarmed = first_run(demo_copy, weeks_back=5)  # a week beyond the two warmed
     assert unwarmed["ran"] and unwarmed["scored"] >= 1
+
+
+SCORES = "portfolio.read.views.scores"
 
 
 def test_a_stored_derivation_is_the_same_frame_and_only_for_its_code(
@@ -384,26 +406,35 @@ def test_a_stored_derivation_is_the_same_frame_and_only_for_its_code(
     scored = views.scores(ctx, config)
     assert scored.height > 0 and scored["reasons"].list.len().sum() > 0
     key = {"filters": ctx.filters.sql_params(), "config": config}
-    built = compute_derivation(version, "views.scores", key, lambda: scored)
+    built = compute_derivation(version, SCORES, key, lambda: scored)
 
     def not_again() -> pl.DataFrame:
         raise AssertionError("built again although stored")
 
-    kept = compute_derivation(version, "views.scores", key, not_again)
+    kept = compute_derivation(version, SCORES, key, not_again)
     assert built is scored
     assert_frame_equal(kept, scored)
     assert kept.schema == scored.schema
+    # another viewer's scope, currency or date is another frame
+    for other in ({"visible": ["M0004"]}, {"currency": "USD"},
+                  {"filters": {**key["filters"], "as_of": date(2026, 11, 15)}}):
+        assert stored.load_derivation(version, SCORES, {**key, **other}) is None
+    # a function the fingerprint does not cover is never stored
+    compute_derivation(version, "pages.attractiveness.scores", key, lambda: scored)
+    assert stored.load_derivation(version, "pages.attractiveness.scores", key) is None
+    assert not any("attractiveness" in path.name
+                   for path in stored.results_dir(version).iterdir())
     # a changed rule, query or setting is a new fingerprint: the old frame is not served
     monkeypatch.setattr(stored, "code_fingerprint", lambda: "another version of the code")
-    assert stored.load_derivation(version, "views.scores", key) is None
+    assert stored.load_derivation(version, SCORES, key) is None
 
 
 def test_a_derivation_under_narrowing_filters_is_not_stored(demo_copy: Path) -> None:
     version = database_version(demo_copy)
     narrowed = Filters(as_of=AS_OF, tiers=("key",)).sql_params()
     frame = pl.DataFrame({"account_id": ["A0001"]})
-    compute_derivation(version, "views.scores", {"filters": narrowed}, lambda: frame)
-    assert stored.load_derivation(version, "views.scores", {"filters": narrowed}) is None
+    compute_derivation(version, SCORES, {"filters": narrowed}, lambda: frame)
+    assert stored.load_derivation(version, SCORES, {"filters": narrowed}) is None
     assert not stored.results_dir(version).exists()
 
 
@@ -445,3 +476,10 @@ def test_what_if_scores_are_not_stored(demo_copy: Path) -> None:
     ctx.memo_accounts(views.scores, config=config)
     assert {path.name.split("-")[0] for path in folder.iterdir()
             if path.name.startswith("d.")} == {"d.scores", "d.scores_on"}
+
+
+def test_the_as_of_help_names_the_dates_warmed_only_when_there_are_some() -> None:
+    assert as_of_help([]) == "Every figure, chart and list as it stood at the end of this day."
+    weeks = [date(2026, 11, 8), date(2026, 11, 15), date(2026, 11, 22)]
+    assert "opening at once: 22 Nov 2026 and the same weekday of each week back to " \
+           "8 Nov 2026. Another date takes a few seconds" in as_of_help(weeks)

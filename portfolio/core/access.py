@@ -27,6 +27,8 @@ from enum import StrEnum
 
 import polars as pl
 
+SIGN_IN_ENV = "PORTFOLIO_SIGN_IN"
+
 
 class SignIn(StrEnum):
     OPEN = "open"
@@ -50,7 +52,7 @@ class AccessConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AccessConfig:
         env = os.environ if env is None else env
-        raw = env.get("PORTFOLIO_SIGN_IN", "open").strip().lower() or "open"
+        raw = env.get(SIGN_IN_ENV, "open").strip().lower() or "open"
         try:
             sign_in = SignIn(raw)
         except ValueError:

@@ -62,7 +62,7 @@ def compute_query(version: Version, name: str, params: dict[str, Any],
     result = queries.run(name, db=Path(version[0]), inputs=inputs() if inputs else None,
                          **params)
     if stored.storable(params):
-        # string views: the next process maps them into Polars without a copy
+        # string views: the next process reads them into Polars without converting
         stored.save(version, name, params,
                     result.to_arrow(compat_level=pl.CompatLevel.newest()))
     return result
@@ -86,8 +86,9 @@ def compute_derivation(version: Version, name: str, key: dict[str, Any],
     if kept is not None:
         return pl.from_arrow(kept)
     frame = build()
-    stored.save_derivation(version, name, key,
-                           frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    if stored.stores_derivation(name):
+        stored.save_derivation(version, name, key,
+                               frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     return frame
 
 

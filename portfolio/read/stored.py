@@ -11,9 +11,11 @@ a file replaced in place is never answered from an old result; the folder goes w
 release is pruned.
 
 The per-account derivations made in Python from those results (scores, service status:
-`PageContext.memo_accounts`) are stored the same way, keyed by their function, their
-inputs and the code they may run (`code_fingerprint`: the read layer, the queries and the
-settings), so that a changed rule is never answered from an old frame.
+`PageContext.memo_accounts`; the service totals: `PageContext.summed`) are stored the same
+way, keyed by their function, their inputs and the code they may run (`code_fingerprint`:
+the read layer, the queries, the settings and the versions of Polars and PyArrow), so that
+a changed rule is never answered from an old frame. Only functions of the read layer and
+core, whose code the fingerprint covers, are stored.
 
 Warming a release (portfolio/delivery/warm.py) stores the default views of the newest
 date and of the weeks before it: the weekly snapshots an as-of change reads.
@@ -40,9 +42,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 
 import queries
@@ -62,6 +66,8 @@ COMPRESSION = pa.ipc.IpcWriteOptions(compression="zstd")
 # and the settings (a derivation's own settings are in its key; others it may load itself)
 DERIVATION_SOURCES = ("portfolio/read", "portfolio/core", "queries")
 DERIVATION_SUFFIXES = (".py", ".sql", ".toml")
+DERIVATION_MODULES = ("portfolio.read.", "portfolio.core.")
+WARMED_FILE = "warmed.json"
 
 
 class StoredResultsSettingError(ValueError):
@@ -79,7 +85,7 @@ def cap_bytes() -> int:
         source, value = CAP_ENV, os.environ[CAP_ENV].strip()
     else:
         source = f"{SETTINGS_FILE.name} [stored_results] max_mb"
-        value = load_settings().section("stored_results").get("max_mb", 200)
+        value = load_settings().section("stored_results").get("max_mb", 1024)
     try:
         megabytes = float(value)
     except (TypeError, ValueError):
@@ -93,7 +99,7 @@ def cap_bytes() -> int:
 def snapshot_weeks() -> int:
     """How many weeks before the newest date a release is warmed for at publish time
     (`snapshot_weeks` of [stored_results] in settings.toml; portfolio/delivery/warm.py)."""
-    weeks = load_settings().section("stored_results").get("snapshot_weeks", 0)
+    weeks = load_settings().section("stored_results").get("snapshot_weeks", 12)
     if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 0:
         raise StoredResultsSettingError(
             f"{SETTINGS_FILE.name} [stored_results] snapshot_weeks = {weeks!r}: "
@@ -122,14 +128,22 @@ def result_path(version: tuple[str, int, int], name: str, params: Mapping[str, A
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A digest of every file a stored derivation may depend on (read once per process)."""
-    digest = hashlib.sha256()
+    """A digest of every file a stored derivation may depend on, and of the libraries that
+    compute and store it (read once per process, when this module is imported: a process
+    whose files are replaced later keeps storing under the code it runs)."""
+    digest = hashlib.sha256(f"polars {pl.__version__} pyarrow {pa.__version__}".encode())
     for folder in DERIVATION_SOURCES:
         for path in sorted((PROJECT_ROOT / folder).rglob("*")):
             if path.suffix in DERIVATION_SUFFIXES and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def stores_derivation(name: str) -> bool:
+    """Whether a derivation (`module.function`, or `summed:query:module.function`) is of
+    code the fingerprint covers."""
+    return name.rsplit(":", 1)[-1].startswith(DERIVATION_MODULES)
 
 
 def derivation_path(version: tuple[str, int, int], name: str, key: Mapping[str, Any]) -> Path:
@@ -152,15 +166,38 @@ def load(version: tuple[str, int, int], name: str, params: Mapping[str, Any]) ->
 def load_derivation(version: tuple[str, int, int], name: str,
                     key: Mapping[str, Any]) -> pa.Table | None:
     """A derivation's stored frame (`key` as `PageContext.memo` builds it), or None."""
-    if not storable(key.get("filters", {})):
+    if not (storable(key.get("filters", {})) and stores_derivation(name)):
         return None
     return load_file(derivation_path(version, name, key))
 
 
 def save_derivation(version: tuple[str, int, int], name: str, key: Mapping[str, Any],
                     table: pa.Table) -> None:
-    if storable(key.get("filters", {})):
+    if storable(key.get("filters", {})) and stores_derivation(name):
         save_file(derivation_path(version, name, key), table)
+
+
+def record_warmed(version: tuple[str, int, int], days: list[date]) -> None:
+    """Note the as-of dates a warm stored (portfolio/delivery/warm.py); best effort."""
+    folder = results_dir(version)
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        temporary = folder / f".{WARMED_FILE}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(sorted(day.isoformat() for day in days)),
+                             encoding="utf-8")
+        os.replace(temporary, folder / WARMED_FILE)
+
+
+def warmed_dates(version: tuple[str, int, int]) -> list[date]:
+    """The as-of dates the last warm of a release stored, oldest first (none when it was not
+    warmed, or storing is off)."""
+    if not enabled():
+        return []
+    try:
+        return [date.fromisoformat(day) for day in json.loads(
+            (results_dir(version) / WARMED_FILE).read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return []
 
 
 def load_file(path: Path) -> pa.Table | None:
@@ -189,7 +226,7 @@ def save_file(path: Path, table: pa.Table) -> None:
                 pa.ipc.new_file(sink, table.schema, options=COMPRESSION) as writer:
             writer.write_table(table)
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, pa.ArrowException):
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         return
@@ -234,3 +271,6 @@ def evict(files: list[StoredFile], keep: Path, cap: int) -> list[Path]:
             removed.append(stored_file.path)
         total -= stored_file.size
     return removed
+
+
+code_fingerprint()  # now: see its docstring

@@ -26,6 +26,7 @@ from portfolio.core.db import (
 from portfolio.core.filters import FilterOptions
 from portfolio.core.registry import PAGES
 from portfolio.decisions import DecisionLogError
+from portfolio.read import stored
 from portfolio.read.context import PageContext
 from portfolio.ui.caches import STREAMLIT_CACHES
 from portfolio.ui.errors import guarded, show_database_error
@@ -61,7 +62,9 @@ def setup_app() -> PageContext:
     options = FilterOptions(frozenset(managers["manager_id"]), frozenset(regions),
                             dates["newest_on"], dates["oldest_on"])
     notices = seed_filters_from_url(options)
-    filters = render_filter_widgets(managers, regions, options)
+    # the whole portfolio's dates are warmed at publish time, not each manager's scope
+    warmed = stored.warmed_dates(version) if viewer.sees_everything else []
+    filters = render_filter_widgets(managers, regions, options, warmed)
     show_viewer(viewer)
     write_filters_to_url(filters, options.newest_on)
     names = dict(zip(managers["manager_id"], managers["name"], strict=True))

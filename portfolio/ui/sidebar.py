@@ -3,7 +3,7 @@ written back to it, so that a copied link reproduces the view."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -20,7 +20,6 @@ from portfolio.core.filters import (
     parse_query_params,
 )
 from portfolio.core.registry import PAGE_KEYS
-from portfolio.read import stored
 
 WIDGET_KEYS = {"manager": "f_manager", "region": "f_region", "tier": "f_tier",
                "stage": "f_stage", AS_OF_KEY: "f_as_of"}
@@ -69,7 +68,7 @@ def manager_label(managers: pl.DataFrame) -> dict[str, str]:
 
 
 def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
-                          options: FilterOptions) -> Filters:
+                          options: FilterOptions, warmed: list[date]) -> Filters:
     labels = manager_label(managers)
     with st.sidebar:
         st.markdown("**Filters**")
@@ -83,21 +82,19 @@ def render_filter_widgets(managers: pl.DataFrame, regions: list[str],
                                 format_func=fmt.label, key=WIDGET_KEYS["stage"])
         as_of = st.date_input("As of", min_value=options.oldest_on, max_value=options.newest_on,
                               key=WIDGET_KEYS[AS_OF_KEY], format="YYYY-MM-DD",
-                              help=as_of_help(options.newest_on))
+                              help=as_of_help(warmed))
         st.caption(f"Data from {fmt.day(options.oldest_on)} to {fmt.day(options.newest_on)}.")
     return Filters(as_of=as_of or options.newest_on, manager_ids=tuple(manager_ids),
                    regions=tuple(chosen_regions), tiers=tuple(tiers), kam_stages=tuple(stages))
 
 
-def as_of_help(newest_on: date) -> str:
+def as_of_help(warmed: list[date]) -> str:
     """What the as-of date does, and which dates open at once: those warmed at publish time
-    (portfolio/read/stored.py)."""
-    weeks = stored.snapshot_weeks() if stored.enabled() else 0
+    (`warmed`, oldest first; portfolio/delivery/warm.py)."""
     text = "Every figure, chart and list as it stood at the end of this day."
-    if weeks:
-        oldest = newest_on - timedelta(weeks=weeks)
-        text += (f" {fmt.day(newest_on)} and each of the {weeks} weeks before it (back to "
-                 f"{fmt.day(oldest)}, same weekday) were prepared when the data was "
-                 "published and open at once; another date takes a few seconds the first "
-                 "time anyone opens it.")
+    if len(warmed) > 1:
+        text += (f" Prepared when the data was published, and so opening at once: "
+                 f"{fmt.day(warmed[-1])} and the same weekday of each week back to "
+                 f"{fmt.day(warmed[0])}. Another date takes a few seconds the first time "
+                 "anyone opens it.")
     return text
