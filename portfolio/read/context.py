@@ -249,6 +249,12 @@ class PageContext:
         derivation share it, and no page can reuse another's key with other code."""
         return self._memo(build, inputs, store=False)
 
+    def memo_frame(self, build: Callable[..., pl.DataFrame], **inputs: Any) -> pl.DataFrame:
+        """`memo` for a frame that is also stored beside the release when no filter narrows
+        the view (`compute_derivation`): `inputs` must name everything it depends on
+        besides the view's queries (e.g. the accounts the decision log hides)."""
+        return self._memo(build, inputs, store=self.stores_derivations)
+
     def _memo(self, build: Callable[..., T], inputs: dict[str, Any], store: bool) -> T:
         key = {"filters": self.filters.sql_params(), "visible": self.viewer.sql_param(),
                "currency": self.currency, **inputs}

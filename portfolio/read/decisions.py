@@ -181,7 +181,8 @@ def to_decide(ctx: PageContext, config: scoring.ScoringConfig) -> pl.DataFrame:
     """The overview's decisions this week without the decided ones, each with its state
     (needs a decision or returned) and what changed."""
     hidden = decided_in_view(ctx, config)
-    shown = ctx.memo(views.decisions_shown, config=config, hidden=hidden)
+    # the decided accounts are in the key: the log's other entries do not change the list
+    shown = ctx.memo_frame(views.decisions_shown, config=config, hidden=hidden)
     found = states(ctx, config).select("account_id", "state", "detail")
     return shown.join(found, on="account_id", how="left", maintain_order="left").with_columns(
         pl.col("state").fill_null(NEEDS), pl.col("detail").fill_null(""))
