@@ -25,7 +25,7 @@ from portfolio.core.filters import Filters
 from portfolio.core.registry import PAGES
 from portfolio.core.settings import SETTINGS_FILE, load_settings
 from portfolio.delivery.warm import warm_release
-from portfolio.read import scoring, stored, views
+from portfolio.read import figures, scoring, stored, views
 from portfolio.read.context import MemoryCaches, PageContext, compute_derivation
 from portfolio.ui.sidebar import as_of_help
 from tests.conftest import read_fixture_tables
@@ -483,3 +483,29 @@ def test_the_as_of_help_names_the_dates_warmed_only_when_there_are_some() -> Non
     weeks = [date(2026, 11, 8), date(2026, 11, 15), date(2026, 11, 22)]
     assert "opening at once: 22 Nov 2026 and the same weekday of each week back to " \
            "8 Nov 2026. Another date takes a few seconds" in as_of_help(weeks)
+
+
+def test_stored_figures_are_the_figures_computed_but_not_those_of_the_decision_log(
+        demo_copy: Path) -> None:
+    config = scoring.load_scoring_config()
+    names = tuple(name for name in figures.FIGURES if name not in figures.FROM_DECISION_LOG)
+
+    def view() -> PageContext:
+        return PageContext(filters=Filters(as_of=AS_OF), currency="EUR", db=demo_copy,
+                           newest_on=AS_OF, manager_names={}, caches=MemoryCaches())
+
+    computed = {period: figures.figure_values(view(), config, period, names)
+                for period in figures.PERIODS}
+    for period in figures.PERIODS:
+        assert figures.values(view(), config, names, period) == computed[period]  # and stores
+    folder = stored.results_dir(database_version(demo_copy))
+    kept = {path.name for path in folder.iterdir() if path.name.startswith("d.figure_row-")}
+    assert len(kept) == 3
+    for period in figures.PERIODS:  # read back: the same numbers, a count still a whole one
+        found = figures.values(view(), config, names, period)
+        assert found == computed[period]
+        assert [type(found[name]) for name in names] == [
+            type(computed[period][name]) for name in names]
+    figures.values(view(), config, ("needs_decision",))
+    assert {path.name for path in folder.iterdir()
+            if path.name.startswith("d.figure_row-")} == kept

@@ -221,13 +221,28 @@ def figure_values(ctx: PageContext, config: scoring.ScoringConfig, period: str,
     return {name: FIGURES[name].compute(sources) for name in names}
 
 
+def figure_row(ctx: PageContext, config: scoring.ScoringConfig, period: str,
+               names: tuple[str, ...]) -> pl.DataFrame:
+    """`figure_values` as a one-row frame (every value a float or None), so that the read
+    layer can store it with the weekly snapshots."""
+    found = figure_values(ctx, config, period, names)
+    return pl.DataFrame({name: [value] for name, value in found.items()},
+                        schema=dict.fromkeys(found, pl.Float64))
+
+
 def values(ctx: PageContext, config: scoring.ScoringConfig, names: Iterable[str],
            period: str = "now") -> dict[str, float | None]:
     """`figure_values`, cached by the read layer per view, period and names (and the
-    decision log's version, for the figures that read it)."""
+    decision log's version, for the figures that read it); those that do not read the log
+    are also stored beside the release for a view no filter narrows (`memo_frame`)."""
     names = tuple(names)
-    log = decisions.log_of(ctx).version() if FROM_DECISION_LOG & set(names) else 0
-    return ctx.memo(figure_values, config=config, period=period, names=names, log=log)
+    if FROM_DECISION_LOG & set(names):
+        # in memory only: the log's version (its last decision's id) would not tell a log
+        # that was replaced from the one a stored value was counted from
+        return ctx.memo(figure_values, config=config, period=period, names=names,
+                        log=decisions.log_of(ctx).version())
+    return ctx.memo_frame(figure_row, config=config, period=period,
+                          names=names).row(0, named=True)
 
 
 @dataclass(frozen=True)
