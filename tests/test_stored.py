@@ -344,7 +344,8 @@ def test_a_published_demo_is_warmed_for_its_first_visitor(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-m", "portfolio", "demo", "--db", str(link),
                            "--scale", "small"], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, check=True)
-    assert "Warmed every page for its first visitor" in done.stdout
+    assert "Warmed every page for its first visitor in " in done.stdout
+    assert "as of the newest date and each of the 12 weeks before it." in done.stdout
     stored_files = list(link.resolve().parent.glob("*.results/*"))
     assert len(stored_files) > 20  # every page's default view
     first = first_run(link)

@@ -112,4 +112,5 @@ def report_warming(link: Path) -> None:
               file=sys.stderr)
         return
     if seconds:
-        print(f"Warmed every page for its first visitor in {seconds:.1f} s.")
+        print(f"Warmed every page for its first visitor in {seconds:.1f} s, as of the newest "
+              f"date and each of the {stored.snapshot_weeks()} weeks before it.")
