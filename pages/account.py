@@ -13,6 +13,7 @@ from portfolio.core.settings import load_settings
 from portfolio.read import scoring, views
 from portfolio.read.service import ServiceSettings, service_status
 from portfolio.ui import (
+    NO_BUYING_CENTERS,
     date_column,
     drawn,
     money_column,
@@ -244,7 +245,7 @@ def buying_center() -> None:
     held = ctx.held()["has_buying_centers"]
     if members.height == 0 and not held:
         st.subheader("Buying center")
-        say_none_held("buying centers (contacts recorded on deals)",
+        say_none_held(NO_BUYING_CENTERS,
                       "who decides at this client, in which role, cannot be shown")
         return
     people = (
@@ -265,7 +266,7 @@ def buying_center() -> None:
             show_chart(drawn(account_charts.buying_center_roles, members, recent_days),
                        key="account_roles")
         else:  # contacts without any deal's buying center (Salesforce without roles)
-            say_none_held("buying centers (contacts recorded on deals)",
+            say_none_held(NO_BUYING_CENTERS,
                           "the roles these people hold on the account's deals cannot be shown")
         show_table(
             labelled(people, "attitude").with_columns(

@@ -13,6 +13,7 @@ from portfolio.core.fmt import count, plural
 from portfolio.read import buying_center as logic
 from portfolio.read import views
 from portfolio.ui import (
+    NO_BUYING_CENTERS,
     drawn,
     drill_to_account,
     figure_metrics,
@@ -205,6 +206,6 @@ if held:
         "Coverage": coverage,
     }, key="buying_center_tab", keep=("bc_gap", "bc_search", "bc_page"))
 else:
-    say_none_held("buying centers (contacts recorded on deals)",
+    say_none_held(NO_BUYING_CENTERS,
                   "no role of any deal can be known to be covered or missed: the gaps, the "
                   "deal × role grid, coverage and the late-stage alarm cannot be judged")

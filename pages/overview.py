@@ -15,6 +15,7 @@ from portfolio.read import figures, overview, scoring, views
 from portfolio.read.service import ServiceSettings, band_counts, bands_in_words
 from portfolio.read.service_totals import monthly_deliveries
 from portfolio.ui import (
+    NO_BUYING_CENTERS,
     drawn,
     page_context,
     say_missing_risk_sources,
@@ -115,7 +116,7 @@ with right:
                          overview.late_coverage_by_roles(ctx.run("overview_late_coverage")),
                          cur), key="overview_coverage")
     else:
-        say_none_held("buying centers (contacts recorded on deals)",
+        say_none_held(NO_BUYING_CENTERS,
                       "no late-stage deal can be known to have or lack a decider or approver")
     st.page_link("pages/buying_center.py", label="Buying-center details",
                  icon=":material/arrow_forward:", query_params=ctx.page_params())

@@ -40,13 +40,25 @@ def test_the_data_set_lands_with_every_placeable_opportunity(crm_db):
     assert check_database(crm_db.resolve()) == ([], 0)
 
 
-@pytest.mark.parametrize("page", [p.path for p in PAGES], ids=[p.label for p in PAGES])
-def test_every_page_runs_on_the_imported_data(page, crm_db, monkeypatch):
+def open_page(crm_db: Path, monkeypatch: pytest.MonkeyPatch, page: str,
+              **query: str) -> AppTest:
+    """`page` on the imported data under AppTest, with `query` in its address; no
+    exception."""
     monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    if page != PAGES[0].path:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page == PAGES[0].path:
+        at.run()
+    else:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES], ids=[p.label for p in PAGES])
+def test_every_page_runs_on_the_imported_data(page, crm_db, monkeypatch):
+    at = open_page(crm_db, monkeypatch, page)
     assert not at.error, [e.value for e in at.error]
     assert "as of 31 Dec 2017 · amounts in USD" in at.caption[0].value
 
@@ -145,11 +157,7 @@ SERVICE_TABS_WITHOUT_FACTS = {
 @pytest.mark.parametrize(("tab", "held"), SERVICE_TABS_WITHOUT_FACTS.items())
 def test_the_service_page_says_no_service_facts_were_imported_instead_of_counting_zeros(
         tab, held, crm_db, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["service_tab"] = tab
-    at.switch_page("pages/service.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/service.py", service_tab=tab)
     metrics = {m.label: m.value for m in at.metric}
     for label in ("Overdue promises", "Told late or never", "Renewals due"):
         assert metrics[label] == fmt.MISSING, (label, metrics[label])
@@ -160,11 +168,7 @@ def test_the_service_page_says_no_service_facts_were_imported_instead_of_countin
 
 
 def test_an_accounts_revenue_from_won_deals_claims_no_after_sales_mix(crm_db, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["account"] = "kan-code"
-    at.switch_page("pages/account.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/account.py", account="kan-code")
     mix = [spec for spec in map(chart_spec, charts_in(at))
            if "Revenue from won deals" in spec["layout"]["title"]["text"]]
     assert len(mix) == 1, [chart_spec(c)["layout"]["title"]["text"] for c in charts_in(at)]
@@ -173,12 +177,8 @@ def test_an_accounts_revenue_from_won_deals_claims_no_after_sales_mix(crm_db, mo
 
 
 def test_an_accounts_service_tab_says_no_service_facts_were_imported(crm_db, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["account"] = "kan-code"
-    at.query_params["account_tab"] = "Service"
-    at.switch_page("pages/account.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/account.py", account="kan-code",
+                   account_tab="Service")
     notes = [i.value for i in at.info]
     assert any("holds no deliveries, service cases or service contracts" in n for n in notes)
     assert not [m.label for m in at.metric if m.label.startswith("Renewals due")]
@@ -217,10 +217,7 @@ def test_the_pipeline_says_no_close_dates_were_imported_instead_of_nothing_closi
         crm_db, monkeypatch):
     """The data set has no expected close dates: "$0 closing within 3 months" and a chart of
     one "No date" bar said that nothing closes; the page says it cannot tell."""
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.switch_page("pages/pipeline.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/pipeline.py")
     closing = next(m for m in at.metric if m.label == "Closing within 3 months")
     assert closing.value == fmt.MISSING
     assert closing.help == "This database holds no expected close date on any deal"
@@ -234,10 +231,7 @@ def test_the_pipeline_says_no_close_dates_were_imported_instead_of_nothing_closi
 def test_the_buying_center_page_says_no_buying_centers_were_imported(crm_db, monkeypatch):
     """No contact is recorded on any deal: "0 % coverage, alarm 0, $0 at high risk" and a
     grid of grey cells claimed that every role was never reached."""
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.switch_page("pages/buying_center.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/buying_center.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Open deals"] == "664"
     for label in ("Average coverage", "Late-stage alarm", "Single-threaded deals",
@@ -258,9 +252,7 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
                              "late_stage_alarm_value", "open_deals"), "now")
     assert values == {"late_stage_coverage": None, "late_stage_alarm": None,
                       "late_stage_alarm_value": None, "open_deals": 664.0}
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, PAGES[0].path)
     notes = [i.value for i in at.info]
     assert [n for n in notes if n.startswith("This database holds no buying centers")], notes
     assert [n for n in notes if n.startswith("This database holds no deliveries")], notes
@@ -269,9 +261,7 @@ def test_the_overview_judges_no_late_stage_cover_or_delivery_without_the_facts(
     # "High uncoupling risk: 0" rests on purchases alone here, and the overview says so
     assert RISK_NOTE in [c.value for c in at.caption]
     # as does the attractiveness page under "To repair"
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.switch_page("pages/attractiveness.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/attractiveness.py")
     assert RISK_NOTE in [c.value for c in at.caption]
 
 
@@ -283,12 +273,8 @@ RISK_NOTE = (":material/info: Uncoupling risk: this database holds no relationsh
 
 def test_an_accounts_buying_center_tab_says_no_buying_centers_were_imported(crm_db,
                                                                           monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["account"] = "kan-code"
-    at.query_params["account_tab"] = "Buying center"
-    at.switch_page("pages/account.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/account.py", account="kan-code",
+                   account_tab="Buying center")
     assert "Buying center" in [s.value for s in at.subheader]
     assert [i.value for i in at.info if i.value.startswith(
         "This database holds no buying centers")]
@@ -298,12 +284,8 @@ def test_an_accounts_buying_center_tab_says_no_buying_centers_were_imported(crm_
 def test_an_accounts_deals_say_nothing_of_roles_without_buying_centers(crm_db, monkeypatch):
     """"9 without a decider met", bars of "0 of 7 roles" and a 0 % coverage column were
     claims about contacts that were never imported."""
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["account"] = "kan-code"
-    at.query_params["account_tab"] = "Deals"
-    at.switch_page("pages/account.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/account.py", account="kan-code",
+                   account_tab="Deals")
     spec = next(spec for spec in map(chart_spec, charts_in(at))
                 if "open deals worth" in spec["layout"]["title"]["text"])
     assert spec["layout"]["title"]["text"].startswith("9 open deals worth $24.0k")
@@ -315,10 +297,6 @@ def test_an_accounts_deals_say_nothing_of_roles_without_buying_centers(crm_db, m
 
 
 def test_the_stalling_deals_say_that_no_calls_were_imported(crm_db, monkeypatch):
-    monkeypatch.setenv("PORTFOLIO_DB", str(crm_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["pipeline_tab"] = "Stalling deals"
-    at.switch_page("pages/pipeline.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(crm_db, monkeypatch, "pages/pipeline.py", pipeline_tab="Stalling deals")
     assert [c.value for c in at.caption if c.value.startswith(
         ":material/info: This database holds no calls")]

@@ -86,9 +86,7 @@ def compute_derivation(version: Version, name: str, key: dict[str, Any],
     if kept is not None:
         return pl.from_arrow(kept)
     frame = build()
-    if stored.stores_derivation(name):
-        stored.save_derivation(version, name, key,
-                               frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    stored.save_derivation(version, name, key, frame)
     return frame
 
 

@@ -172,9 +172,11 @@ def load_derivation(version: tuple[str, int, int], name: str,
 
 
 def save_derivation(version: tuple[str, int, int], name: str, key: Mapping[str, Any],
-                    table: pa.Table) -> None:
+                    frame: pl.DataFrame) -> None:
+    """Store a derivation's frame, when its view and code allow (string views kept)."""
     if storable(key.get("filters", {})) and stores_derivation(name):
-        save_file(derivation_path(version, name, key), table)
+        save_file(derivation_path(version, name, key),
+                  frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
 def record_warmed(version: tuple[str, int, int], days: list[date]) -> None:

@@ -150,6 +150,9 @@ def say_missing_risk_sources(held: dict[str, Any]) -> None:
                    "only what remains (docs/risk_signals.md).")
 
 
+NO_BUYING_CENTERS = "buying centers (contacts recorded on deals)"  # for say_none_held
+
+
 def say_none_held(what: str, then: str) -> None:
     """A section over facts the database holds none of says so, instead of showing zeros
     counted over records that were never imported."""
